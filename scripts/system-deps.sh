@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Debian packages the test suite uses as independent references and real clients:
+# PyTorch (numerical parity), jupyter_kernel_test (protocol conformance), nbclient (a real
+# notebook client), Chromium (the HTML report renders). Installs only what is missing.
+set -euo pipefail
+pkgs=(python3-torch python3-numpy python3-jupyter-kernel-test python3-nbclient chromium)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system-deps: all present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "system-deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
