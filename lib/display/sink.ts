@@ -15,6 +15,11 @@ export interface DisplaySink {
   clear(wait: boolean): void;
   /** True where rich (HTML) output is shown; false for plain terminals. */
   readonly rich: boolean;
+  /**
+   * Optional raw text to the output stream, where `\r` rewrites the current line (plain
+   * progress bars). Sinks without it get text/plain display updates instead.
+   */
+  write?(text: string): void;
 }
 
 const SINK_KEY = Symbol.for("peft-notebook.display-sink");
@@ -33,6 +38,9 @@ export const terminalSink: DisplaySink = {
     if (text !== undefined) process.stdout.write(String(text) + "\n");
   },
   clear() {},
+  write(text) {
+    process.stdout.write(text);
+  },
 };
 
 export function setDisplaySink(sink: DisplaySink): DisplaySink {
@@ -47,11 +55,13 @@ export function currentDisplaySink(): DisplaySink {
 }
 
 export interface RecordedDisplay {
-  kind: "display" | "update" | "clear";
+  kind: "display" | "update" | "clear" | "write";
   data?: MimeBundle;
   metadata?: DisplayMetadata;
   displayId?: string;
   wait?: boolean;
+  /** For kind "write". */
+  text?: string;
 }
 
 /** A sink for tests: remembers every call in order. */
@@ -68,6 +78,9 @@ export function recordingSink(rich = true): DisplaySink & { records: RecordedDis
     },
     clear(wait) {
       records.push({ kind: "clear", wait });
+    },
+    write(text) {
+      records.push({ kind: "write", text });
     },
   };
 }
