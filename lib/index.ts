@@ -1,0 +1,10 @@
+// The notebook-facing API: `import { ... } from "peft-notebook"` in a cell resolves here.
+// Each area keeps its own index; this file only gathers them.
+export * from "./display/index.js";
+export * from "./plots/index.js";
+export * from "./io/index.js";
+export * from "./data/index.js";
+export * from "./eval/index.js";
+export * from "./records/types.js";
+export * from "./nn/linear.js";
+export type * from "./nn/module.js";
