@@ -1,0 +1,17 @@
+export { parseConfig, toHfConfig, makeConfig, ConfigError } from "./config.js";
+export type { ModelConfig, ModelFamily, ModelTask } from "./config.js";
+export { TransformerModel } from "./model.js";
+export type { ForwardOptions, CreateOptions, ParamSpec, CheckpointTensor } from "./model.js";
+export { LlamaModel } from "./llama.js";
+export { Gpt2Model } from "./gpt2.js";
+export { createModel, modelFromTensors, parameterSpecs, transpose, transposeIfConv1d } from "./create.js";
+export { loadModel, loadModelWithTokenizer, saveModel } from "./checkpoint.js";
+export type { LoadedModel, SaveOptions } from "./checkpoint.js";
+export { KVCache, attentionContext } from "./attention.js";
+export { causalLmLoss, classificationLoss } from "./loss.js";
+export type { LossOptions } from "./loss.js";
+export { generate } from "./generate.js";
+export type { GenerateOptions } from "./generate.js";
+export { sampleToken } from "./sampling.js";
+export type { SamplingOptions } from "./sampling.js";
+export { makeRng } from "./init.js";
