@@ -8,3 +8,5 @@ export * from "./eval/index.js";
 export * from "./records/types.js";
 export * from "./nn/linear.js";
 export type * from "./nn/module.js";
+export * from "./backend/index.js";
+export * from "./models/index.js";

@@ -1,4 +1,5 @@
-export type { GenerateOptions, LabelScorer, LabelScoringInput, TextGenerator } from "./interfaces.js";
+// Renamed here: lib/models has its own GenerateOptions for token-level generation.
+export type { GenerateOptions as TextGenerationOptions, LabelScorer, LabelScoringInput, TextGenerator } from "./interfaces.js";
 export { accuracy, confusion, f1Binary, matthewsCorrcoef, type Confusion } from "./metrics.js";
 export { extractPredictedAnswer, extractReferenceAnswer, gsm8kExactMatch, lastNumber, normaliseNumber } from "./gsm8k_answer.js";
 export { meanPassAtK, passAtK } from "./pass_at_k.js";
