@@ -10,3 +10,4 @@ export * from "./nn/linear.js";
 export type * from "./nn/module.js";
 export * from "./backend/index.js";
 export * from "./models/index.js";
+export * from "./train/index.js";

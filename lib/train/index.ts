@@ -1,0 +1,22 @@
+// The trainer and its parts: optimisers, schedules, clipping, data order, checkpoints,
+// gradient-norm records and resource accounting.
+export { train, resume } from "./trainer.js";
+export type { TrainOptions, TrainResult, StepContext, StepInfo, EvalMetrics, DashboardSink, Trainable } from "./trainer.js";
+export { AdamW, SGD, createOptimizer } from "./optim.js";
+export type { Optimizer, OptimizerSpec, OptimizerState, AdamWOptions, SGDOptions, ParamGrad } from "./optim.js";
+export { lrMultiplier } from "./schedule.js";
+export type { Schedule, ScheduleSpec, ScheduleKind } from "./schedule.js";
+export { clipByGlobalNorm, clipCoefficient, squaredNorms } from "./clip.js";
+export { gradNormRecords } from "./gradnorm.js";
+export type { GroupNorms } from "./gradnorm.js";
+export { shuffledBatches } from "./data.js";
+export type { BatchSource, DataPosition, ShuffledBatchesOptions } from "./data.js";
+export { Rng, permutation } from "./rng.js";
+export { saveCheckpoint, readCheckpoint, loadLatestCheckpoint, listCheckpoints } from "./checkpoint.js";
+export type { CheckpointData, TrainerState } from "./checkpoint.js";
+export { fullFineTuning } from "./full.js";
+export type { FullFineTuningOptions } from "./full.js";
+export { ResourceMeter, countTrainable, countRegisteredVariables } from "./resources.js";
+export type { ResourceReport } from "./resources.js";
+export { compareMethods, comparisonMarkdown } from "./compare.js";
+export type { CompareOptions, ComparisonRow, MethodSpec } from "./compare.js";

@@ -1,0 +1,54 @@
+// A seeded generator whose whole state is one uint32, so a checkpoint can store it and a
+// resumed run draws exactly the numbers the uninterrupted run would have drawn.
+
+/** mulberry32: small, fast, and good enough for shuffling and dropout masks. */
+export class Rng {
+  private s: number;
+
+  constructor(seed: number) {
+    if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, found ${seed}`);
+    this.s = Math.floor(seed) >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** A fresh 32-bit seed, e.g. for tf.randomNormal. */
+  seed(): number {
+    return Math.floor(this.next() * 4294967296) >>> 0;
+  }
+
+  get state(): number {
+    return this.s;
+  }
+
+  set state(value: number) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new Error(`Rng.state: expected a uint32, found ${value}`);
+    }
+    this.s = value;
+  }
+}
+
+/** Fisher–Yates permutation of 0..n-1. */
+export function permutation(n: number, rng: Rng): number[] {
+  const p = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = p[i] as number;
+    p[i] = p[j] as number;
+    p[j] = t;
+  }
+  return p;
+}
