@@ -91,11 +91,15 @@ export function decodeMessage(frames: Buffer[], signer: Signer): JupyterMessage 
   const parts = frames.slice(delim + 2, delim + 6);
   if (!signer.verify(signature, parts)) throw new SignatureError("invalid message signature");
   const names = ["header", "parent_header", "metadata", "content"] as const;
+  // The header, when it parses, lets the error reply name its request type and parent.
+  let knownHeader: MessageHeader | undefined;
   const parsed = parts.map((p, i) => {
     try {
-      return JSON.parse(p.toString("utf8")) as unknown;
+      const v = JSON.parse(p.toString("utf8")) as unknown;
+      if (i === 0 && v !== null && typeof v === "object" && typeof (v as MessageHeader).msg_type === "string") knownHeader = v as MessageHeader;
+      return v;
     } catch (err) {
-      throw new MalformedMessageError(`${names[i]} is not valid JSON: ${(err as Error).message}`, identities);
+      throw new MalformedMessageError(`${names[i]} is not valid JSON: ${(err as Error).message}`, identities, knownHeader);
     }
   });
   const [header, parent, metadata, content] = parsed;

@@ -1,0 +1,27 @@
+// Requests to and answers from the type-checker worker (checker-worker.ts).
+export type CheckerRequest =
+  /** keepOnError: record the cell's declarations even when it has type errors (it ran anyway). */
+  | { id: number; op: "check"; code: string; keepOnError: boolean }
+  | { id: number; op: "complete"; code: string; cursor: number }
+  | { id: number; op: "inspect"; code: string; cursor: number }
+  | { id: number; op: "isComplete"; code: string }
+  | { id: number; op: "reset" };
+
+export type CheckerResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+export interface TypeDiagnostic {
+  /** 1-based, in the cell's text. */
+  line: number;
+  column: number;
+  message: string;
+  code: number;
+  category: "error" | "warning" | "message";
+  /** Set when the diagnostic is in a file the cell imports. */
+  fileName?: string;
+}
+
+export interface CompletionResult {
+  start: number;
+  end: number;
+  candidates: string[];
+}

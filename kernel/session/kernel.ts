@@ -1,0 +1,75 @@
+// Assembles a running kernel: sockets, session, executor child, type checker, history.
+// Start-up binds the sockets and answers kernel_info at once; the runtime child and the
+// TypeScript worker load in the background.
+import { randomUUID } from "node:crypto";
+import { KernelSockets } from "../wire/sockets.js";
+import { readConnectionFile } from "../wire/connection.js";
+import { ExecutorHost } from "../executor/host.js";
+import { Checker } from "../executor/checker.js";
+import { HistoryStore, defaultHistoryPath } from "../history/store.js";
+import { Session } from "./session.js";
+import { typecheckMode } from "./ports.js";
+
+export interface RunningKernel {
+  /** Resolves when the kernel has shut down. */
+  closed: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startKernel(connectionFile: string, log: (line: string) => void): Promise<RunningKernel> {
+  const conn = await readConnectionFile(connectionFile);
+  const mode = typecheckMode();
+  const sockets = new KernelSockets(conn, randomUUID());
+  await sockets.bind();
+
+  const history = new HistoryStore(defaultHistoryPath());
+  const historyLoaded = history.load().catch((err: Error) => log(`history: ${err.message}`));
+  const checker = new Checker(log);
+  let session: Session | undefined;
+  const host = new ExecutorHost({
+    output: (m) => session?.onRuntimeOutput(m),
+    input: (cell, prompt, password) => session!.requestInput(cell, prompt, password),
+    log,
+  });
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return closed;
+    closing = true;
+    host.close();
+    await Promise.allSettled([checker.close(), history.flush(), sockets.close()]);
+    resolveClosed();
+  };
+
+  session = new Session({
+    transport: sockets,
+    runtime: host,
+    checker,
+    history,
+    typecheck: mode,
+    log,
+    onShutdown: () => void shutdown(),
+  });
+  sockets.listen({
+    message: (channel, msg) => {
+      // History requests must see earlier sessions; loading is quick and usually done by now.
+      if (msg.header.msg_type === "history_request") void historyLoaded.then(() => session!.onMessage(channel, msg));
+      else session!.onMessage(channel, msg);
+    },
+    malformed: (channel, err) => session!.onMalformed(channel, err),
+    log,
+  });
+  await session.starting();
+  // Background start-up, after the sockets answer.
+  // The runtime first (the first cell waits for it), then the checker, so that the two do not
+  // compete for the CPU while TypeScript loads; a completion request starts the checker earlier.
+  setImmediate(() => {
+    host.start();
+    void host.whenReady().then(() => checker.start());
+  });
+  process.on("SIGINT", () => host.interrupt());
+  process.on("SIGTERM", () => void shutdown());
+  return { closed, shutdown };
+}

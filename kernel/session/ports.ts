@@ -1,0 +1,55 @@
+// What the session needs from the rest of the kernel, as interfaces so tests can drive the
+// protocol logic without sockets, child processes or TypeScript.
+import type { OutgoingMessage, RequestChannel } from "../wire/sockets.js";
+import type { ExecuteOutcome } from "../executor/host.js";
+import type { CompletionResult, TypeDiagnostic } from "../executor/checker-protocol.js";
+import type { HistoryTuple } from "../history/store.js";
+
+export interface Transport {
+  send(channel: RequestChannel, m: OutgoingMessage): Promise<void>;
+  publish(m: OutgoingMessage): Promise<void>;
+}
+
+export interface Runtime {
+  execute(cell: string, code: string, count: number, userExpressions?: Record<string, string>): Promise<ExecuteOutcome>;
+  interrupt(): void;
+  restart(): Promise<void>;
+  close(): void;
+  /** Bumps whenever a fresh runtime replaced a dead one. */
+  readonly generation: number;
+}
+
+export interface TypeChecker {
+  /** keepOnError: record the cell's declarations even if it has type errors (it will run). */
+  check(code: string, keepOnError?: boolean): Promise<TypeDiagnostic[]>;
+  complete(code: string, cursor: number): Promise<CompletionResult>;
+  inspect(code: string, cursor: number): Promise<{ found: boolean; text: string }>;
+  isComplete(code: string): Promise<{ status: "complete" | "incomplete" | "invalid"; indent?: string }>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface History {
+  readonly session: number;
+  append(line: number, input: string, output?: string): void;
+  tail(n: number, output?: boolean): HistoryTuple[];
+  range(session: number, start: number, stop: number | null, output?: boolean): HistoryTuple[];
+  search(pattern: string, n: number | null, unique: boolean, output?: boolean): HistoryTuple[];
+  flush(): Promise<void>;
+}
+
+/**
+ * How type errors affect a cell (PEFT_NB_TYPECHECK):
+ *  background (default) - the cell runs at once; type errors arrive as stderr warnings when the
+ *                         checker finishes, usually just after the reply;
+ *  wait                 - the reply waits for the checker; type errors are warnings in the cell;
+ *  strict               - the checker runs first; a type error stops the cell from running;
+ *  off                  - no type checking (completion and inspection still work).
+ */
+export type TypecheckMode = "background" | "wait" | "strict" | "off";
+
+export function typecheckMode(env: NodeJS.ProcessEnv = process.env): TypecheckMode {
+  const v = (env.PEFT_NB_TYPECHECK ?? "background").toLowerCase();
+  if (v === "background" || v === "wait" || v === "strict" || v === "off") return v;
+  throw new Error(`PEFT_NB_TYPECHECK must be background, wait, strict or off; found '${v}'`);
+}
