@@ -11,3 +11,6 @@ export type * from "./nn/module.js";
 export * from "./backend/index.js";
 export * from "./models/index.js";
 export * from "./train/index.js";
+export * from "./adapters/index.js";
+export * from "./pretrain/index.js";
+export * from "./experiments/index.js";

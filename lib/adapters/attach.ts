@@ -1,0 +1,277 @@
+// attach(host, {method, targets, ...}) → Attachment: the single entry point for all methods.
+// Installs one LayerAdapter per target Linear, freezes base weights, and provides the
+// TrainableSet the trainer optimises.
+import * as tf from "@tensorflow/tfjs";
+import type { Linear } from "../nn/linear.js";
+import type { LinearHost, ParameterGroup, ParameterHost, TrainableSet } from "../nn/module.js";
+import type { GateRecord } from "../records/types.js";
+import { BoftLayer, type BoftOptions } from "./boft.js";
+import { initialLambda, nextLambda, validateGate, type GatePolicy } from "./gate.js";
+import { estimateGradients, type GradientEstimate } from "./gradient_estimate.js";
+import { groupGradNorms } from "./grad_norms.js";
+import { HybridLayer } from "./hybrid.js";
+import { LoraLayer, checkRank, loraScale, type LoraOptions } from "./lora.js";
+import { LoraGaLayer, loraGaFactors, type LoraGaInitOptions } from "./loraga.js";
+import { resolveTargets, type TargetSpec } from "./targets.js";
+import type { AdapterContext, LayerAdapter, Method } from "./types.js";
+import { UrnnLayer } from "./urnn.js";
+import { newPrefix } from "./variables.js";
+
+interface Common {
+  targets: TargetSpec;
+  /** Seeds every random init (default 0). */
+  seed?: number;
+}
+
+/** Where LoRA-GA's gradients come from: an estimate over batches, or given per module path. */
+interface GradientSource {
+  // any: the caller's batch type is theirs; the loss and batches only need to agree.
+  estimate?: GradientEstimate<any>;
+  /** dL/dW [out, in] per module path (e.g. computed elsewhere); takes precedence over `estimate`. */
+  gradients?: Map<string, tf.Tensor2D | Float64Array | Float32Array>;
+}
+
+export type LoraAttachOptions = Common & { method: "lora" } & LoraOptions;
+export type BoftAttachOptions = Common & { method: "boft" } & BoftOptions;
+export type LoraGaAttachOptions = Common & { method: "loraga" } & LoraOptions & LoraGaInitOptions & GradientSource;
+export type UrnnAttachOptions = Common & { method: "urnn" };
+export type HybridAttachOptions = Common & { method: "hybrid"; gate?: GatePolicy } & BoftOptions & LoraOptions & LoraGaInitOptions & GradientSource;
+export type AttachOptions = LoraAttachOptions | BoftAttachOptions | LoraGaAttachOptions | UrnnAttachOptions | HybridAttachOptions;
+
+/** Internal: a hybrid rebuilt from a file has a plain LoRA branch in converted form. */
+export interface RestoreHints {
+  hybridLora?: Map<string, { A: tf.Tensor2D; B: tf.Tensor2D }>;
+}
+
+const METHODS: Method[] = ["lora", "boft", "loraga", "urnn", "hybrid"];
+
+export function attach(host: LinearHost, options: AttachOptions, hints: RestoreHints = {}): Attachment {
+  if (!METHODS.includes(options.method)) {
+    throw new Error(`attach: unknown method '${String(options.method)}'; expected one of ${METHODS.join(", ")}`);
+  }
+  const targets = resolveTargets(host, options.targets);
+  for (const [name, lin] of targets) {
+    if (lin.adapter) throw new Error(`attach: ${name} already has an adapter; detach it first`);
+  }
+  const seed = options.seed ?? 0;
+  const prefix = newPrefix(options.method);
+  const ctx: AdapterContext = { training: true, dropoutCalls: 0, seed };
+  const needsGrad = (options.method === "loraga" || options.method === "hybrid") && !hints.hybridLora;
+  const grads = needsGrad ? gradientsFor(targets, options as GradientSource & { method: string }) : null;
+  if (options.method === "hybrid") validateGate(options.gate ?? { kind: "share" });
+
+  const layers = new Map<string, { linear: Linear; layer: LayerAdapter }>();
+  try {
+    for (const [name, linear] of targets) {
+      layers.set(name, { linear, layer: makeLayer(name, linear, options, seed, prefix, ctx, grads, hints) });
+    }
+  } catch (err) {
+    for (const { layer } of layers.values()) {
+      if (layer instanceof LoraGaLayer) layer.restoreBase();
+      layer.dispose();
+    }
+    throw err;
+  }
+  return new Attachment(host, options, layers, ctx);
+}
+
+function gradientsFor(targets: Map<string, Linear>, src: GradientSource & { method: string }): Map<string, Float64Array> {
+  if (src.gradients) {
+    const out = new Map<string, Float64Array>();
+    for (const [name, lin] of targets) {
+      const g = src.gradients.get(name);
+      if (!g) throw new Error(`${src.method}: no gradient given for target ${name}; gradients has ${[...src.gradients.keys()].join(", ")}`);
+      const data = g instanceof tf.Tensor ? g.dataSync() : g;
+      const want = lin.outFeatures * lin.inFeatures;
+      if (data.length !== want) throw new Error(`${src.method}: gradient for ${name} has ${data.length} values, expected [${lin.outFeatures}, ${lin.inFeatures}]`);
+      out.set(name, Float64Array.from(data));
+    }
+    return out;
+  }
+  if (!src.estimate) throw new Error(`${src.method}: needs the gradient estimate: pass estimate: { loss, batches } (or gradients)`);
+  return estimateGradients(targets, src.estimate);
+}
+
+function makeLayer(name: string, linear: Linear, o: AttachOptions, seed: number, prefix: string, ctx: AdapterContext, grads: Map<string, Float64Array> | null, hints: RestoreHints): LayerAdapter {
+  switch (o.method) {
+    case "lora":
+      return new LoraLayer(name, linear.inFeatures, linear.outFeatures, { ...o, seed, prefix }, ctx);
+    case "boft":
+      return new BoftLayer(name, linear, { ...o, prefix });
+    case "urnn":
+      return new UrnnLayer(name, linear, { seed, prefix });
+    case "loraga":
+      return new LoraGaLayer(name, linear, grads?.get(name) as Float64Array, { ...o, seed, prefix }, ctx);
+    case "hybrid": {
+      const boft = new BoftLayer(name, linear, { ...o, prefix });
+      const lambda = initialLambda(o.gate ?? { kind: "share" });
+      const restored = hints.hybridLora?.get(name);
+      if (restored) {
+        const lora = new LoraLayer(name, linear.inFeatures, linear.outFeatures, { seed, prefix, alpha: restored.A.shape[0], rslora: false, branch: "loraga", init: restored }, ctx);
+        return new HybridLayer(name, linear, boft, lora, null, lambda);
+      }
+      const r = o.r ?? 8;
+      checkRank(name, r, linear.inFeatures, linear.outFeatures);
+      const rslora = o.rslora ?? true;
+      const f = loraGaFactors(name, grads?.get(name) as Float64Array, linear.outFeatures, linear.inFeatures, r, loraScale(o.alpha ?? 16, r, rslora), { ...o, seed });
+      const A0 = tf.tensor2d(f.A, [r, linear.inFeatures]);
+      const B0 = tf.tensor2d(f.B, [linear.outFeatures, r]);
+      const lora = new LoraLayer(name, linear.inFeatures, linear.outFeatures, { ...o, r, rslora, seed, prefix, branch: "loraga", init: { A: A0, B: B0 } }, ctx);
+      return new HybridLayer(name, linear, boft, lora, { A0, B0 }, lambda);
+    }
+  }
+}
+
+export class Attachment implements TrainableSet {
+  readonly method: Method;
+  /** λ_l per step, hybrid only. */
+  readonly gateRecords: GateRecord[] = [];
+  private enabledFlag = true;
+  private backups: Map<string, tf.Tensor> | null = null;
+  private frozen: { v: tf.Variable; was: boolean }[] = [];
+  private detached = false;
+
+  constructor(
+    readonly host: LinearHost,
+    readonly options: AttachOptions,
+    readonly layers: Map<string, { linear: Linear; layer: LayerAdapter }>,
+    private readonly ctx: AdapterContext,
+  ) {
+    this.method = options.method;
+    for (const { linear, layer } of layers.values()) {
+      linear.adapter = layer;
+      for (const v of [linear.weight, linear.bias]) if (v) this.frozen.push({ v, was: v.trainable });
+    }
+    // Freeze every base weight the host exposes, not only the targets.
+    const named = (host as Partial<ParameterHost>).namedParameters?.();
+    if (named) for (const v of named.values()) if (!this.frozen.some((f) => f.v === v)) this.frozen.push({ v, was: v.trainable });
+    for (const { v } of this.frozen) v.trainable = false;
+  }
+
+  /** Module paths that carry this adapter. */
+  get targets(): string[] {
+    return [...this.layers.keys()];
+  }
+
+  get enabled(): boolean {
+    return this.enabledFlag;
+  }
+
+  get merged(): boolean {
+    return this.backups !== null;
+  }
+
+  private alive(what: string): void {
+    if (this.detached) throw new Error(`attachment (${this.method}): ${what} after detach()`);
+  }
+
+  /** Training mode turns dropout on (PyTorch's default is training mode, so is ours). */
+  train(on = true): void {
+    this.ctx.training = on;
+  }
+
+  eval(): void {
+    this.ctx.training = false;
+  }
+
+  enable(): void {
+    this.alive("enable()");
+    this.enabledFlag = true;
+    if (!this.merged) for (const { linear, layer } of this.layers.values()) linear.adapter = layer;
+  }
+
+  /** Base output back (adapter kept). A merged attachment is unmerged first. */
+  disable(): void {
+    this.alive("disable()");
+    if (this.merged) this.unmerge();
+    this.enabledFlag = false;
+    for (const { linear } of this.layers.values()) linear.adapter = null;
+  }
+
+  /** Folds the adapter into the weights; the pre-merge weights are kept so unmerge() is exact. */
+  merge(): void {
+    this.alive("merge()");
+    if (this.merged) return;
+    const backups = new Map<string, tf.Tensor>();
+    for (const [name, { linear, layer }] of this.layers) {
+      backups.set(name, tf.keep(linear.weight.clone()));
+      const w = layer.mergedWeight(linear.weight as tf.Tensor2D);
+      linear.weight.assign(w);
+      w.dispose();
+      linear.adapter = null;
+    }
+    this.backups = backups;
+  }
+
+  unmerge(): void {
+    this.alive("unmerge()");
+    if (!this.backups) return;
+    for (const [name, { linear, layer }] of this.layers) {
+      const b = this.backups.get(name) as tf.Tensor;
+      linear.weight.assign(b);
+      b.dispose();
+      if (this.enabledFlag) linear.adapter = layer;
+    }
+    this.backups = null;
+  }
+
+  /** Removes the adapter and restores the base (weights, trainable flags) as before attach. */
+  detach(): void {
+    if (this.detached) return;
+    if (this.merged) this.unmerge();
+    for (const { linear, layer } of this.layers.values()) {
+      linear.adapter = null;
+      if (layer instanceof LoraGaLayer) layer.restoreBase();
+      layer.dispose();
+    }
+    for (const { v, was } of this.frozen) v.trainable = was;
+    this.detached = true;
+  }
+
+  groups(): ParameterGroup[] {
+    return [...this.layers.values()].flatMap(({ layer }) => layer.groups());
+  }
+
+  variables(): tf.Variable[] {
+    return this.groups().flatMap((g) => g.variables);
+  }
+
+  get trainableParameters(): number {
+    return this.variables().reduce((n, v) => n + v.size, 0);
+  }
+
+  /** Base parameters (all of the host's when it is a ParameterHost, else its Linears') plus the adapter's. */
+  get totalParameters(): number {
+    const named = (this.host as Partial<ParameterHost>).namedParameters?.();
+    let base = 0;
+    if (named) for (const v of named.values()) base += v.size;
+    else for (const l of this.host.linears().values()) base += l.weight.size + (l.bias?.size ?? 0);
+    return base + this.trainableParameters;
+  }
+
+  /** Hybrid: recompute every layer's λ from this step's gradient norms and record it. */
+  onGradients(grads: Record<string, tf.Tensor>, step: number): void {
+    if (this.method !== "hybrid") return;
+    const policy = (this.options as HybridAttachOptions).gate ?? { kind: "share" };
+    const hybrids = [...this.layers.values()].map(({ layer }) => layer as HybridLayer);
+    const groups = hybrids.flatMap((h) => [h.boft.groups()[0] as ParameterGroup, h.lora.groups()[0] as ParameterGroup]);
+    const norms = groupGradNorms(grads, groups);
+    hybrids.forEach((h, i) => {
+      const count = (g: ParameterGroup) => g.variables.reduce((n, v) => n + v.size, 0);
+      h.lambda = nextLambda(policy, h.lambda, {
+        boft: norms[2 * i] as number,
+        loraga: norms[2 * i + 1] as number,
+        boftCount: count(groups[2 * i] as ParameterGroup),
+        loragaCount: count(groups[2 * i + 1] as ParameterGroup),
+      });
+      this.gateRecords.push({ step, layer: h.layer, lambda: h.lambda });
+    });
+  }
+
+  /** Writes adapter_model.safetensors + adapter_config.json (see peft_format.ts). */
+  async save(dir: string): Promise<void> {
+    this.alive("save()");
+    const { saveAdapter } = await import("./peft_format.js");
+    await saveAdapter(this, dir);
+  }
+}

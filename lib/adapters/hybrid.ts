@@ -1,0 +1,92 @@
+// The paper's hybrid: BOFT and LoRA-GA on one weight, mixed per layer,
+//   W_eff = W + λ·(diag(s)·W·Rᵀ − W) + (1 − λ)·scale·(B·A − B₀·A₀),
+// λ a constant of each step set by the gate from gradient norms. The base weight is left
+// intact (unlike plain LoRA-GA): subtracting B₀A₀ inside the branch gives the same function
+// and keeps the BOFT branch rotating the true W.
+import * as tf from "@tensorflow/tfjs";
+import type { Linear } from "../nn/linear.js";
+import type { ParameterGroup } from "../nn/module.js";
+import { BoftLayer } from "./boft.js";
+import type { LoraLayer } from "./lora.js";
+import type { LayerAdapter } from "./types.js";
+
+export class HybridLayer implements LayerAdapter {
+  lambda: number;
+
+  constructor(
+    readonly layer: string,
+    private readonly linear: Linear,
+    readonly boft: BoftLayer,
+    readonly lora: LoraLayer,
+    /** LoRA-GA's initial factors; null when loaded from a file in converted form. */
+    private readonly offset: { A0: tf.Tensor2D; B0: tf.Tensor2D } | null,
+    lambda: number,
+  ) {
+    this.lambda = lambda;
+  }
+
+  /** scale·(B·A − B₀·A₀)·x */
+  private loraChange(flat: tf.Tensor2D): tf.Tensor2D {
+    const d = this.lora.delta(flat);
+    if (!this.offset) return d;
+    const d0 = tf.mul(tf.matMul(tf.matMul(flat, this.offset.A0, false, true), this.offset.B0, false, true), this.lora.scale);
+    return tf.sub(d, d0) as tf.Tensor2D;
+  }
+
+  forward(x: tf.Tensor, base: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const lam = this.lambda;
+      const flat = tf.reshape(x, [-1, this.linear.inFeatures]) as tf.Tensor2D;
+      const yBase = base(flat);
+      const yBoft = this.boft.boftOutput(flat, base);
+      const y = tf.addN([tf.mul(yBase, 1 - lam), tf.mul(yBoft, lam), tf.mul(this.loraChange(flat), 1 - lam)]);
+      return tf.reshape(y, [...x.shape.slice(0, -1), this.linear.outFeatures]);
+    });
+  }
+
+  groups(): ParameterGroup[] {
+    return [...this.boft.groups(), ...this.lora.groups()];
+  }
+
+  loraDeltaWeight(): tf.Tensor2D {
+    return tf.tidy(() => {
+      const d = this.lora.deltaWeight();
+      if (!this.offset) return d;
+      return tf.sub(d, tf.mul(tf.matMul(this.offset.B0, this.offset.A0), this.lora.scale)) as tf.Tensor2D;
+    });
+  }
+
+  mergedWeight(w: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const lam = this.lambda;
+      return tf.addN([tf.mul(w, 1 - lam), tf.mul(this.boft.mergedWeight(w), lam), tf.mul(this.loraDeltaWeight(), 1 - lam)]) as tf.Tensor2D;
+    });
+  }
+
+  /** Own format: BOFT tensors under PEFT's names, the LoRA-GA change in rank-2r converted form, λ. */
+  state(): Map<string, tf.Tensor> {
+    const out = this.boft.state();
+    tf.tidy(() => {
+      const A = this.offset ? tf.concat([this.lora.A, this.offset.A0], 0) : this.lora.A.clone();
+      const B = this.offset ? tf.mul(tf.concat([this.lora.B, tf.neg(this.offset.B0)], 1), this.lora.scale) : tf.mul(this.lora.B, this.lora.scale);
+      out.set("lora_A.weight", tf.keep(A));
+      out.set("lora_B.weight", tf.keep(B));
+    });
+    out.set("hybrid_lambda", tf.tensor1d([this.lambda]));
+    return out;
+  }
+
+  /** Only for hybrids built from a file (no offset, LoRA scale 1). */
+  setState(values: Map<string, tf.Tensor>): void {
+    this.boft.setState(values);
+    this.lora.setState(values);
+    this.lambda = (values.get("hybrid_lambda") as tf.Tensor).dataSync()[0] as number;
+  }
+
+  dispose(): void {
+    this.boft.dispose();
+    this.lora.dispose();
+    this.offset?.A0.dispose();
+    this.offset?.B0.dispose();
+  }
+}

@@ -1,0 +1,16 @@
+// The verbs reproduction notebooks call: bind models to evaluators, build GLUE batches, run one
+// method or a grid of them.
+export { labelScorerFor, logLikelihood, headLogits } from "./scoring.js";
+export type { ScoringMode, ScoringOptions } from "./scoring.js";
+export { textGeneratorFor } from "./generation.js";
+export type { TextGeneratorOptions } from "./generation.js";
+export { glueBatches, encodeGlueExample } from "./glue_batches.js";
+export type { GlueBatch, GlueBatchOptions, GlueBatchSource } from "./glue_batches.js";
+export { encodeContinuation, encodeForHead, padRows, IGNORE_INDEX } from "./encode.js";
+export type { EncodedRow, PaddedRows } from "./encode.js";
+export { glueLoss, meanGlueLoss } from "./loss.js";
+export { withClassificationHead } from "./classifier.js";
+export { runMethod, RUN_METHODS, DEFAULT_TARGETS, DEFAULT_LR } from "./run_method.js";
+export type { MethodName, RunMethodOptions, RunResult, AdapterSettings } from "./run_method.js";
+export { runGrid, gridMetricTable, gridResourceTable, meanStdCell } from "./run_grid.js";
+export type { RunGridOptions, GridResult } from "./run_grid.js";

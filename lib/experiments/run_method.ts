@@ -1,0 +1,227 @@
+// One fine-tuning run as the reproduction notebooks call it: load the base model fresh, attach
+// a method (or train every weight), train with lib/train on a GLUE task, evaluate with lib/eval.
+import * as tf from "@tensorflow/tfjs";
+import { attach, type AttachOptions, type Attachment, type GatePolicy, type TargetSpec } from "../adapters/index.js";
+import { loadGlue, type GlueTask } from "../data/glue.js";
+import { subsample } from "../data/sample.js";
+import { evaluateGlue } from "../eval/glue.js";
+import { GLUE_VERBALIZERS } from "../eval/prompts.js";
+import { loadTokenizer, type HfTokenizer } from "../io/tokenizer.js";
+import { loadModelWithTokenizer } from "../models/checkpoint.js";
+import type { TransformerModel } from "../models/model.js";
+import type { ParameterGroup } from "../nn/module.js";
+import type { GateRecord, GradNormRecord, RunCurve } from "../records/types.js";
+import { fullFineTuning } from "../train/full.js";
+import type { ResourceReport } from "../train/resources.js";
+import { train, type Trainable } from "../train/trainer.js";
+import { withClassificationHead } from "./classifier.js";
+import { glueBatches, type GlueBatch } from "./glue_batches.js";
+import { glueLoss, meanGlueLoss } from "./loss.js";
+import { labelScorerFor, type ScoringMode } from "./scoring.js";
+
+/** "base" evaluates the untuned model (no training), the row every method must beat. */
+export type MethodName = "base" | "full" | "lora" | "boft" | "loraga" | "urnn" | "hybrid";
+export const RUN_METHODS: readonly MethodName[] = ["base", "full", "lora", "boft", "loraga", "urnn", "hybrid"];
+
+/** Attention and MLP projections of both families, as the paper adapts them. */
+export const DEFAULT_TARGETS = /\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj|c_attn|c_proj|c_fc)$/;
+
+/** Learning rates tuned on the smoke base model (SST-2, 40 steps; docs/reproductions.md): adapters start at zero change and take larger steps, and the orthogonal ones (bounded rotations) tolerate the largest. */
+export const DEFAULT_LR: Record<Exclude<MethodName, "base">, number> = { full: 1e-3, lora: 2e-2, boft: 5e-2, loraga: 2e-2, urnn: 5e-2, hybrid: 2e-2 };
+
+export interface AdapterSettings {
+  /** LoRA / LoRA-GA / hybrid rank (default 4) and alpha (default 2·r). */
+  r?: number;
+  alpha?: number;
+  /** BOFT / hybrid block size (default 4). */
+  blockSize?: number;
+  /** Hybrid gate policy (default the adapters' default, "share"). */
+  gate?: GatePolicy;
+  /** Examples averaged for LoRA-GA's gradient estimate (default 4 batches' worth). */
+  gradientSamples?: number;
+}
+
+export interface RunMethodOptions {
+  /** A Hugging Face model folder with tokenizer.json (e.g. from ensureBaseModel). */
+  baseDir: string;
+  method: MethodName;
+  task: GlueTask;
+  seed?: number;
+  steps: number;
+  lr?: number;
+  batchSize?: number;
+  /** Tokens per training/scoring row; default 64. */
+  seqLen?: number;
+  /** Training examples (seeded subsample of the train split); default all. */
+  trainLimit?: number;
+  /** Dev examples for the final metrics; default 200. */
+  evalLimit?: number;
+  /** Dev-loss evaluation every N steps (the eval curve); default max(1, steps / 4). */
+  evalEvery?: number;
+  /** Dev examples in the eval curve's loss; default 64. */
+  evalLossLimit?: number;
+  /** "lm" (default): verbalised labels scored by the LM head; "head": a new classification head. */
+  scoring?: ScoringMode;
+  targets?: TargetSpec;
+  adapter?: AdapterSettings;
+  warmupSteps?: number;
+  clip?: number;
+  /** Also evaluate the model before training (baseMetrics). */
+  evaluateBase?: boolean;
+  /** GLUE data directory (default lib/data's dataDir()). */
+  dataDir?: string;
+  progress?: boolean;
+}
+
+export interface RunResult {
+  method: MethodName;
+  task: GlueTask;
+  seed: number;
+  steps: number;
+  /** The task's GLUE metrics on the dev subset plus `devLoss` (the training loss on dev examples). */
+  metrics: Record<string, number>;
+  /** The headline metric's name (accuracy, f1 or mcc). */
+  primary: string;
+  baseMetrics?: Record<string, number>;
+  /** Null for "base" (nothing trained). */
+  resources: ResourceReport | null;
+  lossCurve: RunCurve;
+  /** Dev loss over steps (metric "devLoss"). */
+  evalCurve: RunCurve;
+  gradNorms: GradNormRecord[];
+  gates: GateRecord[];
+}
+
+/** The largest batch size ≤ max that divides n, so a fixed evaluation set is scored whole. */
+function divisorUpTo(n: number, max: number): number {
+  for (let b = Math.min(n, max); b > 1; b--) if (n % b === 0) return b;
+  return 1;
+}
+
+function checkOptions(o: RunMethodOptions): void {
+  if (!RUN_METHODS.includes(o.method)) throw new Error(`runMethod: unknown method ${JSON.stringify(o.method)}; expected one of ${RUN_METHODS.join(", ")}`);
+  if (o.method !== "base" && (!Number.isInteger(o.steps) || o.steps < 1)) throw new Error(`runMethod: steps must be a positive integer, found ${o.steps}`);
+  if (o.lr !== undefined && !(o.lr > 0)) throw new Error(`runMethod: lr must be positive, found ${o.lr}`);
+}
+
+async function loadBase(o: RunMethodOptions, seed: number): Promise<{ model: TransformerModel; tokenizer: HfTokenizer }> {
+  const { model: lm, tokenizerPath } = await loadModelWithTokenizer(o.baseDir);
+  if (!tokenizerPath) {
+    lm.dispose();
+    throw new Error(`runMethod: ${o.baseDir} has no tokenizer.json`);
+  }
+  const tokenizer = await loadTokenizer(tokenizerPath);
+  if ((o.scoring ?? "lm") === "lm") return { model: lm, tokenizer };
+  const model = withClassificationHead(lm, 2, seed);
+  lm.dispose();
+  return { model, tokenizer };
+}
+
+async function evaluate(model: TransformerModel, tokenizer: HfTokenizer, o: RunMethodOptions, dev: ReturnType<typeof loadGlue>, devLossBatches: () => GlueBatch[]) {
+  const scoring = o.scoring ?? "lm";
+  const seqLen = o.seqLen ?? 64;
+  const scorer = labelScorerFor(model, tokenizer, GLUE_VERBALIZERS[o.task], { mode: scoring, maxLength: seqLen });
+  const r = await evaluateGlue(o.task, scorer, { examples: dev, batchSize: 32 });
+  const metrics: Record<string, number> = { ...(r.metrics as Record<string, number>), devLoss: meanGlueLoss(model, devLossBatches()) };
+  return { metrics, primary: r.primary as string };
+}
+
+/** Adapter groups plus the new classification head (trained with the adapter, as PEFT's modules_to_save). */
+function withHead(att: Attachment, model: TransformerModel, scoring: ScoringMode): Trainable {
+  const score = model.namedParameters().get("score.weight");
+  const extra: ParameterGroup[] = scoring === "head" && score ? [{ layer: "score", branch: "head", variables: [score] }] : [];
+  return {
+    groups: () => [...att.groups(), ...extra],
+    onGradients: (grads, step) => att.onGradients(grads, step),
+    gateRecords: () => att.gateRecords,
+  };
+}
+
+export async function runMethod(o: RunMethodOptions): Promise<RunResult> {
+  checkOptions(o);
+  const seed = o.seed ?? 0;
+  const seqLen = o.seqLen ?? 64;
+  const batchSize = o.batchSize ?? 8;
+  const scoring = o.scoring ?? "lm";
+  const dev = subsample(loadGlue(o.task, "dev", { dir: o.dataDir }), o.evalLimit ?? 200, seed);
+  const devLossExamples = subsample(dev, o.evalLossLimit ?? 64, seed + 1);
+  const { model, tokenizer } = await loadBase(o, seed);
+  const devLossBatches = (): GlueBatch[] => {
+    const src = glueBatches(o.task, tokenizer, { examples: devLossExamples, seqLen, batchSize: divisorUpTo(devLossExamples.length, 16), seed, mode: scoring, shuffle: false });
+    return Array.from({ length: src.batchesPerEpoch }, () => src.next());
+  };
+  let att: Attachment | null = null;
+  try {
+    const base = o.evaluateBase || o.method === "base" ? await evaluate(model, tokenizer, o, dev, devLossBatches) : null;
+    if (o.method === "base") {
+      const empty = (metric: string): RunCurve => ({ run: "base", metric, seed, steps: [], values: [] });
+      return { method: "base", task: o.task, seed, steps: 0, metrics: base!.metrics, primary: base!.primary, baseMetrics: base!.metrics, resources: null, lossCurve: empty("loss"), evalCurve: empty("devLoss"), gradNorms: [], gates: [] };
+    }
+    const data = glueBatches(o.task, tokenizer, { split: "train", limit: o.trainLimit, seqLen, batchSize, seed, mode: scoring, dir: o.dataDir });
+    let trainable: Trainable;
+    if (o.method === "full") trainable = fullFineTuning(model);
+    else {
+      const a = o.adapter ?? {};
+      const r = a.r ?? 4;
+      const common = { targets: o.targets ?? DEFAULT_TARGETS, seed, r, alpha: a.alpha ?? 2 * r, blockSize: a.blockSize ?? 4 };
+      let opts: AttachOptions;
+      if (o.method === "loraga" || o.method === "hybrid") {
+        // LoRA-GA's gradient estimate on the untuned model, from a separately seeded stream of training batches.
+        const est = glueBatches(o.task, tokenizer, { split: "train", limit: o.trainLimit, seqLen, batchSize, seed: seed + 7919, mode: scoring, dir: o.dataDir });
+        const samples = a.gradientSamples ?? 4 * batchSize;
+        const batches = Array.from({ length: Math.ceil(samples / batchSize) }, () => est.next());
+        try {
+          opts = { ...common, method: o.method, estimate: { loss: (b: GlueBatch) => glueLoss(model, b), batches, samples, count: (b: GlueBatch) => b.labels.shape[0] }, ...(o.method === "hybrid" && a.gate ? { gate: a.gate } : {}) } as AttachOptions;
+          att = attach(model, opts);
+        } finally {
+          tf.dispose(batches as unknown as tf.TensorContainer);
+        }
+      } else {
+        opts = { ...common, method: o.method } as AttachOptions;
+        att = attach(model, opts);
+      }
+      trainable = withHead(att, model, scoring);
+    }
+    const evalEvery = o.evalEvery ?? Math.max(1, Math.floor(o.steps / 4));
+    const result = await train<GlueBatch>({
+      trainable,
+      loss: (b) => glueLoss(model, b),
+      data,
+      steps: o.steps,
+      optimizer: { kind: "adamw", lr: o.lr ?? DEFAULT_LR[o.method], weightDecay: 0 },
+      schedule: { kind: "linear", warmupSteps: o.warmupSteps ?? Math.min(5, Math.floor(o.steps / 10)) },
+      clip: o.clip ?? 1,
+      evalEvery,
+      evaluate: () => {
+        att?.eval();
+        const devLoss = meanGlueLoss(model, devLossBatches());
+        att?.train();
+        return { devLoss };
+      },
+      seed,
+      progress: o.progress ? { label: `${o.method} on ${o.task} (seed ${seed})` } : false,
+      name: o.method,
+      countTokens: (b) => b.inputIds.size,
+    });
+    att?.eval();
+    const final = await evaluate(model, tokenizer, o, dev, devLossBatches);
+    const evalCurve = result.evalCurves.find((c) => c.metric === "devLoss");
+    return {
+      method: o.method,
+      task: o.task,
+      seed,
+      steps: result.steps,
+      metrics: final.metrics,
+      primary: final.primary,
+      ...(base ? { baseMetrics: base.metrics } : {}),
+      resources: result.resources,
+      lossCurve: { ...result.lossCurve, seed },
+      evalCurve: evalCurve ? { ...evalCurve, seed } : { run: o.method, metric: "devLoss", seed, steps: [], values: [] },
+      gradNorms: result.gradNorms,
+      gates: result.gates,
+    };
+  } finally {
+    att?.detach();
+    model.dispose();
+  }
+}

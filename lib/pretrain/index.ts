@@ -1,0 +1,10 @@
+// The project's own pre-trained base model (Moby Dick, byte-level BPE, small LLaMA), cached by recipe and seed.
+export { ensureBaseModel, baseModelDir, defaultCacheDir, readPretrainReport } from "./ensure.js";
+export type { EnsureBaseModelOptions } from "./ensure.js";
+export { pretrainBaseModel, PRETRAIN_REPORT_FILE } from "./pretrain.js";
+export type { PretrainReport, PretrainOptions } from "./pretrain.js";
+export { RECIPES, recipeFor, recipeKey, PIPELINE_VERSION } from "./recipes.js";
+export type { PretrainRecipe, PretrainScale } from "./recipes.js";
+export { meanLmLoss } from "./perplexity.js";
+export { splitCorpus, tokenWindows } from "./corpus.js";
+export type { CorpusWindows } from "./corpus.js";

@@ -1,0 +1,15 @@
+// Shared set-up: the smoke base model from the project cache (built once, ~10 s) on wasm.
+import { useBackend } from "../../lib/backend/index.js";
+import { loadTokenizer, type HfTokenizer } from "../../lib/io/index.js";
+import { loadModel, type TransformerModel } from "../../lib/models/index.js";
+import { ensureBaseModel } from "../../lib/pretrain/index.js";
+
+export async function smokeBase(): Promise<string> {
+  await useBackend("wasm");
+  return ensureBaseModel({ scale: "smoke", seed: 0 });
+}
+
+export async function loadSmoke(): Promise<{ dir: string; model: TransformerModel; tokenizer: HfTokenizer }> {
+  const dir = await smokeBase();
+  return { dir, model: await loadModel(dir), tokenizer: await loadTokenizer(dir) };
+}
