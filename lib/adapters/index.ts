@@ -1,7 +1,7 @@
 // Public surface of the adapters: attach(), loadAdapter(), the gradient-norm recorder, gates.
 export { attach, Attachment } from "./attach.js";
 export type { AttachOptions, LoraAttachOptions, BoftAttachOptions, LoraGaAttachOptions, UrnnAttachOptions, HybridAttachOptions } from "./attach.js";
-export { loadAdapter, saveAdapter, WEIGHTS_FILE, CONFIG_FILE } from "./peft_format.js";
+export { loadAdapter, saveAdapter, WEIGHTS_FILE as ADAPTER_WEIGHTS_FILE, CONFIG_FILE as ADAPTER_CONFIG_FILE } from "./peft_format.js";
 export { recordGradNorms, groupGradNorms } from "./grad_norms.js";
 export { nextLambda, initialLambda, type GatePolicy, type BranchNorms } from "./gate.js";
 export type { GradientEstimate } from "./gradient_estimate.js";
