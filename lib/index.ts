@@ -14,3 +14,4 @@ export * from "./train/index.js";
 export * from "./adapters/index.js";
 export * from "./pretrain/index.js";
 export * from "./experiments/index.js";
+export * from "./reproduce/index.js";

@@ -9,6 +9,12 @@ export type CheckerRequest =
 
 export type CheckerResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
+/** A check's answer; `changed`: the cell added or changed declarations for later cells. */
+export interface CheckResult {
+  diags: TypeDiagnostic[];
+  changed: boolean;
+}
+
 export interface TypeDiagnostic {
   /** 1-based, in the cell's text. */
   line: number;

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { join, sep } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
-import type { CheckerRequest, CheckerResponse, TypeDiagnostic } from "./checker-protocol.js";
+import type { CheckResult, CheckerRequest, CheckerResponse, TypeDiagnostic } from "./checker-protocol.js";
 
 type Ts = typeof import("typescript");
 interface TslabConverter {
@@ -51,8 +51,8 @@ const { createConverter, isCompleteCode } = tslabRequire("./dist/converter.js") 
 const displayTypes = join(projectRoot, "dist", "lib", "display", "index.d.ts");
 const PRELUDE = [
   existsSync(displayTypes)
-    ? `import { display, clearOutput } from ${JSON.stringify(join(projectRoot, "dist", "lib", "display", "index.js"))};`
-    : "declare const display: any;\ndeclare function clearOutput(opts?: { wait?: boolean }): void;",
+    ? `import { display, clearOutput, comm } from ${JSON.stringify(join(projectRoot, "dist", "lib", "display", "index.js"))};`
+    : "declare const display: any;\ndeclare const comm: any;\ndeclare function clearOutput(opts?: { wait?: boolean }): void;",
   "declare function input(prompt?: string, opts?: { password?: boolean }): Promise<string>;",
   "declare function page(text: unknown): void;",
   "",
@@ -120,8 +120,10 @@ function inspect(code: string, cursor: number): { found: boolean; text: string }
 
 function handle(req: CheckerRequest): unknown {
   switch (req.op) {
-    case "check":
-      return check(req.code, req.keepOnError);
+    case "check": {
+      const before = prevDecl;
+      return { diags: check(req.code, req.keepOnError), changed: prevDecl !== before } satisfies CheckResult;
+    }
     case "complete":
       return converter.complete(prevDecl, req.code, req.cursor);
     case "inspect":

@@ -1,7 +1,7 @@
 // Kernel-side handle on the type-checker worker. Started in the background so kernel start-up
 // does not wait for TypeScript to load; requests queue until it is ready.
 import { Worker } from "node:worker_threads";
-import type { CheckerRequest, CheckerResponse, CompletionResult, TypeDiagnostic } from "./checker-protocol.js";
+import type { CheckResult, CheckerRequest, CheckerResponse, CompletionResult, TypeDiagnostic } from "./checker-protocol.js";
 import { projectRoot } from "./module-require.js";
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
@@ -11,6 +11,14 @@ export class Checker {
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | null = null;
+  /**
+   * The worker's declarations, as a version number: it bumps whenever a check changed them (or
+   * they were reset). A cell checked at version v that changed nothing has the same answer the
+   * next time at v, so re-running it (the trivial cell) needs no round trip to the worker.
+   */
+  private declVersion = 0;
+  private checksInFlight = 0;
+  private readonly unchanged = new Map<string, TypeDiagnostic[]>();
 
   constructor(private readonly log: (line: string) => void = () => {}) {}
 
@@ -30,6 +38,7 @@ export class Checker {
       this.log(`type checker failed: ${err.stack ?? err.message}`);
     });
     w.on("exit", (code) => {
+      this.forget();
       const err = this.failure ?? new Error(`type checker exited with code ${code}`);
       for (const w of this.waiting.values()) w.reject(err);
       this.waiting.clear();
@@ -49,7 +58,34 @@ export class Checker {
 
   /** Type errors of a cell, in execution order with the cells before it. */
   check(code: string, keepOnError = true): Promise<TypeDiagnostic[]> {
-    return this.request({ op: "check", code, keepOnError });
+    // With checks still queued the worker's version at this cell is not known yet.
+    const key = this.checksInFlight === 0 ? `${this.declVersion}\u0000${keepOnError}\u0000${code}` : null;
+    const hit = key === null ? undefined : this.unchanged.get(key);
+    if (hit) return Promise.resolve(hit);
+    this.checksInFlight++;
+    const done = () => this.checksInFlight--;
+    return this.request<CheckResult>({ op: "check", code, keepOnError }).then(
+      (r) => {
+        done();
+        if (r.changed) this.declVersion++;
+        else if (key !== null) {
+          this.unchanged.set(key, r.diags);
+          if (this.unchanged.size > 200) this.unchanged.delete(this.unchanged.keys().next().value as string);
+        }
+        return r.diags;
+      },
+      (err: Error) => {
+        done();
+        this.forget(); // the worker's state after a failed check is unknown
+        throw err;
+      },
+    );
+  }
+
+  /** The worker's declarations are gone (reset, or a fresh worker). */
+  private forget(): void {
+    this.declVersion++;
+    this.unchanged.clear();
   }
 
   complete(code: string, cursor: number): Promise<CompletionResult> {
@@ -65,6 +101,7 @@ export class Checker {
   }
 
   reset(): Promise<void> {
+    this.forget();
     return this.request({ op: "reset" });
   }
 

@@ -3,9 +3,9 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { DisplayMetadata, MimeBundle } from "../../lib/display/sink.js";
-import type { ErrorResult, FromRuntime, ToRuntime } from "./protocol.js";
+import type { CommToRuntime, ErrorResult, FromRuntime, ToRuntime } from "./protocol.js";
 
-export type RuntimeOutput = Extract<FromRuntime, { t: "stream" | "display" | "update" | "clear" }>;
+export type RuntimeOutput = Extract<FromRuntime, { t: "stream" | "display" | "update" | "clear" | "comm_open" | "comm_msg" | "comm_close" }>;
 
 export interface ExecuteOutcome {
   result?: { data: MimeBundle; metadata: DisplayMetadata };
@@ -49,6 +49,8 @@ export class ExecutorHost {
   private failedStarts = 0;
   private startupStderr = "";
   private readyChild: ChildProcess | null = null;
+  /** Frontend comm messages waiting for the runtime's answer, by the message's msg_id. */
+  private readonly commAcks = new Map<string, (error: string | null) => void>();
   /** Increments on every fresh runtime; the session reports it. */
   generation = 0;
 
@@ -125,6 +127,24 @@ export class ExecutorHost {
     });
   }
 
+  /**
+   * Hands a frontend comm message to the runtime and resolves once its handler ran (so its
+   * output precedes the message's idle): null, or for comm_open the reason it was refused.
+   */
+  async comm(msg: CommToRuntime): Promise<string | null> {
+    while (!this.live()) {
+      if (this.closed || this.failedStarts >= 3) return "the runtime is not running";
+      // A fresh runtime has no comms; only an open can mean anything to it.
+      if (msg.t !== "comm_open") return null;
+      if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) this.start();
+      await this.ready;
+    }
+    return new Promise<string | null>((resolve) => {
+      this.commAcks.set(msg.cell, resolve);
+      this.post(msg);
+    });
+  }
+
   /** SIGINT to the runtime; if the cell is still running after the grace period, kill it. */
   interrupt(): void {
     const child = this.child;
@@ -176,6 +196,12 @@ export class ExecutorHost {
         this.settle({ result: msg.result, error: msg.error, pages: p.pages, userExpressions: msg.userExpressions });
         return;
       }
+      case "comm_ack": {
+        const ack = this.commAcks.get(msg.cell);
+        this.commAcks.delete(msg.cell);
+        ack?.(msg.error);
+        return;
+      }
       case "page":
         if (this.pending?.cell === msg.cell) this.pending.pages.push(msg.text);
         return;
@@ -204,6 +230,8 @@ export class ExecutorHost {
     this.child = null;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     this.events.log(`runtime exited (${how})`);
+    for (const ack of this.commAcks.values()) ack(`the runtime ended (${how})`);
+    this.commAcks.clear();
     if (this.pending) {
       const interrupted = this.killedChild === child;
       this.settle({

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { inspect } from "node:util";
 import vm from "node:vm";
 import { setDisplaySink } from "../../lib/display/sink.js";
+import { comm, deliverCommClose, deliverCommMsg, deliverCommOpen, setCommTransport, type CommMessage } from "../../lib/display/comm.js";
 import { convertCell, HELPER, type ConvertedCell } from "./transform.js";
 import type { ErrorResult, FromRuntime, ToRuntime } from "./protocol.js";
 import { formatRuntimeError, syntaxError } from "./errors.js";
@@ -82,6 +83,47 @@ setDisplaySink({
   },
 });
 
+// --- comms: user code's comm traffic goes to the kernel, which publishes it on iopub ---
+setCommTransport({
+  open(commId, targetName, data, metadata) {
+    flushStreams();
+    send({ t: "comm_open", cell: currentCell(), commId, targetName, data, metadata });
+  },
+  send(commId, data, metadata) {
+    flushStreams();
+    send({ t: "comm_msg", cell: currentCell(), commId, data, metadata });
+  },
+  close(commId, data, metadata) {
+    flushStreams();
+    send({ t: "comm_close", cell: currentCell(), commId, data, metadata });
+  },
+});
+
+/** Runs a frontend comm message's handler in the message's own output context. */
+function onComm(msg: Extract<ToRuntime, { t: "comm_open" | "comm_msg" | "comm_close" }>): void {
+  const ctx: CellContext = { cell: msg.cell, interrupted: false, interrupt: () => {} };
+  const body: CommMessage = { data: msg.data, metadata: msg.metadata };
+  let error: string | null = null;
+  cells.run(ctx, () => {
+    try {
+      if (msg.t === "comm_open") {
+        error = deliverCommOpen(msg.commId, msg.targetName, body);
+      } else if (msg.t === "comm_msg") {
+        deliverCommMsg(msg.commId, body);
+      } else {
+        deliverCommClose(msg.commId, msg.data);
+      }
+    } catch (err) {
+      // A failing onMsg/onClose handler: show it on the comm message's output, as ipykernel does.
+      const e = formatRuntimeError(err, "", 0);
+      writeStream("stderr", `Error in comm ${msg.t.slice(5)} handler: ${e.traceback.join("\n")}\n`);
+    }
+  });
+  // Output first, then the answer: the kernel goes idle for this message after the answer.
+  flushStreams();
+  send({ t: "comm_ack", cell: msg.cell, error });
+}
+
 // --- input(): answered by the kernel through the stdin channel ---
 let inputSeq = 0;
 const inputWaiters = new Map<number, { resolve: (v: string) => void; reject: (e: Error) => void }>();
@@ -129,6 +171,11 @@ g[HELPER] = {
 };
 g.require = userRequire;
 g.input = input;
+Object.defineProperty(g, "comm", {
+  configurable: true,
+  get: () => comm,
+  set: (value: unknown) => Object.defineProperty(g, "comm", { value, writable: true, configurable: true, enumerable: true }),
+});
 // Loaded on first use; a cell may still declare its own `display` (the setter makes it plain).
 for (const name of ["display", "clearOutput"] as const) {
   Object.defineProperty(g, name, {
@@ -151,13 +198,13 @@ process.on("SIGINT", () => {
   running.interrupt(new InterruptedError());
 });
 
-/** `display(x)` as a cell's last line returns its handle; showing that too would be noise. */
+/**
+ * `display(x)` as a cell's last line returns its handle; showing that too would be noise. The
+ * handle carries lib/display's registered symbol (checked here without loading lib/display).
+ */
+const DISPLAY_HANDLE = Symbol.for("peft-notebook.display-handle");
 function isDisplayHandle(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string | symbol, unknown>;
-  if (v[Symbol.for("peft-notebook.display-handle")]) return true;
-  const keys = Object.keys(v);
-  return keys.length === 2 && typeof v.id === "string" && typeof v.update === "function";
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[DISPLAY_HANDLE] === true;
 }
 
 function resultBundle(value: unknown): { data: Record<string, unknown>; metadata: Record<string, unknown> } {
@@ -224,6 +271,8 @@ let queue = Promise.resolve();
 process.on("message", (msg: ToRuntime) => {
   if (msg.t === "execute") {
     queue = queue.then(() => execute(msg.cell, msg.code, msg.count, msg.userExpressions));
+  } else if (msg.t === "comm_open" || msg.t === "comm_msg" || msg.t === "comm_close") {
+    onComm(msg);
   } else if (msg.t === "input_reply") {
     const w = inputWaiters.get(msg.id);
     inputWaiters.delete(msg.id);

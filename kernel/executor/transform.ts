@@ -27,7 +27,10 @@ export interface ConvertedCell {
   diagnostics: CellDiagnostic[];
   /** The script evaluates to a promise of the cell's result. */
   isAsync: boolean;
-  /** The cell ends with an expression statement whose value is the result. */
+  /**
+   * The cell ends with an expression statement whose value is the result. False when that
+   * statement ends with `;` (IPython's convention: a trailing semicolon hides the result).
+   */
   hasResult: boolean;
   /** Characters the wrapper adds before the cell's first line (for mapping stack columns). */
   firstLineShift: number;
@@ -116,19 +119,29 @@ function transpile(source: string): string {
   }).outputText;
 }
 
+/** The cell's last runnable statement is an expression written with a trailing `;`. */
+function resultSilenced(sf: ts.SourceFile): boolean {
+  const statements = sf.statements.filter((s) => !isTypeOnlyStatement(s));
+  const last = statements[statements.length - 1];
+  return !!last && ts.isExpressionStatement(last) && sf.text.charCodeAt(last.end - 1) === 59; /* ; */
+}
+
 export function convertCell(source: string, fileName = "cell.ts"): ConvertedCell {
   let sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const diagnostics = syntaxDiagnostics(sf);
   if (diagnostics.length > 0) {
     return { diagnostics, isAsync: false, hasResult: false, firstLineShift: 0, transpiled: false };
   }
+  // Judged on the cell as written: the transpiler's output always ends statements with `;`.
+  const silenced = resultSilenced(sf);
   let { js, unsupported } = eraseTypes(sf);
   if (unsupported) {
     // Positions no longer match the cell after this; line numbers mostly survive.
     js = transpile(source);
     sf = ts.createSourceFile(fileName, js, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
   }
-  return { ...rewrite(sf, js), diagnostics: [], transpiled: unsupported };
+  const converted = rewrite(sf, js);
+  return { ...converted, hasResult: converted.hasResult && !silenced, diagnostics: [], transpiled: unsupported };
 }
 
 function rewrite(sf: ts.SourceFile, js: string): Omit<ConvertedCell, "diagnostics" | "transpiled"> {

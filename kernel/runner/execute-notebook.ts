@@ -64,7 +64,7 @@ export async function executeNotebook(input: Notebook, opts: RunOptions = {}): P
   const owned = !opts.client;
   const client =
     opts.client ??
-    (await KernelClient.start({ argv: opts.argv ?? defaultKernelArgv(), cwd: opts.cwd, env: opts.env, startTimeoutMs: opts.startTimeoutMs, kernelName: nb.metadata.kernelspec?.name }));
+    (await KernelClient.start({ argv: opts.argv ?? defaultKernelArgv(), cwd: opts.cwd, env: headlessEnv(opts.env), startTimeoutMs: opts.startTimeoutMs, kernelName: nb.metadata.kernelspec?.name }));
   const cellSeconds = new Map<number, number>();
   let failure: CellFailure | undefined;
   let stopListening: (() => void) | undefined;
@@ -180,4 +180,13 @@ function errorFromStderr(cell: CodeCell, fallbackName: string): [string, string]
     if (m) return [m[1]!, m[2] ?? ""];
   }
   return [fallbackName, lines[0] ?? ""];
+}
+
+/**
+ * Headless runs keep type warnings inside their cells: the kernel's interactive default publishes
+ * them whenever the background checker finishes, possibly after the cell's idle.
+ */
+function headlessEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const base = env ?? process.env;
+  return { ...base, PEFT_NB_TYPECHECK: base.PEFT_NB_TYPECHECK ?? "wait" };
 }

@@ -8,7 +8,7 @@ import { ExecutorHost } from "../executor/host.js";
 import { Checker } from "../executor/checker.js";
 import { HistoryStore, defaultHistoryPath } from "../history/store.js";
 import { Session } from "./session.js";
-import { typecheckMode } from "./ports.js";
+import { typecheckMode, warningGraceMs } from "./ports.js";
 
 export interface RunningKernel {
   /** Resolves when the kernel has shut down. */
@@ -19,6 +19,7 @@ export interface RunningKernel {
 export async function startKernel(connectionFile: string, log: (line: string) => void): Promise<RunningKernel> {
   const conn = await readConnectionFile(connectionFile);
   const mode = typecheckMode();
+  const grace = warningGraceMs();
   const sockets = new KernelSockets(conn, randomUUID());
   await sockets.bind();
 
@@ -49,6 +50,7 @@ export async function startKernel(connectionFile: string, log: (line: string) =>
     checker,
     history,
     typecheck: mode,
+    warningGraceMs: grace,
     log,
     onShutdown: () => void shutdown(),
   });

@@ -4,6 +4,7 @@ import type { OutgoingMessage, RequestChannel } from "../wire/sockets.js";
 import type { ExecuteOutcome } from "../executor/host.js";
 import type { CompletionResult, TypeDiagnostic } from "../executor/checker-protocol.js";
 import type { HistoryTuple } from "../history/store.js";
+import type { CommToRuntime } from "../executor/protocol.js";
 
 export interface Transport {
   send(channel: RequestChannel, m: OutgoingMessage): Promise<void>;
@@ -15,6 +16,12 @@ export interface Runtime {
   interrupt(): void;
   restart(): Promise<void>;
   close(): void;
+  /**
+   * A frontend comm message for user code; comm_open resolves with null when a registered target
+   * took it, else with the reason (the session then closes the comm). Without it, every
+   * comm_open is closed at once.
+   */
+  comm?(msg: CommToRuntime): Promise<string | null>;
   /** Bumps whenever a fresh runtime replaced a dead one. */
   readonly generation: number;
 }
@@ -40,8 +47,9 @@ export interface History {
 
 /**
  * How type errors affect a cell (PEFT_NB_TYPECHECK):
- *  background (default) - the cell runs at once; type errors arrive as stderr warnings when the
- *                         checker finishes, usually just after the reply;
+ *  background (default) - the cell runs at once; type errors arrive as stderr warnings, before
+ *                         the reply when the check ends within warningGraceMs of the cell,
+ *                         else later (still parented to the cell);
  *  wait                 - the reply waits for the checker; type errors are warnings in the cell;
  *  strict               - the checker runs first; a type error stops the cell from running;
  *  off                  - no type checking (completion and inspection still work).
@@ -52,4 +60,17 @@ export function typecheckMode(env: NodeJS.ProcessEnv = process.env): TypecheckMo
   const v = (env.PEFT_NB_TYPECHECK ?? "background").toLowerCase();
   if (v === "background" || v === "wait" || v === "strict" || v === "off") return v;
   throw new Error(`PEFT_NB_TYPECHECK must be background, wait, strict or off; found '${v}'`);
+}
+
+/**
+ * Background mode: how long a finished cell waits for its type check before going idle
+ * (PEFT_NB_WARNING_GRACE_MS, default 0: interactive cells never wait for the checker; headless
+ * runs that want warnings inside their cells use PEFT_NB_TYPECHECK=wait, as `peft-nb run` does).
+ */
+export function warningGraceMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.PEFT_NB_WARNING_GRACE_MS;
+  if (raw === undefined || raw === "") return 0;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`PEFT_NB_WARNING_GRACE_MS must be a number of milliseconds >= 0; found '${raw}'`);
+  return v;
 }

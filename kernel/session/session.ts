@@ -22,6 +22,12 @@ export interface SessionOptions {
   history: History;
   typecheck?: TypecheckMode;
   log?: (line: string) => void;
+  /**
+   * Background type checking: how long a finished cell waits for its check before going idle,
+   * so that warnings land inside the request (default 50 ms). Later warnings are still
+   * published with the cell as parent, after its idle.
+   */
+  warningGraceMs?: number;
   /** Called after shutdown_reply went out; the CLI exits the process. */
   onShutdown?: (restart: boolean) => void;
 }
@@ -38,6 +44,24 @@ function int(content: Record<string, unknown>, field: string, msgType: string, f
   const v = content[field] ?? fallback;
   if (typeof v !== "number" || !Number.isInteger(v)) throw new BadRequest(`${msgType}: content.${field} must be an integer, found ${JSON.stringify(v)}`);
   return v;
+}
+
+/** Resolves when `p` settles or after `ms`, whichever is first; leaves no timer behind. */
+function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void p.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function objectField(content: Record<string, unknown>, field: string, msgType: string): Record<string, unknown> {
+  const v = content[field] ?? {};
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new BadRequest(`${msgType}: content.${field} must be an object, found ${Array.isArray(v) ? "an array" : typeof v}`);
+  return v as Record<string, unknown>;
 }
 
 function replyType(msgType: string): string {
@@ -61,13 +85,16 @@ export class Session {
   private readonly routes = new Map<string, CellRoute>();
   private lastCell: string | null = null;
   private readonly inputWaiters: { resolve: (v: string) => void; reject: (e: Error) => void }[] = [];
-  private readonly comms = new Map<string, string>();
+  /** Open comms: id -> target, and the runtime generation they live in (a new runtime has none). */
+  private readonly comms = new Map<string, { target: string; generation: number }>();
   private readonly typecheck: TypecheckMode;
   private readonly log: (line: string) => void;
   private shuttingDown = false;
+  private readonly warningGraceMs: number;
 
   constructor(private readonly o: SessionOptions) {
     this.typecheck = o.typecheck ?? "background";
+    this.warningGraceMs = o.warningGraceMs ?? 50;
     this.log = o.log ?? (() => {});
   }
 
@@ -116,6 +143,17 @@ export class Session {
       case "clear":
         void this.publish("clear_output", parent, { wait: out.wait });
         return;
+      case "comm_open":
+        this.comms.set(out.commId, { target: out.targetName, generation: this.o.runtime.generation });
+        void this.publish("comm_open", parent, { comm_id: out.commId, target_name: out.targetName, data: out.data }, out.metadata);
+        return;
+      case "comm_msg":
+        void this.publish("comm_msg", parent, { comm_id: out.commId, data: out.data }, out.metadata);
+        return;
+      case "comm_close":
+        this.comms.delete(out.commId);
+        void this.publish("comm_close", parent, { comm_id: out.commId, data: out.data }, out.metadata);
+        return;
     }
   }
 
@@ -137,8 +175,14 @@ export class Session {
     return this.routes.get(cell ?? this.lastCell ?? "") ?? (this.lastCell ? this.routes.get(this.lastCell) : undefined);
   }
 
-  private publish(msgType: string, parent: Partial<MessageHeader>, content: Record<string, unknown>): Promise<void> {
-    return this.o.transport.publish({ msgType, parent, content });
+  private publish(msgType: string, parent: Partial<MessageHeader>, content: Record<string, unknown>, metadata?: Record<string, unknown>): Promise<void> {
+    return this.o.transport.publish(metadata ? { msgType, parent, content, metadata } : { msgType, parent, content });
+  }
+
+  /** Output of code run for a message (a comm handler) goes to that message, like a cell's. */
+  private remember(req: JupyterMessage, allowStdin: boolean): void {
+    this.routes.set(req.header.msg_id, { header: req.header, identities: req.identities, allowStdin });
+    if (this.routes.size > 1000) this.routes.delete(this.routes.keys().next().value as string);
   }
 
   private status(state: "busy" | "idle" | "starting", parent: Partial<MessageHeader>): Promise<void> {
@@ -207,20 +251,16 @@ export class Session {
       case "comm_info_request": {
         const target = typeof c.target_name === "string" ? c.target_name : undefined;
         const comms: Record<string, { target_name: string }> = {};
-        for (const [id, t] of this.comms) if (!target || t === target) comms[id] = { target_name: t };
+        for (const [id, t] of this.comms) {
+          if (t.generation !== this.o.runtime.generation) this.comms.delete(id);
+          else if (!target || t.target === target) comms[id] = { target_name: t.target };
+        }
         return this.reply(channel, req, { status: "ok", comms });
       }
-      case "comm_open": {
-        // No comm targets are registered yet: the spec says to close the comm right away.
-        const id = str(c, "comm_id", type);
-        this.log(`comm_open for unknown target '${String(c.target_name)}': closing ${id}`);
-        await this.publish("comm_close", req.header, { comm_id: id, data: {} });
-        return;
-      }
+      case "comm_open":
       case "comm_msg":
       case "comm_close":
-        if (type === "comm_close") this.comms.delete(String(c.comm_id));
-        return;
+        return this.comm(req);
       case "interrupt_request":
         this.o.runtime.interrupt();
         return this.reply(channel, req, { status: "ok" });
@@ -236,6 +276,41 @@ export class Session {
         if (type.endsWith("_request")) throw new BadRequest(`unsupported message type '${type}'`);
         this.log(`${channel}: ignored ${type}`);
     }
+  }
+
+  // ---- comms ----
+
+  private async comm(req: JupyterMessage): Promise<void> {
+    const c = req.content;
+    const type = req.header.msg_type as "comm_open" | "comm_msg" | "comm_close";
+    const commId = str(c, "comm_id", type);
+    const data = objectField(c, "data", type);
+    const metadata = req.metadata ?? {};
+    const runtime = this.o.runtime;
+    if (type === "comm_open") {
+      const targetName = str(c, "target_name", type);
+      this.remember(req, false);
+      const refused = runtime.comm
+        ? await runtime.comm({ t: "comm_open", cell: req.header.msg_id, commId, targetName, data, metadata })
+        : `no comm target '${targetName}' is registered`;
+      if (refused === null) {
+        this.comms.set(commId, { target: targetName, generation: runtime.generation });
+        return;
+      }
+      // The spec: a comm the kernel cannot open is closed right away.
+      this.log(`comm_open ${commId}: ${refused}; closing it`);
+      await this.publish("comm_close", req.header, { comm_id: commId, data: {} });
+      return;
+    }
+    const known = this.comms.get(commId);
+    if (!known || known.generation !== runtime.generation) {
+      this.comms.delete(commId);
+      this.log(`${type} for unknown comm ${commId}: ignored`);
+      return;
+    }
+    if (type === "comm_close") this.comms.delete(commId);
+    this.remember(req, false);
+    await runtime.comm?.({ t: type, cell: req.header.msg_id, commId, data, metadata });
   }
 
   private history(c: Record<string, unknown>, type: string): unknown[] {
@@ -297,6 +372,8 @@ export class Session {
     }
 
     let checked: Promise<TypeDiagnostic[]> | null = null;
+    /** Background mode: whether the check has finished (its warning, if any, is out). */
+    let checkDone = true;
     if (this.typecheck !== "off") {
       const generation = this.o.runtime.generation;
       checked = this.o.checker.check(code, this.typecheck !== "strict").catch((err: Error) => {
@@ -313,8 +390,11 @@ export class Session {
         const report = (diags: TypeDiagnostic[]) => {
           if (diags.length && this.o.runtime.generation === generation) void this.publish("stream", req.header, { name: "stderr", text: formatDiagnostics(diags, count) });
         };
-        if (this.typecheck === "background") void checked.then(report);
-        else checked = checked.then((d) => (report(d), d));
+        if (this.typecheck === "background") {
+          void checked.then(report);
+          checkDone = false;
+          void checked.then(() => (checkDone = true));
+        } else checked = checked.then((d) => (report(d), d));
       }
     }
 
@@ -330,6 +410,9 @@ export class Session {
       void this.o.checker.reset().catch(() => {});
     }
     if (this.typecheck === "wait" && checked) await checked;
+    // Background mode: a check that finishes within the grace lands its warning before the
+    // reply and idle, where headless clients still collect it; a finished one costs nothing.
+    else if (checked && !checkDone) await settleWithin(checked, this.warningGraceMs);
     if (outcome.error) return fail(outcome.error.ename, outcome.error.evalue, outcome.error.traceback);
     if (outcome.result && !silent) {
       void this.publish("execute_result", req.header, { execution_count: count, data: outcome.result.data, metadata: outcome.result.metadata });

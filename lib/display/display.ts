@@ -23,17 +23,30 @@ export interface DisplayHandle<T = unknown> {
 
 type Render<T> = (value: T) => MimeResult;
 
+/**
+ * Marks the handles display() returns, so the kernel does not echo `display(x)` as a cell's
+ * result. A registered symbol: copies of this module (dist/ and a source import) agree.
+ */
+export const DISPLAY_HANDLE: unique symbol = Symbol.for("peft-notebook.display-handle");
+
+export function isDisplayHandle(value: unknown): value is DisplayHandle {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[DISPLAY_HANDLE] === true;
+}
+
 function show<T>(render: Render<T>, value: T, opts: DisplayOptions = {}): DisplayHandle<T> {
   const id = opts.id ?? randomUUID();
   const first = render(value);
   currentDisplaySink().display(first.data, { ...first.metadata, ...opts.metadata }, id);
-  return {
+  const handle: DisplayHandle<T> = {
     id,
     update(next: T) {
       const r = render(next);
       currentDisplaySink().update(r.data, { ...r.metadata, ...opts.metadata }, id);
     },
   };
+  // Not enumerable: the handle still prints and spreads as { id, update }.
+  Object.defineProperty(handle, DISPLAY_HANDLE, { value: true });
+  return handle;
 }
 
 function expectString(fn: string, v: unknown): string {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { clearOutput, display, html, PLOTLY_MIME, toMimeBundle } from "../../lib/display/index.js";
+import { clearOutput, display, html, isDisplayHandle, PLOTLY_MIME, toMimeBundle } from "../../lib/display/index.js";
 import { recordingSink, setDisplaySink, type DisplaySink } from "../../lib/display/sink.js";
 
 let sink: ReturnType<typeof recordingSink>;
@@ -24,6 +24,19 @@ describe("display()", () => {
     expect(sink.records[0]!.data!["text/plain"]).toBe("{ a: 1 }");
     expect(sink.records[1]!.data!["text/plain"]).toBe("[ 1, 2, 3 ]");
     expect(sink.records[1]!.metadata).toEqual({ isolated: true });
+  });
+
+  it("tags every handle with the registered display-handle symbol, invisibly", () => {
+    const handles = [display(1), display.html("<b>x</b>"), display.json({ a: 1 }), display.plotly({ data: [] })];
+    const tag = Symbol.for("peft-notebook.display-handle");
+    for (const h of handles) {
+      expect((h as unknown as Record<symbol, unknown>)[tag]).toBe(true);
+      expect(isDisplayHandle(h)).toBe(true);
+      expect(Object.keys(h)).toEqual(["id", "update"]);
+    }
+    // Shape alone is not a handle.
+    expect(isDisplayHandle({ id: "x", update() {} })).toBe(false);
+    expect(isDisplayHandle(null)).toBe(false);
   });
 
   it("makes a distinct id when none is given", () => {

@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { Session } from "../../kernel/session/session.js";
 import type { History, Runtime, Transport, TypeChecker } from "../../kernel/session/ports.js";
 import type { ExecuteOutcome } from "../../kernel/executor/host.js";
+import type { TypeDiagnostic } from "../../kernel/executor/checker-protocol.js";
+import type { CommToRuntime } from "../../kernel/executor/protocol.js";
 import { HistoryStore } from "../../kernel/history/store.js";
 import { MalformedMessageError, newHeader, type JupyterMessage } from "../../kernel/wire/message.js";
 import { mkdtempSync } from "node:fs";
@@ -19,7 +21,16 @@ interface Sent {
   content: Record<string, unknown>;
 }
 
-function harness(run: (code: string, cell: string) => Promise<ExecuteOutcome> | ExecuteOutcome = () => ({ pages: [] })) {
+interface HarnessOptions {
+  typecheck?: "background" | "wait" | "strict" | "off";
+  /** The fake checker's answer for a cell (and how long it takes). */
+  check?: (code: string) => { diags: TypeDiagnostic[]; ms: number };
+  warningGraceMs?: number;
+  /** The fake runtime's comm entry point; absent = a runtime without comm support. */
+  comm?: (msg: CommToRuntime) => Promise<string | null>;
+}
+
+function harness(run: (code: string, cell: string) => Promise<ExecuteOutcome> | ExecuteOutcome = () => ({ pages: [] }), opts: HarnessOptions = {}) {
   const sent: Sent[] = [];
   const transport: Transport = {
     async send(channel, m) {
@@ -30,8 +41,9 @@ function harness(run: (code: string, cell: string) => Promise<ExecuteOutcome> | 
     },
   };
   const calls: string[] = [];
-  const runtime: Runtime = {
+  const runtime: Runtime & { generation: number } = {
     generation: 1,
+    ...(opts.comm ? { comm: opts.comm } : {}),
     async execute(cell, code) {
       calls.push(code);
       return run(code, cell);
@@ -43,8 +55,10 @@ function harness(run: (code: string, cell: string) => Promise<ExecuteOutcome> | 
     close() {},
   };
   const checker: TypeChecker = {
-    async check() {
-      return [];
+    async check(code) {
+      const r = opts.check?.(code) ?? { diags: [], ms: 0 };
+      if (r.ms > 0) await new Promise((res) => setTimeout(res, r.ms));
+      return r.diags;
     },
     async complete(code, cursor) {
       return { start: cursor - 2, end: cursor, candidates: ["max", "min"] };
@@ -59,14 +73,14 @@ function harness(run: (code: string, cell: string) => Promise<ExecuteOutcome> | 
     async close() {},
   };
   const history: History = new HistoryStore(join(mkdtempSync(join(tmpdir(), "sess-")), "h.jsonl"));
-  const session = new Session({ transport, runtime, checker, history, typecheck: "off" });
+  const session = new Session({ transport, runtime, checker, history, typecheck: opts.typecheck ?? "off", warningGraceMs: opts.warningGraceMs });
   const request = (msgType: string, content: Record<string, unknown>, channel: "shell" | "control" = "shell"): JupyterMessage => {
     const msg: JupyterMessage = { identities: [Buffer.from("id")], header: newHeader(msgType, "s"), parent_header: {}, metadata: {}, content, buffers: [] };
     session.onMessage(channel, msg);
     return msg;
   };
   const settle = () => new Promise((r) => setTimeout(r, 20));
-  return { sent, calls, session, request, settle, history };
+  return { sent, calls, session, request, settle, history, runtime };
 }
 
 const exec = (code: string, extra: Record<string, unknown> = {}) => ({ code, silent: false, store_history: true, allow_stdin: false, stop_on_error: true, ...extra });
@@ -184,5 +198,105 @@ describe("Session", () => {
     expect(h.calls).toEqual([]);
     const reply = h.sent.find((s) => s.msgType === "execute_reply")!;
     expect(reply.content.payload).toEqual([{ source: "page", data: { "text/plain": "info" }, start: 0 }]);
+  });
+
+  describe("background type warnings", () => {
+    const warn = (ms: number) => () => ({ diags: [{ line: 1, column: 7, message: "Type 'string' is not assignable to type 'number'.", code: 2322, category: "error" as const }], ms });
+    const order = (h: ReturnType<typeof harness>, id: string) => h.sent.filter((s) => s.parent === id && s.msgType !== "execute_input").map((s) => (s.msgType === "status" ? String(s.content.execution_state) : s.msgType));
+
+    it("lands a warning that arrives within the grace before the reply and idle", async () => {
+      const h = harness(undefined, { typecheck: "background", check: warn(15), warningGraceMs: 200 });
+      const req = h.request("execute_request", exec('const x: number = "s";'));
+      await h.settle();
+      await h.settle();
+      expect(order(h, req.header.msg_id)).toEqual(["busy", "stream", "execute_reply", "idle"]);
+      expect(String(h.sent.find((s) => s.msgType === "stream")!.content.text)).toMatch(/<cell 1>:1:7 - type error TS2322/);
+    });
+
+    it("publishes a later warning after idle, still parented to its cell", async () => {
+      const h = harness(undefined, { typecheck: "background", check: warn(120), warningGraceMs: 10 });
+      const req = h.request("execute_request", exec('const x: number = "s";'));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(order(h, req.header.msg_id)).toEqual(["busy", "execute_reply", "idle", "stream"]);
+    });
+
+    it("does not wait when the check finished before the cell", async () => {
+      // The runtime takes longer than the check; a cell must not add the grace on top.
+      const h = harness(() => new Promise((r) => setTimeout(() => r({ pages: [] }), 30)), { typecheck: "background", check: () => ({ diags: [], ms: 0 }), warningGraceMs: 5000 });
+      const t0 = performance.now();
+      const req = h.request("execute_request", exec("1"));
+      while (!h.sent.some((s) => s.parent === req.header.msg_id && s.msgType === "execute_reply")) await new Promise((r) => setTimeout(r, 5));
+      expect(performance.now() - t0).toBeLessThan(2500);
+    });
+  });
+
+  describe("comms", () => {
+    const commMsgs = (h: ReturnType<typeof harness>) => h.sent.filter((s) => s.msgType.startsWith("comm_") && s.msgType !== "comm_info_reply");
+    const info = async (h: ReturnType<typeof harness>, content: Record<string, unknown> = {}) => {
+      h.request("comm_info_request", content);
+      await h.settle();
+      return h.sent.filter((s) => s.msgType === "comm_info_reply").pop()!.content.comms;
+    };
+
+    it("hands a client comm_open to the runtime and lists the comm when a target took it", async () => {
+      const seen: CommToRuntime[] = [];
+      const h = harness(undefined, { comm: async (m) => (seen.push(m), m.t === "comm_open" && m.targetName !== "known" ? `no comm target '${m.targetName}'` : null) });
+      const open = h.request("comm_open", { comm_id: "c1", target_name: "known", data: { a: 1 } });
+      h.request("comm_open", { comm_id: "c2", target_name: "nobody", data: {} });
+      await h.settle();
+      expect(seen.slice(0, 2)).toMatchObject([
+        { t: "comm_open", cell: open.header.msg_id, commId: "c1", targetName: "known", data: { a: 1 } },
+        { t: "comm_open", commId: "c2", targetName: "nobody" },
+      ]);
+      // The refused one is closed, as the spec asks; the accepted one is not.
+      expect(commMsgs(h)).toMatchObject([{ msgType: "comm_close", content: { comm_id: "c2" } }]);
+      expect(await info(h)).toEqual({ c1: { target_name: "known" } });
+
+      h.request("comm_msg", { comm_id: "c1", data: { x: 2 } });
+      h.request("comm_msg", { comm_id: "never-opened", data: {} });
+      h.request("comm_close", { comm_id: "c1", data: {} });
+      await h.settle();
+      expect(seen.slice(2).map((m) => [m.t, m.commId])).toEqual([
+        ["comm_msg", "c1"],
+        ["comm_close", "c1"],
+      ]);
+      expect(await info(h)).toEqual({});
+    });
+
+    it("closes every client comm_open when the runtime has no comm support", async () => {
+      const h = harness();
+      h.request("comm_open", { comm_id: "c9", target_name: "t", data: {} });
+      await h.settle();
+      expect(commMsgs(h)).toMatchObject([{ msgType: "comm_close", content: { comm_id: "c9" } }]);
+    });
+
+    it("publishes kernel-side comms on iopub under the cell, filters comm_info by target and forgets them with the runtime", async () => {
+      const h = harness(undefined, { comm: async () => null });
+      const cell = h.request("execute_request", exec("comm.open(...)"));
+      await h.settle();
+      const id = cell.header.msg_id;
+      h.session.onRuntimeOutput({ t: "comm_open", cell: id, commId: "k1", targetName: "plots", data: { v: 1 }, metadata: { m: true } });
+      h.session.onRuntimeOutput({ t: "comm_open", cell: id, commId: "k2", targetName: "other", data: {}, metadata: {} });
+      h.session.onRuntimeOutput({ t: "comm_msg", cell: id, commId: "k1", data: { step: 3 }, metadata: {} });
+      await h.settle();
+      expect(commMsgs(h).map((m) => [m.msgType, m.parent, m.content.comm_id])).toEqual([
+        ["comm_open", id, "k1"],
+        ["comm_open", id, "k2"],
+        ["comm_msg", id, "k1"],
+      ]);
+      expect(commMsgs(h)[0]!.content).toEqual({ comm_id: "k1", target_name: "plots", data: { v: 1 } });
+      expect(await info(h, { target_name: "plots" })).toEqual({ k1: { target_name: "plots" } });
+      h.session.onRuntimeOutput({ t: "comm_close", cell: id, commId: "k1", data: {}, metadata: {} });
+      expect(await info(h)).toEqual({ k2: { target_name: "other" } });
+      h.runtime.generation++; // a fresh runtime has no comms
+      expect(await info(h)).toEqual({});
+    });
+
+    it("rejects a comm_open without a comm_id", async () => {
+      const h = harness(undefined, { comm: async () => null });
+      h.request("comm_open", { target_name: "t", data: {} });
+      await h.settle();
+      expect(h.sent.find((s) => s.kind === "send")?.content).toMatchObject({ status: "error", ename: "BadRequest" });
+    });
   });
 });

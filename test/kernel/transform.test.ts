@@ -67,6 +67,21 @@ describe("convertCell", () => {
     expect(convertCell("if (true) { 1 }").hasResult).toBe(false);
   });
 
+  it("hides the result of a trailing expression written with `;` (IPython's convention)", async () => {
+    expect(convertCell("1 + 1;").hasResult).toBe(false);
+    expect(convertCell("1 + 1; // a comment after the semicolon").hasResult).toBe(false);
+    expect(convertCell("1 + 1;\ninterface I { a: number }").hasResult).toBe(false);
+    expect(convertCell("const s = ';';\ns").hasResult).toBe(true);
+    // Async cells and transpiled cells (an enum) follow the same rule.
+    expect(convertCell("await 1;").hasResult).toBe(false);
+    expect(convertCell("enum E { A }\nE.A").hasResult).toBe(true);
+    expect(convertCell("enum E { A }\nE.A;").hasResult).toBe(false);
+    // The statement still runs.
+    const nb = notebook();
+    expect(await nb.run("var ran = 0; ran += 1;")).toBeUndefined();
+    expect(await nb.run("ran")).toBe(1);
+  });
+
   it("turns imports into require calls with the same bindings", async () => {
     const nb = notebook();
     expect(await nb.run('import def, { named as n2 } from "mod-a";\nimport * as ns from "mod-b";\nimport type { T } from "mod-c";\n[def, n2, typeof ns]')).toEqual([

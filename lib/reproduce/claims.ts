@@ -1,0 +1,106 @@
+// The paper's claims set beside what a rerun measured, and the learning-signal check the
+// scaled-down reruns must pass. Both return Tables so notebooks save them like any result.
+import type { Cell, MeanStd, Table } from "../plots/table.js";
+
+/** A claim of the form "method X needs about `ratio` of full fine-tuning's <resource>". */
+export interface ResourceClaim {
+  resource: "time" | "memory";
+  /** The paper's words. */
+  text: string;
+  /** The claimed ratio to full fine-tuning (below 1 is cheaper). */
+  ratio: number;
+}
+
+/** Abstract of arXiv 2507.18076: "reducing training time by about 2.1x and peak memory by nearly 50%". */
+export const PAPER_RESOURCE_CLAIMS: readonly ResourceClaim[] = [
+  { resource: "time", text: "training time about 2.1x lower than full fine-tuning", ratio: 1 / 2.1 },
+  { resource: "memory", text: "peak memory about 50% lower than full fine-tuning", ratio: 0.5 },
+];
+
+export interface ResourceRatios {
+  method: string;
+  /** Training time / full fine-tuning's. */
+  timeRatio: number;
+  /** Peak memory / full fine-tuning's. */
+  memoryRatio: number;
+}
+
+export interface ClaimOptions {
+  /** How far above the claimed ratio still counts as "about" (default 0.2 = 20%). */
+  tolerance?: number;
+  claims?: readonly ResourceClaim[];
+}
+
+/** Verdict of one claim: it holds when the measured ratio is at most the claimed one plus the tolerance. */
+export function claimHolds(claim: ResourceClaim, measuredRatio: number, tolerance = 0.2): boolean {
+  if (!Number.isFinite(measuredRatio) || measuredRatio <= 0) throw new Error(`claimHolds: measured ${claim.resource} ratio must be a positive number, found ${measuredRatio}`);
+  return measuredRatio <= claim.ratio * (1 + tolerance);
+}
+
+/** One row per (method, claim): the paper's number, ours, and whether the claim holds here. */
+export function resourceClaimTable(rows: readonly ResourceRatios[], opts: ClaimOptions = {}): Table {
+  const tolerance = opts.tolerance ?? 0.2;
+  const claims = opts.claims ?? PAPER_RESOURCE_CLAIMS;
+  if (rows.length === 0) throw new Error("resourceClaimTable: no methods given");
+  const out: Cell[][] = [];
+  for (const r of rows) {
+    for (const c of claims) {
+      const measured = c.resource === "time" ? r.timeRatio : r.memoryRatio;
+      out.push([r.method, c.text, c.ratio, measured, 1 / measured, claimHolds(c, measured, tolerance) ? "holds" : "does not hold"]);
+    }
+  }
+  return {
+    columns: ["method", "paper's claim", "claimed ratio", "measured ratio", "measured saving (x)", `verdict (±${Math.round(tolerance * 100)}%)`],
+    rows: out,
+    digits: 2,
+    caption: "Resource claims of the paper beside this rerun (ratios to full fine-tuning; below 1 is cheaper)",
+  };
+}
+
+/** A score cell as mean ± std or a plain number. */
+export type Score = number | MeanStd;
+
+export function scoreMean(s: Score | null | undefined): number {
+  if (s === null || s === undefined) return Number.NaN;
+  return typeof s === "number" ? s : s.mean;
+}
+
+export interface SignalOptions {
+  /** Columns where a model of this size cannot learn at all (scores at chance or zero). */
+  floor?: readonly string[];
+  /** Lower is better for these columns (e.g. a loss). */
+  lowerIsBetter?: readonly string[];
+}
+
+/**
+ * For every method and every column that is not at floor, the gain over the untuned base
+ * (positive = better) and whether it beats the base. Floor columns are listed, not judged.
+ */
+export function learningSignalTable(base: Record<string, Score>, methods: Record<string, Record<string, Score>>, opts: SignalOptions = {}): Table {
+  const floor = new Set(opts.floor ?? []);
+  const lower = new Set(opts.lowerIsBetter ?? []);
+  const columns = Object.keys(base);
+  const rows: Cell[][] = [];
+  for (const [method, scores] of Object.entries(methods)) {
+    for (const col of columns) {
+      const b = scoreMean(base[col]);
+      const m = scoreMean(scores[col]);
+      if (floor.has(col)) {
+        rows.push([method, col, b, m, null, "at floor (not judged)"]);
+        continue;
+      }
+      if (!Number.isFinite(b) || !Number.isFinite(m)) throw new Error(`learningSignalTable: ${method} / ${col}: expected finite scores, found base ${b} and method ${m}`);
+      const gain = lower.has(col) ? b - m : m - b;
+      rows.push([method, col, b, m, gain, gain > 0 ? "beats base" : "does not beat base"]);
+    }
+  }
+  return { columns: ["method", "column", "untuned base", "fine-tuned", "gain", "verdict"], rows, digits: 3, caption: "Learning signal: each method against the untuned base model" };
+}
+
+/** Mean and sample standard deviation (n - 1); one value gives std 0. */
+export function meanStd(values: readonly number[]): MeanStd {
+  if (values.length === 0) throw new Error("meanStd: no values");
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
+  return { mean, std };
+}

@@ -1,0 +1,85 @@
+// How big each scale's rerun is. One table so every reproduction notebook trains exactly the same
+// runs at a scale, which lets them share cached runs (runs.ts) instead of training them again.
+import type { GlueTask } from "../data/glue.js";
+import type { RunMethodOptions } from "../experiments/run_method.js";
+import type { Scale } from "./catalog.js";
+
+export type TrainedMethod = "full" | "lora" | "boft" | "loraga" | "urnn" | "hybrid";
+
+export const TRAINED_METHODS: readonly TrainedMethod[] = ["full", "lora", "boft", "loraga", "urnn", "hybrid"];
+
+export interface ScaleSettings {
+  scale: Scale;
+  /** GLUE tasks of the main table. */
+  tasks: GlueTask[];
+  /** Seeds per cell of the main table. */
+  seedCount: number;
+  steps: number;
+  batchSize: number;
+  seqLen: number;
+  /** Training examples (seeded subsample). */
+  trainLimit?: number;
+  /** Dev examples for the final metric. */
+  evalLimit: number;
+  /** Dev examples in the validation-loss curve. */
+  evalLossLimit: number;
+  /** Points on the validation-loss curve. */
+  evalPoints: number;
+  /** Generation budget of the floor columns (problems each; 0 leaves them out). */
+  generative: { gsm8k: number; humaneval: number; maxTokens: number };
+}
+
+/**
+ * smoke: CI minutes on 2 cores, proves the pipeline end to end, not the science.
+ * small: the default; the whole set within 30 minutes on 2 cores, with a learning signal.
+ * full: a GPU and a real checkpoint; the paper's GLUE subset and budgets.
+ */
+export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
+  smoke: { scale: "smoke", tasks: ["sst2"], seedCount: 2, steps: 6, batchSize: 8, seqLen: 32, trainLimit: 128, evalLimit: 48, evalLossLimit: 16, evalPoints: 2, generative: { gsm8k: 2, humaneval: 2, maxTokens: 8 } },
+  small: { scale: "small", tasks: ["sst2"], seedCount: 3, steps: 40, batchSize: 8, seqLen: 48, trainLimit: 1024, evalLimit: 128, evalLossLimit: 32, evalPoints: 4, generative: { gsm8k: 4, humaneval: 4, maxTokens: 24 } },
+  full: { scale: "full", tasks: ["sst2", "cola", "mrpc", "rte"], seedCount: 3, steps: 1000, batchSize: 16, seqLen: 128, evalLimit: 1000, evalLossLimit: 256, evalPoints: 10, generative: { gsm8k: 1319, humaneval: 164, maxTokens: 256 } },
+};
+
+export function settingsFor(scale: Scale): ScaleSettings {
+  const s = SCALE_SETTINGS[scale];
+  if (!s) throw new Error(`settingsFor: unknown scale ${JSON.stringify(scale)} (expected ${Object.keys(SCALE_SETTINGS).join(", ")})`);
+  return s;
+}
+
+/** The seeds of a scale: `count` consecutive seeds from `seed`, unless given explicitly. */
+export function seedList(seed: number, count: number, explicit?: readonly number[] | null): number[] {
+  if (explicit && explicit.length > 0) {
+    for (const s of explicit) if (!Number.isInteger(s) || s < 0) throw new Error(`seeds: expected non-negative integers, found ${JSON.stringify(explicit)}`);
+    return [...explicit];
+  }
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed: expected a non-negative integer, found ${seed}`);
+  return Array.from({ length: count }, (_, i) => seed + i);
+}
+
+export interface RunSpec {
+  baseDir: string;
+  method: RunMethodOptions["method"];
+  task: GlueTask;
+  seed: number;
+  dataDir?: string | null;
+  adapter?: RunMethodOptions["adapter"];
+}
+
+/** The runMethod options of one run at a scale: the same in every notebook, so runs are shared. */
+export function runOptionsFor(s: ScaleSettings, spec: RunSpec): RunMethodOptions {
+  return {
+    baseDir: spec.baseDir,
+    method: spec.method,
+    task: spec.task,
+    seed: spec.seed,
+    steps: s.steps,
+    batchSize: s.batchSize,
+    seqLen: s.seqLen,
+    trainLimit: s.trainLimit,
+    evalLimit: s.evalLimit,
+    evalLossLimit: s.evalLossLimit,
+    evalEvery: Math.max(1, Math.floor(s.steps / s.evalPoints)),
+    ...(spec.dataDir ? { dataDir: spec.dataDir } : {}),
+    ...(spec.adapter ? { adapter: spec.adapter } : {}),
+  };
+}

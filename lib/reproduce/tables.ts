@@ -1,0 +1,105 @@
+// The reproduction tables built from runMethod results: one row per method, each cell the mean ±
+// std over seeds. Kept here (not in the notebooks) so tests can check them on known inputs.
+import type { RunResult } from "../experiments/run_method.js";
+import type { Cell, Table } from "../plots/table.js";
+import { meanStd, type Score } from "./claims.js";
+
+/** A run as the tables need it; runMethod's RunResult satisfies it. */
+export type RunSummary = Pick<RunResult, "method" | "task" | "seed" | "metrics" | "primary" | "resources">;
+
+function cellOf(values: number[]): Cell {
+  if (values.length === 0) return null;
+  return values.length === 1 ? values[0]! : meanStd(values);
+}
+
+function methodsIn(runs: readonly RunSummary[], order?: readonly string[]): string[] {
+  const seen = [...new Set(runs.map((r) => r.method))];
+  return order ? [...order.filter((m) => seen.includes(m as RunSummary["method"])), ...seen.filter((m) => !order.includes(m))] : seen;
+}
+
+export interface ScoreColumn {
+  /** Column title, e.g. "sst2 accuracy". */
+  name: string;
+  /** The value of one run, or undefined when the run does not belong in this column. */
+  value(run: RunSummary): number | undefined;
+}
+
+/** GLUE columns: each task's headline metric (named as the runs name it), then its validation loss. */
+export function glueColumns(tasks: readonly string[], runs: readonly RunSummary[] = []): ScoreColumn[] {
+  return tasks.flatMap((task) => [
+    { name: `${task} ${runs.find((r) => r.task === task)?.primary ?? "score"}`, value: (r: RunSummary) => (r.task === task ? r.metrics[r.primary] : undefined) },
+    { name: `${task} dev loss`, value: (r: RunSummary) => (r.task === task ? r.metrics.devLoss : undefined) },
+  ]);
+}
+
+/** One row per method (in `order`), one column per score: mean ± std over the runs that have it. */
+export function scoreTable(runs: readonly RunSummary[], columns: readonly ScoreColumn[], opts: { order?: readonly string[]; caption?: string; digits?: number } = {}): Table {
+  if (runs.length === 0) throw new Error("scoreTable: no runs");
+  const rows = methodsIn(runs, opts.order).map((m) => {
+    const mine = runs.filter((r) => r.method === m);
+    return [m, ...columns.map((c) => cellOf(mine.map((r) => c.value(r)).filter((v): v is number => v !== undefined && Number.isFinite(v))))];
+  });
+  return { columns: ["method", ...columns.map((c) => c.name)], rows, digits: opts.digits ?? 3, caption: opts.caption };
+}
+
+/** The per-method mean of every column, as learningSignalTable wants it. */
+export function columnMeans(t: Table): Record<string, Record<string, Score>> {
+  const out: Record<string, Record<string, Score>> = {};
+  for (const row of t.rows) {
+    const scores: Record<string, Score> = {};
+    t.columns.slice(1).forEach((c, j) => {
+      const v = row[j + 1];
+      if (typeof v === "number" || (v && typeof v === "object")) scores[c] = v as Score;
+    });
+    out[String(row[0])] = scores;
+  }
+  return out;
+}
+
+export interface ResourceRow {
+  method: string;
+  trainableParams: number;
+  stepMs: Cell;
+  peakMiB: Cell;
+  timeRatio: number;
+  memoryRatio: number;
+}
+
+/**
+ * Training time (median step) and peak memory of each method as ratios to full fine-tuning, from
+ * the runs' resource reports (mean over seeds and tasks). Peak memory is what training allocated
+ * above what was alive when it started, plus the model's float32 weights (full fine-tuning's
+ * trainable parameters): the paper's "peak memory", without tensors other code left alive.
+ */
+export function resourceRows(runs: readonly RunSummary[], order?: readonly string[]): ResourceRow[] {
+  const trained = runs.filter((r) => r.resources);
+  const full = trained.filter((r) => r.method === "full");
+  if (full.length === 0) throw new Error("resourceRows: no full fine-tuning run to take ratios against");
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const weightBytes = 4 * full[0]!.resources!.trainableParams;
+  const peak = (r: NonNullable<RunSummary["resources"]>) => r.peakTensorBytes - r.startTensorBytes + weightBytes;
+  const fullStep = mean(full.map((r) => r.resources!.stepMs));
+  const fullPeak = mean(full.map((r) => peak(r.resources!)));
+  return methodsIn(trained, order).map((m) => {
+    const mine = trained.filter((r) => r.method === m).map((r) => r.resources!);
+    const steps = mine.map((r) => r.stepMs);
+    const peaks = mine.map((r) => peak(r) / 2 ** 20);
+    return {
+      method: m,
+      trainableParams: mine[0]!.trainableParams,
+      stepMs: cellOf(steps),
+      peakMiB: cellOf(peaks),
+      timeRatio: mean(steps) / fullStep,
+      memoryRatio: mean(mine.map(peak)) / fullPeak,
+    };
+  });
+}
+
+export function resourceTable(rows: readonly ResourceRow[]): Table {
+  return {
+    columns: ["method", "trainable params", "step ms", "time × full", "peak MiB", "memory × full"],
+    rows: rows.map((r) => [r.method, r.trainableParams, r.stepMs, r.timeRatio, r.peakMiB, r.memoryRatio]),
+    digits: [0, 0, 1, 2, 2, 2],
+    caption: "Training time (median optimiser step) and peak memory (model weights + what training allocated), as ratios to full fine-tuning",
+  };
+}
