@@ -47,6 +47,8 @@ interface Run {
   step: () => void;
   trainable: number;
   times: number[];
+  /** Process CPU time (user + system) per step: less sensitive to other load on a shared machine than wall time. */
+  cpu: number[];
   peak: number;
   dispose: () => void;
 }
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
     step(); // warm-up: optimiser slots, kernel setup
     const prof = await tf.profile(step);
     runs.push({
-      label: v.label, step, trainable: vars.reduce((k, x) => k + x.size, 0), times: [], peak: prof.peakBytes,
+      label: v.label, step, trainable: vars.reduce((k, x) => k + x.size, 0), times: [], cpu: [], peak: prof.peakBytes,
       dispose: () => {
         opt.dispose();
         att?.detach();
@@ -102,16 +104,22 @@ async function main(): Promise<void> {
   for (let i = 0; i < iters; i++) {
     for (const r of runs) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       r.step();
+      const c = process.cpuUsage(c0);
       r.times.push(performance.now() - t0);
+      r.cpu.push((c.user + c.system) / 1000);
     }
   }
-  console.log(["method", "trainable", "step ms", "× lora", "peak MiB", "peak − full"].join("\t"));
-  const lora = median(runs.find((r) => r.label.startsWith("lora"))?.times ?? []);
+  console.log(["method", "trainable", "step ms", "× lora", "cpu ms", "cpu × lora", "peak MiB", "peak − full"].join("\t"));
+  const loraRun = runs.find((r) => r.label.startsWith("lora"));
+  const lora = median(loraRun?.times ?? []);
+  const loraCpu = median(loraRun?.cpu ?? []);
   const full = runs[0]?.peak ?? NaN;
   for (const r of runs) {
     const ms = median(r.times);
-    console.log([r.label, r.trainable, ms.toFixed(1), (ms / lora).toFixed(2), (r.peak / 2 ** 20).toFixed(1), `${((r.peak - full) / 2 ** 20).toFixed(1)} MiB`].join("\t"));
+    const cpu = median(r.cpu);
+    console.log([r.label, r.trainable, ms.toFixed(1), (ms / lora).toFixed(2), cpu.toFixed(1), (cpu / loraCpu).toFixed(2), (r.peak / 2 ** 20).toFixed(1), `${((r.peak - full) / 2 ** 20).toFixed(1)} MiB`].join("\t"));
     r.dispose();
   }
 }

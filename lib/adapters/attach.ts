@@ -43,6 +43,15 @@ export interface RestoreHints {
   hybridLora?: Map<string, { A: tf.Tensor2D; B: tf.Tensor2D }>;
 }
 
+/** What Attachment.checkpointState() returns (JSON-safe). */
+export interface AttachmentCheckpointState extends Record<string, unknown> {
+  method: Method;
+  /** Dropout draws so far: masks are seeded from (seed, counter), so restoring it replays them. */
+  dropoutCalls: number;
+  /** Hybrid only: each layer's current λ, the memory of the EMA gate. */
+  lambdas: Record<string, number>;
+}
+
 const METHODS: Method[] = ["lora", "boft", "loraga", "urnn", "hybrid"];
 
 export function attach(host: LinearHost, options: AttachOptions, hints: RestoreHints = {}): Attachment {
@@ -114,8 +123,8 @@ function makeLayer(name: string, linear: Linear, o: AttachOptions, seed: number,
       checkRank(name, r, linear.inFeatures, linear.outFeatures);
       const rslora = o.rslora ?? true;
       const f = loraGaFactors(name, grads?.get(name) as Float64Array, linear.outFeatures, linear.inFeatures, r, loraScale(o.alpha ?? 16, r, rslora), { ...o, seed });
-      const A0 = tf.tensor2d(f.A, [r, linear.inFeatures]);
-      const B0 = tf.tensor2d(f.B, [linear.outFeatures, r]);
+      const A0 = tf.keep(tf.tensor2d(f.A, [r, linear.inFeatures]));
+      const B0 = tf.keep(tf.tensor2d(f.B, [linear.outFeatures, r]));
       const lora = new LoraLayer(name, linear.inFeatures, linear.outFeatures, { ...o, r, rslora, seed, prefix, branch: "loraga", init: { A: A0, B: B0 } }, ctx);
       return new HybridLayer(name, linear, boft, lora, { A0, B0 }, lambda);
     }
@@ -124,6 +133,12 @@ function makeLayer(name: string, linear: Linear, o: AttachOptions, seed: number,
 
 export class Attachment implements TrainableSet {
   readonly method: Method;
+  /**
+   * The method a loaded file was trained with when it differs from `method`: a LoRA-GA adapter is
+   * saved in converted rank-2r form and loads back as plain LoRA ("lora", scale 1) with
+   * convertedFrom "loraga" — same function, but the gradient-derived init and the offset are gone.
+   */
+  convertedFrom?: Method;
   /** λ_l per step, hybrid only. */
   readonly gateRecords: GateRecord[] = [];
   private enabledFlag = true;
@@ -266,6 +281,41 @@ export class Attachment implements TrainableSet {
       });
       this.gateRecords.push({ step, layer: h.layer, lambda: h.lambda });
     });
+  }
+
+  /**
+   * State a training checkpoint needs beyond the variables (the trainer stores it in state.json):
+   * the dropout draw counter, so masks replay, and each hybrid layer's current λ, the EMA's memory.
+   */
+  checkpointState(): AttachmentCheckpointState {
+    this.alive("checkpointState()");
+    const lambdas: Record<string, number> = {};
+    for (const [name, { layer }] of this.layers) if (layer instanceof HybridLayer) lambdas[name] = layer.lambda;
+    return { method: this.method, dropoutCalls: this.ctx.dropoutCalls, lambdas };
+  }
+
+  /** Puts back what checkpointState() returned; checks it fits this attachment before changing anything. */
+  restoreCheckpointState(state: Record<string, unknown>): void {
+    this.alive("restoreCheckpointState()");
+    const where = "attachment checkpoint state";
+    if (state.method !== this.method) throw new Error(`${where}: method is '${String(state.method)}', this attachment is '${this.method}'`);
+    const calls = state.dropoutCalls;
+    if (typeof calls !== "number" || !Number.isInteger(calls) || calls < 0) throw new Error(`${where}: dropoutCalls must be a non-negative integer, found ${JSON.stringify(calls)}`);
+    const lambdas = (state.lambdas ?? {}) as Record<string, unknown>;
+    if (typeof lambdas !== "object" || Array.isArray(lambdas)) throw new Error(`${where}: lambdas must be an object of layer → λ, found ${JSON.stringify(state.lambdas)}`);
+    const hybrids = [...this.layers].filter(([, { layer }]) => layer instanceof HybridLayer);
+    const expected = hybrids.map(([name]) => name);
+    const found = Object.keys(lambdas);
+    const missing = expected.filter((n) => !(n in lambdas));
+    const extra = found.filter((n) => !expected.includes(n));
+    if (missing.length || extra.length) {
+      throw new Error(`${where}: lambdas do not match the hybrid layers${missing.length ? `; missing ${missing.join(", ")}` : ""}${extra.length ? `; unknown ${extra.join(", ")}` : ""}`);
+    }
+    for (const [name, v] of Object.entries(lambdas)) {
+      if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new Error(`${where}: λ of ${name} must be a number in [0, 1], found ${JSON.stringify(v)}`);
+    }
+    this.ctx.dropoutCalls = calls;
+    for (const [name, { layer }] of hybrids) (layer as HybridLayer).lambda = lambdas[name] as number;
   }
 
   /** Writes adapter_model.safetensors + adapter_config.json (see peft_format.ts). */

@@ -5,6 +5,7 @@
 // and keeps the BOFT branch rotating the true W.
 import * as tf from "@tensorflow/tfjs";
 import type { Linear } from "../nn/linear.js";
+import { matMul } from "../backend/matmul.js";
 import type { ParameterGroup } from "../nn/module.js";
 import { BoftLayer } from "./boft.js";
 import type { LoraLayer } from "./lora.js";
@@ -27,10 +28,17 @@ export class HybridLayer implements LayerAdapter {
 
   /** scale·(B·A − B₀·A₀)·x */
   private loraChange(flat: tf.Tensor2D): tf.Tensor2D {
-    const d = this.lora.delta(flat);
-    if (!this.offset) return d;
-    const d0 = tf.mul(tf.matMul(tf.matMul(flat, this.offset.A0, false, true), this.offset.B0, false, true), this.lora.scale);
-    return tf.sub(d, d0) as tf.Tensor2D;
+    if (!this.offset) return this.lora.delta(flat);
+    const { A0, B0 } = this.offset;
+    if (!this.lora.dropsInput) {
+      // One rank-2r product: scale·[B, −B₀]·([A; A₀]·x), half the products of two branches.
+      const a = tf.concat([this.lora.A, A0], 0);
+      const b = tf.concat([this.lora.B, tf.neg(B0)], 1);
+      return tf.mul(matMul(matMul(flat, a, false, true), b, false, true), this.lora.scale) as tf.Tensor2D;
+    }
+    // With dropout the trained branch sees a masked input and the fixed offset the plain one.
+    const d0 = tf.mul(matMul(matMul(flat, A0, false, true), B0, false, true), this.lora.scale);
+    return tf.sub(this.lora.delta(flat), d0) as tf.Tensor2D;
   }
 
   forward(x: tf.Tensor, base: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
@@ -39,7 +47,7 @@ export class HybridLayer implements LayerAdapter {
       const flat = tf.reshape(x, [-1, this.linear.inFeatures]) as tf.Tensor2D;
       const yBase = base(flat);
       const yBoft = this.boft.boftOutput(flat, base);
-      const y = tf.addN([tf.mul(yBase, 1 - lam), tf.mul(yBoft, lam), tf.mul(this.loraChange(flat), 1 - lam)]);
+      const y = tf.add(tf.mul(tf.add(yBase, this.loraChange(flat)), 1 - lam), tf.mul(yBoft, lam));
       return tf.reshape(y, [...x.shape.slice(0, -1), this.linear.outFeatures]);
     });
   }

@@ -55,10 +55,15 @@ export class LoraLayer implements LayerAdapter {
     this.B = variable(opts.prefix, `${layer}.lora_B`, b);
   }
 
+  /** Whether the next delta() draws a dropout mask (training mode and dropout > 0). */
+  get dropsInput(): boolean {
+    return this.ctx.training && this.dropout > 0;
+  }
+
   /** scale·B·A·x for x [N, in] (the branch alone). */
   delta(x: tf.Tensor2D): tf.Tensor2D {
     let h = x;
-    if (this.ctx.training && this.dropout > 0) {
+    if (this.dropsInput) {
       this.ctx.dropoutCalls += 1;
       h = tf.dropout(x, this.dropout, undefined, this.ctx.seed * 1000003 + this.ctx.dropoutCalls) as tf.Tensor2D;
     }

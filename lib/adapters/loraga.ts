@@ -81,8 +81,8 @@ export class LoraGaLayer extends LoraLayer {
     const rslora = opts.rslora ?? true;
     const scaling = loraScale(opts.alpha ?? 16, r, rslora);
     const { A, B } = loraGaFactors(layer, g, linear.outFeatures, linear.inFeatures, r, scaling, opts);
-    const A0 = tf.tensor2d(A, [r, linear.inFeatures]);
-    const B0 = tf.tensor2d(B, [linear.outFeatures, r]);
+    const A0 = tf.keep(tf.tensor2d(A, [r, linear.inFeatures]));
+    const B0 = tf.keep(tf.tensor2d(B, [linear.outFeatures, r]));
     super(layer, linear.inFeatures, linear.outFeatures, { ...opts, rslora, r, branch: "loraga", init: { A: A0, B: B0 } }, ctx);
     this.A0 = A0;
     this.B0 = B0;

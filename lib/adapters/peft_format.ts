@@ -12,6 +12,7 @@ import { attach, type Attachment, type AttachOptions, type HybridAttachOptions }
 import type { BoftLayer } from "./boft.js";
 import type { GatePolicy } from "./gate.js";
 import type { LoraLayer } from "./lora.js";
+import type { Method } from "./types.js";
 
 export const WEIGHTS_FILE = "adapter_model.safetensors";
 export const CONFIG_FILE = "adapter_config.json";
@@ -166,5 +167,10 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
     att.detach();
     throw err;
   }
+  // LoRA-GA is written as plain rank-2r LoRA; the metadata remembers where it came from.
+  const savedAs = file.metadata["peft_nb_method"];
+  if (savedAs && savedAs !== att.method && METHOD_NAMES.includes(savedAs as Method)) att.convertedFrom = savedAs as Method;
   return att;
 }
+
+const METHOD_NAMES: Method[] = ["lora", "boft", "loraga", "urnn", "hybrid"];

@@ -1,32 +1,39 @@
-// Column permutation with an explicit gradient: tf.gather's gradient needs
-// UnsortedSegmentSum, which the wasm backend lacks; a permutation's adjoint is the gather
-// with the inverse permutation.
+// A fixed permutation of rows as a product with its 0/1 matrix: on wasm a plain matmul stays on
+// XNNPACK's fast path, while tf.gather is slow there and its gradient needs UnsortedSegmentSum,
+// which wasm lacks. Each output is one input times 1 plus exact zeros, so values move bit for
+// bit. The adjoint (Pᵀ, the inverse permutation) is precomputed too: no transposed products.
 import * as tf from "@tensorflow/tfjs";
 
-export class Permutation {
-  readonly idx: tf.Tensor1D;
-  readonly inv: tf.Tensor1D;
+export class RowPermutation {
+  /** P [n, n] with P[k, p[k]] = 1, and its transpose. */
+  readonly matrix: tf.Tensor2D;
+  readonly transposed: tf.Tensor2D;
 
-  /** y[k] = x[p[k]] along `axis` (default: the last). */
-  constructor(readonly p: number[], readonly axis: number | null = null) {
-    const inv = new Array<number>(p.length);
-    p.forEach((v, i) => (inv[v] = i));
-    this.idx = tf.keep(tf.tensor1d(p, "int32"));
-    this.inv = tf.keep(tf.tensor1d(inv, "int32"));
+  /** y[k] = x[p[k]] along the rows of x [n, K]. */
+  constructor(readonly p: number[]) {
+    const n = p.length;
+    const m = new Float32Array(n * n), t = new Float32Array(n * n);
+    p.forEach((src, k) => {
+      m[k * n + src] = 1;
+      t[src * n + k] = 1;
+    });
+    this.matrix = tf.keep(tf.tensor2d(m, [n, n]));
+    this.transposed = tf.keep(tf.tensor2d(t, [n, n]));
   }
 
-  private readonly op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const x = args[0] as tf.Tensor;
-    const axis = this.axis ?? x.rank - 1;
-    return { value: tf.gather(x, this.idx, axis), gradFunc: (dy: tf.Tensor) => tf.gather(dy, this.inv, axis) };
-  });
+  private readonly op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.matMul(this.matrix, args[0] as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor) => tf.matMul(this.transposed, dy as tf.Tensor2D),
+  }));
 
-  apply<T extends tf.Tensor>(x: T): T {
-    return this.op(x) as T;
+  /** Permutes the rows of x [n, K]. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    if (x.shape[0] !== this.p.length) throw new Error(`RowPermutation: x has ${x.shape[0]} rows, the permutation ${this.p.length}`);
+    return this.op(x) as tf.Tensor2D;
   }
 
   dispose(): void {
-    this.idx.dispose();
-    this.inv.dispose();
+    this.matrix.dispose();
+    this.transposed.dispose();
   }
 }

@@ -7,49 +7,81 @@
 // Identity at init: phases start at 0 and the adapter uses U = T(θ)·T(θ₀)⁻¹, with T(θ₀)⁻¹ the
 // fixed inverse of the initial product (same reflections, zero phases), so U = I exactly in
 // exact arithmetic at step 0 while every parameter still receives gradient. Parameters:
-// θ [3, n] and v [2 reflections, re/im, n] = 7n = 7·in/2; cost O(in·log in) per token.
+// θ [3, n] and v [2 reflections, re/im, n] = 7n = 7·in/2; cost O(in·log in) per token (for
+// n ≤ Hadamard.denseLimit, F runs as one dense product: faster there, O(in²)).
 import * as tf from "@tensorflow/tfjs";
 import type { Linear } from "../nn/linear.js";
 import type { ParameterGroup } from "../nn/module.js";
-import { hadamardRows } from "./hadamard.js";
-import { Permutation } from "./permute.js";
+import { Hadamard } from "./hadamard.js";
+import { RowPermutation } from "./permute.js";
 import { layerSeed, normal, permutation, rng } from "./seeded.js";
 import type { LayerAdapter } from "./types.js";
 import { variable } from "./variables.js";
 
-// The complex state is feature-major, Z [n, 2, N]: Z[j, 0] real and Z[j, 1] imaginary parts
-// of feature j over the N tokens. Every step is then a matmul on whole rows — phases are
-// per-feature 2×2 rotations, the reflection's projection and update are [2, n]·Z and
-// [2n, 2]·[2, N] — so each step leaves one or two full-size intermediates for backward.
+// The complex state is feature-major and interleaved, Zf [2n, N] = xᵀ: rows (re_j, im_j) of
+// feature j over the N tokens, so entering and leaving is one transpose. Every step is a plain
+// product on whole rows (no tf.gather, no reverse/slice: all slow on wasm):
+// - phase e^{iθ}: per-feature 2×2 rotations, one batched product over the [n, 2, N] view;
+// - reflection: with Q [2n, 2] (rows (vr_j, −vi_j), (vi_j, vr_j)), c = vᴴz is Qᵀ·Zf and the
+//   update is Zf − (2/‖v‖²)·Q·c;
+// - F and Π (its 0/1 matrix) mix whole complex rows: [n, 2N] views of Zf.
+// Both the fixed inverse T(θ₀)⁻¹ and T(θ) are custom ops with hand-written backward passes;
+// the constants (F, Π, Πᵀ, fixed reflections) are built once per layer and freed on dispose.
 
-/** Z ↦ e^{iθ}⊙Z: per feature [[c, −s], [s, c]]·(re; im). */
-function phase(z: tf.Tensor3D, theta: tf.Tensor1D): tf.Tensor3D {
-  const n = theta.shape[0];
-  const c = tf.cos(theta), s = tf.sin(theta);
-  const rot = tf.reshape(tf.stack([c, tf.neg(s), s, c], 1), [n, 2, 2]) as tf.Tensor3D;
-  return tf.matMul(rot, z);
+/** Q [2n, 2] from v = vr + i·vi (both [n]). */
+function reflector(vr: tf.Tensor1D, vi: tf.Tensor1D): tf.Tensor2D {
+  const n = vr.shape[0];
+  return tf.reshape(tf.stack([vr, tf.neg(vi), vi, vr], 1), [2 * n, 2]) as tf.Tensor2D;
 }
 
-/** (cr, ci) = (P[0,0] + P[1,1], P[0,1] − P[1,0]) for P[a, c] = Σ_j V[a, j]·Z[j, c]. */
-const PROJECT = [1, 0, 0, 1, 0, 1, -1, 0];
+/** One reflection I − k·Q·Qᵀ with Q [2n, 2] from v = vr + i·vi and k = 2/‖v‖². */
+interface Reflection {
+  v: tf.Tensor2D;
+  q: tf.Tensor2D;
+  qt: tf.Tensor2D;
+  k: tf.Scalar;
+}
 
-/** Z ↦ (I − 2·v·vᴴ/‖v‖²)·Z per token, v = V[0] + i·V[1], V [2, n]. */
-function reflect(z: tf.Tensor3D, v: tf.Tensor2D): tf.Tensor3D {
-  const [n, , N] = z.shape;
+function reflection(v: tf.Tensor2D): Reflection {
   const [vr, vi] = tf.unstack(v) as [tf.Tensor1D, tf.Tensor1D];
-  // c = vᴴz: cr = Σ vr·re + vi·im, ci = Σ vr·im − vi·re
-  const p = tf.reshape(tf.matMul(v, tf.reshape(z, [n, 2 * N]) as tf.Tensor2D), [4, N]) as tf.Tensor2D;
-  const c = tf.matMul(tf.tensor2d(PROJECT, [2, 4]), p); // [2, N]
-  // z − (2/‖v‖²)·v·c: rows (re_j, im_j) = (vr·cr − vi·ci, vi·cr + vr·ci)
-  const k = tf.div(2, tf.sum(tf.square(v)));
-  const wu = tf.mul(tf.reshape(tf.stack([vr, tf.neg(vi), vi, vr], 1), [2 * n, 2]), k) as tf.Tensor2D;
-  return tf.sub(z, tf.reshape(tf.matMul(wu, c), [n, 2, N])) as tf.Tensor3D;
+  const q = reflector(vr, vi);
+  return { v, q, qt: tf.transpose(q), k: tf.div(2, tf.sum(tf.square(v))) as tf.Scalar };
 }
 
-/** The unitary transform over features, applied to real and imaginary parts alike. */
-function fourier(z: tf.Tensor3D): tf.Tensor3D {
-  const [n, , N] = z.shape;
-  return tf.reshape(hadamardRows(tf.reshape(z, [n, 2 * N]) as tf.Tensor2D), [n, 2, N]) as tf.Tensor3D;
+function reflectNoGrad(z: tf.Tensor2D, r: Reflection): tf.Tensor2D {
+  return tf.sub(z, tf.mul(tf.matMul(r.q, tf.matMul(r.qt, z)), r.k));
+}
+
+/** [[1, 0], [0, 1]] and [[0, −1], [1, 0]] picked out of dQ's per-feature 2×2 blocks give dvr, dvi. */
+const PICK_RE = [1, 0, 0, 1];
+const PICK_IM = [0, -1, 1, 0];
+
+/**
+ * Backward of y = z − k·Q·(Qᵀz) for upstream g: dz = g − k·Q·(Qᵀg) (a reflection is symmetric);
+ * dQ = −k·(g·cᵀ + z·dᵀ) with c = Qᵀz, d = Qᵀg; dk = −Σ c⊙d and dk/dv = −k²·v.
+ */
+function reflectBack(z: tf.Tensor2D, g: tf.Tensor2D, r: Reflection, n: number): { dz: tf.Tensor2D; dv: tf.Tensor2D } {
+  const c = tf.matMul(r.qt, z), d = tf.matMul(r.qt, g);
+  const dz = tf.sub(g, tf.mul(tf.matMul(r.q, d), r.k)) as tf.Tensor2D;
+  // [2n, N]·[N, 2] products with a 2-column result: tiny, so the transposed form is fine on wasm
+  const dQ = tf.reshape(tf.mul(tf.add(tf.matMul(g, c, false, true), tf.matMul(z, d, false, true)), tf.neg(r.k)), [n, 2, 2]);
+  const pick = (m: number[]) => tf.sum(tf.mul(dQ, tf.tensor3d(m, [1, 2, 2])), [1, 2]);
+  const dk = tf.neg(tf.sum(tf.mul(c, d)));
+  const dv = tf.add(tf.stack([pick(PICK_RE), pick(PICK_IM)]), tf.mul(r.v, tf.mul(dk, tf.neg(tf.square(r.k))))) as tf.Tensor2D;
+  return { dz, dv };
+}
+
+/** dL/dθ_j = Σ_t (y_re·g_im − y_im·g_re) for y = e^{iθ}⊙z: entries [0,1] − [1,0] of y·gᵀ per feature. */
+function phaseThetaGrad(y: tf.Tensor2D, g: tf.Tensor2D, n: number): tf.Tensor1D {
+  const N = y.shape[1];
+  const a = tf.matMul(tf.reshape(y, [n, 2, N]) as tf.Tensor3D, tf.reshape(g, [n, 2, N]) as tf.Tensor3D, false, true);
+  return tf.sum(tf.mul(a, tf.tensor3d([0, 1, -1, 0], [1, 2, 2])), [1, 2]) as tf.Tensor1D;
+}
+
+/** A fixed reflection's constants: Qᵀ [2, 2n] and (2/‖v‖²)·Q [2n, 2]. */
+interface FixedReflection {
+  qt: tf.Tensor2D;
+  kq: tf.Tensor2D;
 }
 
 export class UrnnLayer implements LayerAdapter {
@@ -58,9 +90,11 @@ export class UrnnLayer implements LayerAdapter {
   /** Fixed: the initial reflections [2, 2, n] and the permutation, kept for T(θ₀)⁻¹ and saving. */
   v0: tf.Tensor3D;
   perm: number[];
-  private permFwd: Permutation;
-  private permBack: Permutation;
   readonly n: number;
+  private readonly F: Hadamard;
+  private permFwd!: RowPermutation;
+  private permBack!: RowPermutation;
+  private fixed!: [FixedReflection, FixedReflection];
 
   constructor(
     readonly layer: string,
@@ -73,42 +107,112 @@ export class UrnnLayer implements LayerAdapter {
     const rand = rng(layerSeed(opts.seed, layer));
     this.v0 = tf.keep(tf.tensor3d(Float32Array.from(normal(4 * this.n, rand)), [2, 2, this.n]));
     this.perm = permutation(this.n, rand);
-    [this.permFwd, this.permBack] = UrnnLayer.permutations(this.perm);
+    this.F = new Hadamard(this.n);
+    this.buildFixed();
     this.theta = variable(opts.prefix, `${layer}.urnn_theta`, tf.zeros([3, this.n]));
     this.v = variable(opts.prefix, `${layer}.urnn_v`, this.v0.clone());
   }
 
-  private static permutations(perm: number[]): [Permutation, Permutation] {
-    const inv = new Array<number>(perm.length);
-    perm.forEach((p, i) => (inv[p] = i));
-    return [new Permutation(perm, 0), new Permutation(inv, 0)];
+  /** Constants of the fixed parts, from v0 and perm (again after setState). */
+  private buildFixed(): void {
+    const inv = new Array<number>(this.perm.length);
+    this.perm.forEach((p, i) => (inv[p] = i));
+    this.permFwd = new RowPermutation(this.perm);
+    this.permBack = new RowPermutation(inv);
+    const reflection = (i: number): FixedReflection => tf.tidy(() => {
+      const [vr, vi] = tf.unstack(tf.unstack(this.v0)[i] as tf.Tensor2D) as [tf.Tensor1D, tf.Tensor1D];
+      const q = reflector(vr, vi);
+      return { qt: tf.keep(tf.transpose(q)), kq: tf.keep(tf.mul(q, tf.div(2, tf.sum(tf.square(tf.stack([vr, vi]))))) as tf.Tensor2D) };
+    });
+    this.fixed = [reflection(0), reflection(1)];
+  }
+
+  private disposeFixed(): void {
+    this.permFwd.dispose();
+    this.permBack.dispose();
+    for (const f of this.fixed) tf.dispose([f.qt, f.kq]);
+  }
+
+  private reflectFixed(z: tf.Tensor2D, f: FixedReflection): tf.Tensor2D {
+    return tf.sub(z, tf.matMul(f.kq, tf.matMul(f.qt, z)));
+  }
+
+  /** T(θ₀)⁻¹ = F·R1⁰·Π⁻¹·F·R2⁰ (zero phases) on Zf; with `adjoint`, its transpose T(θ₀) = R2⁰·F·Π·R1⁰·F. */
+  private fixedInverse(z: tf.Tensor2D, adjoint: boolean): tf.Tensor2D {
+    const [r1, r2] = this.fixed;
+    const F = (x: tf.Tensor2D) => this.fourierNoGrad(x);
+    if (adjoint) return this.reflectFixed(F(this.permuteNoGrad(this.reflectFixed(F(z), r1), this.permFwd.matrix)), r2);
+    return F(this.reflectFixed(this.permuteNoGrad(F(this.reflectFixed(z, r2)), this.permBack.matrix), r1));
+  }
+
+  private readonly fixedOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: this.fixedInverse(args[0] as tf.Tensor2D, false),
+    gradFunc: (dy: tf.Tensor) => this.fixedInverse(dy as tf.Tensor2D, true),
+  }));
+
+  /** F on the rows of Zf [2n, N] without gradient bookkeeping (inside the custom ops). */
+  private fourierNoGrad(z: tf.Tensor2D): tf.Tensor2D {
+    const [rows, N] = z.shape;
+    return tf.reshape(this.F.rowsNoGrad(tf.reshape(z, [this.n, 2 * N]) as tf.Tensor2D), [rows, N]) as tf.Tensor2D;
+  }
+
+  private permuteNoGrad(z: tf.Tensor2D, matrix: tf.Tensor2D): tf.Tensor2D {
+    const [rows, N] = z.shape;
+    return tf.reshape(tf.matMul(matrix, tf.reshape(z, [this.n, 2 * N]) as tf.Tensor2D), [rows, N]) as tf.Tensor2D;
+  }
+
+  /** Per-feature rotation e^{iθ} on Zf: a batched 2×2 product over the [n, 2, N] view. */
+  private rotate(z: tf.Tensor2D, rot: tf.Tensor3D): tf.Tensor2D {
+    const [rows, N] = z.shape;
+    return tf.reshape(tf.matMul(rot, tf.reshape(z, [this.n, 2, N]) as tf.Tensor3D), [rows, N]) as tf.Tensor2D;
+  }
+
+  /**
+   * T(θ) = D3·R2·F⁻¹·D2·Π·R1·F·D1 on Zf with a hand-written backward pass: autodiff of the
+   * same ops records ~10× more kernels (clones, transposes, broadcasts), which dominated the
+   * step. Saved for backward: the input of each reflection and the output of each phase.
+   */
+  private readonly productOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [z0, theta, v, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.GradSaveFunc];
+    const p = this.parts(theta, v);
+    const a1 = this.rotate(z0, p.rot[0]);
+    const a2 = this.fourierNoGrad(a1);
+    const a4 = this.permuteNoGrad(reflectNoGrad(a2, p.refl[0]), this.permFwd.matrix);
+    const a5 = this.rotate(a4, p.rot[1]);
+    const a6 = this.fourierNoGrad(a5);
+    const a8 = this.rotate(reflectNoGrad(a6, p.refl[1]), p.rot[2]);
+    save([theta, v, a1, a2, a5, a6, a8]);
+    return {
+      value: a8,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [th, vv, s1, s2, s5, s6, s8] = saved as [tf.Tensor2D, tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const q = this.parts(th, vv);
+        const phaseBack = (y: tf.Tensor2D, g: tf.Tensor2D, i: number) => ({ dTheta: phaseThetaGrad(y, g, this.n), dz: this.rotate(g, q.rotT[i] as tf.Tensor3D) });
+        const p3 = phaseBack(s8, dy as tf.Tensor2D, 2);
+        const r2 = reflectBack(s6, p3.dz, q.refl[1], this.n);
+        const p2 = phaseBack(s5, this.fourierNoGrad(r2.dz), 1);
+        const r1 = reflectBack(s2, this.permuteNoGrad(p2.dz, this.permFwd.transposed), q.refl[0], this.n);
+        const p1 = phaseBack(s1, this.fourierNoGrad(r1.dz), 0);
+        return [p1.dz, tf.stack([p1.dTheta, p2.dTheta, p3.dTheta]), tf.stack([r1.dv, r2.dv])];
+      },
+    };
+  });
+
+  /** Rotations (and their transposes) and reflection factors from θ [3, n] and v [2, 2, n]. */
+  private parts(theta: tf.Tensor2D, v: tf.Tensor3D): { rot: tf.Tensor3D[]; rotT: tf.Tensor3D[]; refl: Reflection[] } {
+    const n = this.n;
+    const c = tf.cos(theta), s = tf.sin(theta);
+    const rot = tf.unstack(tf.reshape(tf.stack([c, tf.neg(s), s, c], 2), [3, n, 2, 2])) as tf.Tensor3D[];
+    const rotT = tf.unstack(tf.reshape(tf.stack([c, s, tf.neg(s), c], 2), [3, n, 2, 2])) as tf.Tensor3D[];
+    const refl = (tf.unstack(v) as tf.Tensor2D[]).map((vi) => reflection(vi));
+    return { rot, rotT, refl };
   }
 
   /** x [N, in] ↦ rows (U·x)ᵀ; U orthogonal on R^in. */
   transform(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const [N, d] = x.shape;
-      // interleaved pairs (x_2j, x_2j+1) → Z [n, 2, N]
-      let z = tf.transpose(tf.reshape(x, [N, this.n, 2]), [1, 2, 0]) as tf.Tensor3D;
-      const v0 = tf.unstack(this.v0) as [tf.Tensor2D, tf.Tensor2D];
-      const v = tf.unstack(this.v) as [tf.Tensor2D, tf.Tensor2D];
-      const [t1, t2, t3] = tf.unstack(this.theta) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-      // T(θ₀)⁻¹ = F·R1⁰·Π⁻¹·F·R2⁰ (zero phases), applied right to left
-      z = reflect(z, v0[1]);
-      z = fourier(z);
-      z = this.permBack.apply(z);
-      z = reflect(z, v0[0]);
-      z = fourier(z);
-      // T(θ) = D3·R2·F⁻¹·D2·Π·R1·F·D1
-      z = phase(z, t1);
-      z = fourier(z);
-      z = reflect(z, v[0]);
-      z = this.permFwd.apply(z);
-      z = phase(z, t2);
-      z = fourier(z);
-      z = reflect(z, v[1]);
-      z = phase(z, t3);
-      return tf.reshape(tf.transpose(z, [2, 0, 1]), [N, d]) as tf.Tensor2D;
+      const z = this.fixedOp(tf.transpose(x) as tf.Tensor2D) as tf.Tensor2D;
+      return tf.transpose(this.productOp(z, this.theta, this.v) as tf.Tensor2D) as tf.Tensor2D;
     });
   }
 
@@ -150,19 +254,18 @@ export class UrnnLayer implements LayerAdapter {
     const perm = Array.from((values.get("urnn_perm") as tf.Tensor).dataSync(), (p) => Math.round(p));
     const sorted = [...perm].sort((a, b) => a - b);
     if (!sorted.every((p, i) => p === i)) throw new Error(`urnn on ${this.layer}: urnn_perm is not a permutation of 0..${this.n - 1}`);
+    this.disposeFixed();
     this.v0.dispose();
     this.v0 = tf.keep((values.get("urnn_v0") as tf.Tensor).clone() as tf.Tensor3D);
-    this.permFwd.dispose();
-    this.permBack.dispose();
     this.perm = perm;
-    [this.permFwd, this.permBack] = UrnnLayer.permutations(perm);
+    this.buildFixed();
   }
 
   dispose(): void {
     this.theta.dispose();
     this.v.dispose();
     this.v0.dispose();
-    this.permFwd.dispose();
-    this.permBack.dispose();
+    this.disposeFixed();
+    this.F.dispose();
   }
 }

@@ -59,7 +59,10 @@ export abstract class TransformerModel implements LinearHost, ParameterHost {
         data = s.init === "normal" ? normalArray(rng, n, std) : new Float32Array(n).fill(s.init === "ones" ? 1 : 0);
       }
       // No explicit variable names: tfjs names are process-global; HF names live in this map.
-      this.params.set(s.name, tf.variable(tf.tensor(data, s.shape, "float32"), true));
+      // The variable shares the initial tensor's data; dropping the tensor keeps one handle per weight.
+      const initial = tf.tensor(data, s.shape, "float32");
+      this.params.set(s.name, tf.variable(initial, true));
+      initial.dispose();
     }
   }
 
