@@ -1,17 +1,9 @@
 // Host-side seeded randomness: adapters initialise from these so a seed gives the same
 // adapter on every backend (tfjs' own seeded ops differ between backends).
 
-/** mulberry32: small, fast, good enough for initialisation. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32, permutation } from "../random/mulberry32.js";
+
+export { mulberry32 as rng, permutation };
 
 /** Mixes a base seed with a layer name so each layer gets its own stream. */
 export function layerSeed(seed: number, name: string): number {
@@ -38,12 +30,3 @@ export function normal(n: number, rand: () => number): Float64Array {
   return out;
 }
 
-/** Fisher–Yates permutation of 0..n-1. */
-export function permutation(n: number, rand: () => number): number[] {
-  const p = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [p[i], p[j]] = [p[j] as number, p[i] as number];
-  }
-  return p;
-}

@@ -1,17 +1,7 @@
 // Seeded initialisation on the host, so a seed gives the same weights on every backend and
 // in every process (tf.randomNormal's seeding differs between backends).
 
-/** mulberry32: small, fast, good enough for weight init and sampling. */
-export function makeRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as makeRng } from "../random/mulberry32.js";
 
 /** n samples of N(0, std²) by Box–Muller. */
 export function normalArray(rng: () => number, n: number, std: number): Float32Array {

@@ -1,7 +1,8 @@
 // A seeded generator whose whole state is one uint32, so a checkpoint can store it and a
 // resumed run draws exactly the numbers the uninterrupted run would have drawn.
+import { mulberry32Step } from "../random/mulberry32.js";
 
-/** mulberry32: small, fast, and good enough for shuffling and dropout masks. */
+/** The project's mulberry32 stream (lib/random) as a checkpointable object. */
 export class Rng {
   private s: number;
 
@@ -12,11 +13,9 @@ export class Rng {
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const [state, value] = mulberry32Step(this.s);
+    this.s = state;
+    return value;
   }
 
   /** Integer in [0, n). */

@@ -2,19 +2,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { Linear } from "../../lib/nn/linear.js";
 import type { LinearHost, ParameterHost } from "../../lib/nn/module.js";
+import { mulberry32 } from "../../lib/random/mulberry32.js";
 
 let made = 0;
 
 export function seededArray(n: number, seed: number, scale = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
+  const rand = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
 }
 
 export class Mlp implements LinearHost, ParameterHost {

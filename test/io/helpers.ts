@@ -4,17 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TensorToWrite } from "../../lib/io/safetensors.js";
 
-/** mulberry32: a tiny seeded generator, so fixtures are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as seeded } from "../../lib/random/mulberry32.js";
+
+export { seeded };
 
 export function randomTensor(shape: number[], rand: () => number): TensorToWrite {
   const n = shape.reduce((a, b) => a * b, 1);

@@ -2,16 +2,9 @@
 // natural ordering), two branches, a few missing cells, three seeds for two runs.
 import type { GateRecord, GradNormRecord, RunCurve } from "../../lib/records/types.js";
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from "../../lib/random/mulberry32.js";
+
+export { rng };
 
 export const LAYERS = Array.from({ length: 12 }, (_, i) => `model.layers.${i}.mlp.down_proj`);
 export const STEPS = Array.from({ length: 15 }, (_, i) => i * 10);
