@@ -3,42 +3,15 @@
 // the shared message codec (kernel/wire/message.ts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zmq from "zeromq";
+import { newConnectionInfo, writeConnectionFile, type ConnectionInfo } from "../kernel/client/connection-file.js";
 import { createSigner, decodeMessage, encodeMessage, newHeader, type JupyterMessage, type Signer } from "../kernel/wire/message.js";
 
-export interface Connection {
-  transport: "tcp";
-  ip: string;
-  shell_port: number;
-  iopub_port: number;
-  stdin_port: number;
-  control_port: number;
-  hb_port: number;
-  key: string;
-  signature_scheme: "hmac-sha256";
-}
+/** A client-side connection: the same files `peft-nb run` writes (kernel/client). */
+export type Connection = ConnectionInfo;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export async function newConnection(): Promise<Connection> {
-  const ports = new Set<number>();
-  while (ports.size < 5) ports.add(await freePort());
-  const [shell, iopub, stdin, control, hb] = [...ports] as [number, number, number, number, number];
-  return { transport: "tcp", ip: "127.0.0.1", shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb, key: randomUUID(), signature_scheme: "hmac-sha256" };
-}
+export const newConnection = (): Promise<Connection> => newConnectionInfo();
 
 type Chan = "shell" | "control" | "stdin";
 
@@ -76,9 +49,7 @@ export class KernelDriver {
   /** Starts `argv` (with {connection_file} replaced) and connects; resolves when kernel_info answers. */
   static async start(argv: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<{ driver: KernelDriver; startMs: number }> {
     const conn = await newConnection();
-    const dir = mkdtempSync(join(tmpdir(), "peft-nb-conn-"));
-    const file = join(dir, "kernel.json");
-    writeFileSync(file, JSON.stringify(conn));
+    const file = writeConnectionFile(conn);
     const t0 = performance.now();
     const proc = spawn(argv[0]!, argv.slice(1).map((a) => (a === "{connection_file}" ? file : a)), {
       env: { ...process.env, ...env },
