@@ -3,7 +3,6 @@
 // the shared message codec (kernel/wire/message.ts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import * as zmq from "zeromq";
 import { newConnectionInfo, writeConnectionFile, type ConnectionInfo } from "../kernel/client/connection-file.js";
 import { createSigner, decodeMessage, encodeMessage, newHeader, type JupyterMessage, type Signer } from "../kernel/wire/message.js";
