@@ -10,6 +10,8 @@ export { encodeContinuation, encodeForHead, padRows, IGNORE_INDEX } from "./enco
 export type { EncodedRow, PaddedRows } from "./encode.js";
 export { glueLoss, meanGlueLoss } from "./loss.js";
 export { withClassificationHead } from "./classifier.js";
+export { classifyPooled, POOLINGS } from "./pooling.js";
+export type { Pooling } from "./pooling.js";
 export { runMethod, RUN_METHODS, DEFAULT_TARGETS, DEFAULT_LR } from "./run_method.js";
 export type { MethodName, RunMethodOptions, RunResult, AdapterSettings } from "./run_method.js";
 export { runGrid, gridMetricTable, gridResourceTable, meanStdCell } from "./run_grid.js";

@@ -10,6 +10,7 @@ import { scorerFromLogLikelihood } from "../eval/bindings.js";
 import type { LabelScorer, LabelScoringInput } from "../eval/interfaces.js";
 import type { TransformerModel } from "../models/model.js";
 import { encodeContinuation, encodeForHead, padIdOf, padRows } from "./encode.js";
+import { checkPooling, classifyPooled, type Pooling } from "./pooling.js";
 
 export type ScoringMode = "lm" | "head";
 
@@ -19,6 +20,8 @@ export interface ScoringOptions {
   maxLength?: number;
   /** Rows per forward pass; default 16. */
   batchSize?: number;
+  /** "head" mode: how the head reads the sequence (default "last"). */
+  pooling?: Pooling;
 }
 
 /** Sum of log p(continuation | context) per pair, in batches. */
@@ -51,12 +54,13 @@ export function headLogits(model: TransformerModel, tokenizer: HfTokenizer, inpu
   const maxLength = options.maxLength ?? 128;
   const batchSize = options.batchSize ?? 16;
   const pad = padIdOf(tokenizer);
+  const pooling = checkPooling(options.pooling ?? "last");
   const out: number[][] = [];
   for (let i = 0; i < inputs.length; i += batchSize) {
     const rows = inputs.slice(i, i + batchSize).map((x) => encodeForHead(tokenizer, x.text, x.textPair, maxLength));
     const logits = tf.tidy(() => {
       const p = padRows(rows, pad);
-      return model.classify(p.inputIds, { attentionMask: p.attentionMask }).arraySync() as number[][];
+      return classifyPooled(model, p.inputIds, p.attentionMask, pooling).arraySync() as number[][];
     });
     out.push(...logits);
   }

@@ -33,7 +33,7 @@ describe("runMethod", () => {
     if (method === "hybrid") {
       expect(r.gates.length).toBeGreaterThan(0);
       expect(r.gates.every((g) => g.lambda >= 0 && g.lambda <= 1)).toBe(true);
-      expect(new Set(r.gradNorms.map((g) => g.branch))).toEqual(new Set(["boft", "loraga"]));
+      expect(new Set(r.gradNorms.map((g) => g.branch))).toEqual(new Set(["boft", "loraga", "head"]));
     } else expect(r.gates).toEqual([]);
     // Everything is released except what lib/models' loader keeps per weight (20 here) and what
     // lib/adapters' loraga/urnn detach() keeps per adapted layer (≤ 6 targets): both reported upstream.
@@ -51,5 +51,6 @@ describe("runMethod", () => {
     await expect(runMethod({ ...tiny(), method: "prefix" as MethodName })).rejects.toThrow(/unknown method "prefix"/);
     await expect(runMethod({ ...tiny(), method: "lora", steps: 0 })).rejects.toThrow(/steps must be a positive integer, found 0/);
     await expect(runMethod({ ...tiny(), method: "lora", baseDir: "/nonexistent/base" })).rejects.toThrow(/\/nonexistent\/base/);
+    await expect(runMethod({ ...tiny(), method: "lora", pooling: "max" as "mean" })).rejects.toThrow(/pooling: expected one of "mean", "last", found "max"/);
   });
 });
