@@ -17,6 +17,8 @@ export interface EnsureBaseModelOptions {
   cacheDir?: string;
   /** Progress bar while pre-training (default false). */
   progress?: boolean;
+  /** GLUE data directory for the domain-adaptive text (default lib/data's dataDir()). */
+  dataDir?: string;
   /** Told when a model is built rather than found in the cache. */
   log?: (message: string) => void;
 }
@@ -53,7 +55,7 @@ export async function ensureBaseModel(options: EnsureBaseModelOptions): Promise<
   await mkdir(tmp, { recursive: true });
   try {
     options.log?.(`pre-training the ${recipe.scale} base model (seed ${seed}, ${tf.getBackend()}) into ${dir}`);
-    const r = await pretrainBaseModel(tmp, recipe, seed, { key, progress: options.progress ?? false });
+    const r = await pretrainBaseModel(tmp, recipe, seed, { key, progress: options.progress ?? false, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
     options.log?.(`held-out perplexity ${r.perplexityBefore.toFixed(1)} -> ${r.perplexityAfter.toFixed(1)} after ${recipe.train.steps} steps (${r.totalSeconds.toFixed(1)} s)`);
     try {
       await rename(tmp, dir);

@@ -1,4 +1,4 @@
-// The project's own pre-trained base model (Moby Dick, byte-level BPE, small LLaMA), cached by recipe and seed.
+// The project's own pre-trained base model (Moby Dick + GLUE train sentences, byte-level BPE, small LLaMA), cached by recipe and seed.
 export { ensureBaseModel, baseModelDir, defaultCacheDir, readPretrainReport } from "./ensure.js";
 export type { EnsureBaseModelOptions } from "./ensure.js";
 export { pretrainBaseModel, PRETRAIN_REPORT_FILE } from "./pretrain.js";
@@ -8,3 +8,5 @@ export type { PretrainRecipe, PretrainScale } from "./recipes.js";
 export { meanLmLoss } from "./perplexity.js";
 export { splitCorpus, tokenWindows } from "./corpus.js";
 export type { CorpusWindows } from "./corpus.js";
+export { domainText, pretrainText } from "./domain.js";
+export type { DomainCorpus, PretrainText } from "./domain.js";

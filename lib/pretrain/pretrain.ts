@@ -1,9 +1,9 @@
 // Pre-trains the base model from scratch: a byte-level BPE tokenizer and a small LLaMA-family
-// model, both trained on the public-domain Moby Dick text, saved as a Hugging Face folder.
+// model, both trained on the public-domain Moby Dick text plus unlabelled GLUE train sentences
+// (domain-adaptive pre-training), saved as a Hugging Face folder.
 import * as tf from "@tensorflow/tfjs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { mobyDickText } from "../io/moby-dick.js";
 import { loadTokenizer } from "../io/tokenizer.js";
 import { trainByteLevelBpe, writeTokenizer } from "../io/train-tokenizer.js";
 import { saveModel } from "../models/checkpoint.js";
@@ -14,6 +14,7 @@ import { shuffledBatches } from "../train/data.js";
 import { fullFineTuning } from "../train/full.js";
 import { train } from "../train/trainer.js";
 import { splitCorpus } from "./corpus.js";
+import { pretrainText } from "./domain.js";
 import { meanLmLoss } from "./perplexity.js";
 import type { PretrainRecipe } from "./recipes.js";
 
@@ -28,6 +29,9 @@ export interface PretrainReport {
   vocabSize: number;
   parameters: number;
   corpusTokens: number;
+  /** Characters of domain (GLUE train) text and of Moby Dick in the corpus. */
+  domainChars: number;
+  bookChars: number;
   trainWindows: number;
   heldOutWindows: number;
   /** Held-out mean next-token loss (nats) of the random init and of the trained model. */
@@ -48,13 +52,15 @@ export interface PretrainOptions {
   key: string;
   /** Progress bar on the display sink (default false). */
   progress?: boolean;
+  /** GLUE data directory for the domain text (default lib/data's dataDir()). */
+  dataDir?: string;
 }
 
 /** Writes tokenizer.json, config.json, model.safetensors and pretrain.json into `dir`. */
 export async function pretrainBaseModel(dir: string, recipe: PretrainRecipe, seed: number, options: PretrainOptions): Promise<PretrainReport> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const text = mobyDickText({ maxChars: recipe.corpusChars });
+  const { text, domainChars, bookChars } = pretrainText(recipe, options.dataDir);
   await writeTokenizer(dir, trainByteLevelBpe(text, { vocabSize: recipe.tokenizer.vocabSize }));
   const tokenizer = await loadTokenizer(dir);
   const ids = tokenizer.encode(text, { addSpecialTokens: false });
@@ -106,6 +112,8 @@ export async function pretrainBaseModel(dir: string, recipe: PretrainRecipe, see
       vocabSize: tokenizer.vocabSize,
       parameters: model.parameterCount(),
       corpusTokens: ids.length,
+      domainChars,
+      bookChars,
       trainWindows: corpus.train.length,
       heldOutWindows: heldOut.length,
       lossBefore,

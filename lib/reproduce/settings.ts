@@ -2,6 +2,7 @@
 // runs at a scale, which lets them share cached runs (runs.ts) instead of training them again.
 import type { GlueTask } from "../data/glue.js";
 import type { RunMethodOptions } from "../experiments/run_method.js";
+import type { ScoringMode } from "../experiments/scoring.js";
 import type { Scale } from "./catalog.js";
 
 export type TrainedMethod = "full" | "lora" | "boft" | "loraga" | "urnn" | "hybrid";
@@ -15,6 +16,10 @@ export interface ScaleSettings {
   /** Seeds per cell of the main table. */
   seedCount: number;
   steps: number;
+  /** How labels are scored and trained (runMethod's `scoring`): "lm" scores the label word, "head" adds a classifier. */
+  scoring: ScoringMode;
+  /** Learning rate per method; a method left out uses runMethod's DEFAULT_LR (tuned for "head"). */
+  lr?: Partial<Record<TrainedMethod, number>>;
   batchSize: number;
   seqLen: number;
   /** Training examples (seeded subsample). */
@@ -29,15 +34,18 @@ export interface ScaleSettings {
   generative: { gsm8k: number; humaneval: number; maxTokens: number };
 }
 
+/** Rates of the "lm" scoring sweep (docs/reproductions.md); DEFAULT_LR is tuned for "head". */
+const LM_LR: Partial<Record<TrainedMethod, number>> = { full: 1e-3, lora: 2e-2, boft: 5e-2, loraga: 2e-2, urnn: 5e-2, hybrid: 2e-2 };
+
 /**
  * smoke: CI minutes on 2 cores, proves the pipeline end to end, not the science.
  * small: the default; the whole set within 30 minutes on 2 cores, with a learning signal.
  * full: a GPU and a real checkpoint; the paper's GLUE subset and budgets.
  */
 export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
-  smoke: { scale: "smoke", tasks: ["sst2"], seedCount: 2, steps: 6, batchSize: 8, seqLen: 32, trainLimit: 128, evalLimit: 48, evalLossLimit: 16, evalPoints: 2, generative: { gsm8k: 2, humaneval: 2, maxTokens: 8 } },
-  small: { scale: "small", tasks: ["sst2"], seedCount: 3, steps: 40, batchSize: 8, seqLen: 48, trainLimit: 1024, evalLimit: 128, evalLossLimit: 32, evalPoints: 4, generative: { gsm8k: 4, humaneval: 4, maxTokens: 24 } },
-  full: { scale: "full", tasks: ["sst2", "cola", "mrpc", "rte"], seedCount: 3, steps: 1000, batchSize: 16, seqLen: 128, evalLimit: 1000, evalLossLimit: 256, evalPoints: 10, generative: { gsm8k: 1319, humaneval: 164, maxTokens: 256 } },
+  smoke: { scale: "smoke", tasks: ["sst2"], seedCount: 2, steps: 6, scoring: "lm", lr: LM_LR, batchSize: 8, seqLen: 32, trainLimit: 128, evalLimit: 48, evalLossLimit: 16, evalPoints: 2, generative: { gsm8k: 2, humaneval: 2, maxTokens: 8 } },
+  small: { scale: "small", tasks: ["sst2"], seedCount: 3, steps: 40, scoring: "lm", lr: LM_LR, batchSize: 8, seqLen: 48, trainLimit: 1024, evalLimit: 128, evalLossLimit: 32, evalPoints: 4, generative: { gsm8k: 4, humaneval: 4, maxTokens: 24 } },
+  full: { scale: "full", tasks: ["sst2", "cola", "mrpc", "rte"], seedCount: 3, steps: 1000, scoring: "head", batchSize: 16, seqLen: 128, evalLimit: 1000, evalLossLimit: 256, evalPoints: 10, generative: { gsm8k: 1319, humaneval: 164, maxTokens: 256 } },
 };
 
 export function settingsFor(scale: Scale): ScaleSettings {
@@ -73,6 +81,8 @@ export function runOptionsFor(s: ScaleSettings, spec: RunSpec): RunMethodOptions
     task: spec.task,
     seed: spec.seed,
     steps: s.steps,
+    scoring: s.scoring,
+    ...(spec.method !== "base" && s.lr?.[spec.method] !== undefined ? { lr: s.lr[spec.method] } : {}),
     batchSize: s.batchSize,
     seqLen: s.seqLen,
     trainLimit: s.trainLimit,

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "../../lib/backend/index.js";
-import { loadTokenizer, mobyDickText } from "../../lib/io/index.js";
+import { loadTokenizer } from "../../lib/io/index.js";
 import { loadModel } from "../../lib/models/index.js";
-import { ensureBaseModel, meanLmLoss, readPretrainReport, recipeFor, recipeKey, splitCorpus } from "../../lib/pretrain/index.js";
+import { ensureBaseModel, meanLmLoss, pretrainText, readPretrainReport, recipeFor, recipeKey, splitCorpus } from "../../lib/pretrain/index.js";
 
 const roots: string[] = [];
 const tempRoot = () => {
@@ -50,7 +50,7 @@ describe("ensureBaseModel (smoke)", () => {
   it("the saved model is the one measured: reloaded held-out loss matches the report", async () => {
     const r = await readPretrainReport(dirA);
     const tok = await loadTokenizer(dirA);
-    const ids = tok.encode(mobyDickText({ maxChars: r.recipe.corpusChars }), { addSpecialTokens: false });
+    const ids = tok.encode(pretrainText(r.recipe).text, { addSpecialTokens: false });
     const heldOut = splitCorpus(ids, r.recipe.train.seqLen, r.recipe.heldOutFraction).heldOut.slice(0, r.recipe.heldOutWindows);
     const model = await loadModel(dirA);
     try {

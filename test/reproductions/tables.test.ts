@@ -64,5 +64,18 @@ describe("settings and run keys", () => {
     expect(runKey({ ...a, adapter: { gate: { kind: "fixed", lambda: 0.5 } } })).not.toBe(runKey(a));
     expect(runKey({ ...a, baseDir: "/x/base-other" })).not.toBe(runKey(a));
     expect(runKey(a)).toMatch(/^hybrid-sst2-s0-[0-9a-f]{16}$/);
+    expect(runKey({ ...a, scoring: a.scoring === "lm" ? "head" : "lm" })).not.toBe(runKey(a));
+    expect(runKey({ ...a, lr: (a.lr ?? 1) * 2 })).not.toBe(runKey(a));
+  });
+
+  it("a scale's scoring mode and per-method rates reach every run; the base run gets no rate", () => {
+    for (const scale of ["smoke", "small", "full"] as const) {
+      const s = settingsFor(scale);
+      for (const method of ["base", "full", "lora", "boft", "loraga", "urnn", "hybrid"] as const) {
+        const o = runOptionsFor(s, { baseDir: "/x/b", method, task: "sst2", seed: 0 });
+        expect(o.scoring, `${scale} ${method}`).toBe(s.scoring);
+        expect(o.lr, `${scale} ${method}`).toBe(method === "base" ? undefined : s.lr?.[method]);
+      }
+    }
   });
 });

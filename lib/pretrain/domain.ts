@@ -1,0 +1,49 @@
+// Domain-adaptive pre-training text: the unlabelled sentences of GLUE training splits. The
+// paper's LLaMA bases read web text covering reviews, news and grammar examples; a base that
+// has read only Moby Dick has no tokens or features for them, so adapters have nothing to steer.
+import { loadGlue, GLUE_TASKS, type GlueTask } from "../data/glue.js";
+import { mobyDickText } from "../io/moby-dick.js";
+import type { PretrainRecipe } from "./recipes.js";
+
+export interface DomainCorpus {
+  /** GLUE tasks whose train split (never dev) lends its sentences, labels dropped. */
+  tasks: GlueTask[];
+  /** Characters taken from each task, whole sentences in file order. */
+  charsPerTask: number;
+}
+
+/** One sentence per line, the first `charsPerTask` characters' worth of each task, in task order. */
+export function domainText(spec: DomainCorpus, dataDir?: string): string {
+  if (!(Number.isInteger(spec.charsPerTask) && spec.charsPerTask > 0)) {
+    throw new Error(`domain corpus: charsPerTask must be a positive integer, found ${spec.charsPerTask}`);
+  }
+  const parts: string[] = [];
+  for (const task of spec.tasks) {
+    if (!GLUE_TASKS.includes(task)) throw new Error(`domain corpus: unknown GLUE task ${JSON.stringify(task)} (expected one of ${GLUE_TASKS.join(", ")})`);
+    const lines: string[] = [];
+    let chars = 0;
+    for (const ex of loadGlue(task, "train", dataDir ? { dir: dataDir } : {})) {
+      for (const s of ex.textPair === undefined ? [ex.text] : [ex.text, ex.textPair]) {
+        if (chars >= spec.charsPerTask) break;
+        lines.push(s.trim());
+        chars += s.length + 1;
+      }
+      if (chars >= spec.charsPerTask) break;
+    }
+    parts.push(lines.join("\n"));
+  }
+  return parts.join("\n\n");
+}
+
+export interface PretrainText {
+  text: string;
+  domainChars: number;
+  bookChars: number;
+}
+
+/** The whole pre-training text of a recipe: domain sentences first, so the held-out span (the corpus's end) stays the book's end. */
+export function pretrainText(recipe: PretrainRecipe, dataDir?: string): PretrainText {
+  const book = mobyDickText({ maxChars: recipe.corpusChars });
+  const domain = recipe.domain ? domainText(recipe.domain, dataDir) : "";
+  return { text: domain ? `${domain}\n\n${book}` : book, domainChars: domain.length, bookChars: book.length };
+}
