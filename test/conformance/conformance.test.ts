@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
-import { ensureBuilt, ROOT } from "../kernel/helpers/ensure-built.js";
+import { ensureBuilt, ROOT } from "../helpers/ensure-built.js";
 import { PYTHON } from "../helpers/python.js";
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JupyterMessage } from "../../kernel/wire/message.js";
-import { ensureBuilt, ROOT } from "./helpers/ensure-built.js";
+import { ensureBuilt, ROOT } from "../helpers/ensure-built.js";
 import { KernelDriver } from "./helpers/kernel-driver.js";
 
 const KERNEL = [process.execPath, join(ROOT, "bin", "peft-nb.js"), "kernel", "--connection-file", "{connection_file}"];

@@ -90,7 +90,7 @@ describe("HTML report in headless Chromium", () => {
   });
 
   it("renders the report `peft-nb run --html` writes for a notebook run through the peft-nb kernel", async () => {
-    ensureBuilt();
+    await ensureBuilt();
     const dir = mkdtempSync(join(tmpdir(), "peft-nb-report-run-"));
     const src = join(dir, "plot.ipynb");
     const fig = { data: [{ type: "bar", x: ["lora", "boft", "hybrid"], y: [0.61, 0.64, 0.66] }], layout: { title: { text: "accuracy" } } };

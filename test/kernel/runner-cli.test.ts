@@ -27,7 +27,7 @@ function text(outputs: Output[], name: "stdout" | "stderr" = "stdout"): string {
 }
 
 describe("peft-nb run (in-process)", () => {
-  beforeAll(() => ensureBuilt());
+  beforeAll(() => ensureBuilt(), 300_000);
   const dir = mkdtempSync(join(tmpdir(), "peft-nb-run-"));
   const io = () => {
     const lines = { out: [] as string[], err: [] as string[] };

@@ -42,8 +42,8 @@ function visible(outputs: Output[]): unknown[] {
 
 describe("nbclient and peft-nb run agree", () => {
   let env: NodeJS.ProcessEnv;
-  beforeAll(() => {
-    ensureBuilt();
+  beforeAll(async () => {
+    await ensureBuilt();
     const prefix = mkdtempSync(join(tmpdir(), "peft-nb-prefix-"));
     execFileSync(process.execPath, [BIN, "install", "--prefix", prefix], { stdio: "pipe" });
     env = {

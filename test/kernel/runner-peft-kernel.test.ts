@@ -22,7 +22,7 @@ function notebook(...sources: string[]): Notebook {
 const outputsOf = (nb: Notebook, i: number): Output[] => (nb.cells[i] as CodeCell).outputs;
 
 describe("executeNotebook through the peft-nb kernel", () => {
-  beforeAll(() => ensureBuilt());
+  beforeAll(() => ensureBuilt(), 300_000);
 
   it("runs the fixture with parameters: streams, result, counts", async () => {
     const r = await executeNotebook(readNotebook(FIXTURE), { argv: defaultKernelArgv(), parameters: { greeting: "hey", repeats: 3 }, cellTimeoutMs: 60_000 });

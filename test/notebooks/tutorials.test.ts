@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, ROOT } from "../reproductions/helpers/build.js";
+import { ensureBuilt, ROOT } from "../helpers/ensure-built.js";
 import { missingPackageExports, TUTORIAL_IMPORTS } from "../reproductions/helpers/exports.js";
 import { executeWithNbclient, kernelspecEnv } from "../reproductions/helpers/nbclient.js";
 import { runNotebookCommand } from "../../kernel/cli/run-command.js";

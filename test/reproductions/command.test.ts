@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, ROOT } from "./helpers/build.js";
+import { ensureBuilt, ROOT } from "../helpers/ensure-built.js";
 import { reproduceCommand } from "../../lib/cli/reproduce-command.js";
 
 const KERNELSPEC = { name: "peft-nb", display_name: "TypeScript (PEFT)", language: "typescript" };

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, ROOT } from "./helpers/build.js";
+import { ensureBuilt, ROOT } from "../helpers/ensure-built.js";
 import { missingPackageExports } from "./helpers/exports.js";
 import { executeWithNbclient, kernelspecEnv } from "./helpers/nbclient.js";
 import { reproduceCommand } from "../../lib/cli/reproduce-command.js";

@@ -1,13 +1,17 @@
-// The reproduction tests run notebooks through the real kernel from dist/, which must include
-// this area's sources. Rebuilds (under the kernel tests' build lock) when a source under the
-// watched folders is newer than its compiled output.
+// Tests that run the real kernel or notebooks launch it from dist/ (as its kernelspec does).
+// Rebuild when a kernel/ or lib/ source is newer than its output (`npm test` builds first, so
+// this only matters when one test file is run by hand after an edit). A lock folder keeps
+// parallel test workers from compiling into dist/ at once.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const BIN = join(ROOT, "bin", "peft-nb.js");
+
 const WATCHED = ["kernel", "lib"];
+const REQUIRED = ["dist/kernel/cli/main.js", "dist/kernel/cli/kernel-command.js", "dist/kernel/cli/run-command.js", "dist/lib/index.js"];
 
 function sources(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;
@@ -27,23 +31,23 @@ function stale(): boolean {
 }
 
 export async function ensureBuilt(): Promise<void> {
-  const lock = join(ROOT, ".cache", "kernel-build.lock");
+  const lock = join(ROOT, ".cache", "test-build.lock");
   mkdirSync(join(ROOT, ".cache"), { recursive: true });
   for (;;) {
     try {
       mkdirSync(lock);
       break;
     } catch {
+      // another worker is building; a lock older than 5 minutes is left over from a crash
       if (Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 500));
     }
   }
   try {
-    // tsc emits even while other areas have type errors; those are not this test's concern.
+    // tsc emits even when it reports type errors; the required outputs decide.
     if (stale()) spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.json")], { cwd: ROOT, stdio: "ignore" });
-    for (const f of ["dist/kernel/cli/main.js", "dist/lib/reproduce/index.js", "dist/lib/index.js"]) {
-      if (!existsSync(join(ROOT, f))) throw new Error(`build did not produce ${f}`);
-    }
+    const missing = REQUIRED.filter((f) => !existsSync(join(ROOT, f)));
+    if (missing.length) throw new Error(`the build did not produce ${missing.join(", ")}`);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
