@@ -7,8 +7,8 @@ import type { LinearHost, ParameterGroup, ParameterHost, TrainableSet } from "..
 import type { GateRecord } from "../records/types.js";
 import { BoftLayer, type BoftOptions } from "./boft.js";
 import { initialLambda, nextLambda, validateGate, type GatePolicy } from "./gate.js";
-import { estimateGradients, type GradientEstimate } from "./gradient_estimate.js";
-import { groupGradNorms } from "./grad_norms.js";
+import { estimateGradients, type GradientEstimate } from "./gradient-estimate.js";
+import { groupGradNorms } from "./grad-norms.js";
 import { HybridLayer } from "./hybrid.js";
 import { LoraLayer, checkRank, loraScale, type LoraOptions } from "./lora.js";
 import { LoraGaLayer, loraGaFactors, type LoraGaInitOptions } from "./loraga.js";
@@ -318,10 +318,10 @@ export class Attachment implements TrainableSet {
     for (const [name, { layer }] of hybrids) (layer as HybridLayer).lambda = lambdas[name] as number;
   }
 
-  /** Writes adapter_model.safetensors + adapter_config.json (see peft_format.ts). */
+  /** Writes adapter_model.safetensors + adapter_config.json (see peft-format.ts). */
   async save(dir: string): Promise<void> {
     this.alive("save()");
-    const { saveAdapter } = await import("./peft_format.js");
+    const { saveAdapter } = await import("./peft-format.js");
     await saveAdapter(this, dir);
   }
 }

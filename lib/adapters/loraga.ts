@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Linear } from "../nn/linear.js";
 import { LoraLayer, checkRank, loraScale, type LoraOptions } from "./lora.js";
-import { randomizedSvd } from "./randomized_svd.js";
+import { randomizedSvd } from "./randomized-svd.js";
 import { layerSeed, normal, rng } from "./seeded.js";
 import type { AdapterContext } from "./types.js";
 

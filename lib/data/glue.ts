@@ -2,7 +2,7 @@
 // MRPC starts with a BOM, CoLA has no header and no final newline, RTE labels are words.
 import { DataFormatError, preview } from "./errors.js";
 import { dataFile } from "./paths.js";
-import { readTsv } from "./text_file.js";
+import { readTsv } from "./text-file.js";
 
 export type GlueTask = "sst2" | "cola" | "mrpc" | "rte";
 export type GlueSplit = "train" | "dev";

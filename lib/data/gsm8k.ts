@@ -1,7 +1,7 @@
 // GSM8K word problems: JSONL {question, answer}; the answer's last line is `#### N`.
 import { DataFormatError, preview } from "./errors.js";
 import { dataFile } from "./paths.js";
-import { readJsonl, stringField } from "./text_file.js";
+import { readJsonl, stringField } from "./text-file.js";
 import type { LoadOptions } from "./glue.js";
 
 export interface Gsm8kExample {

@@ -1,7 +1,7 @@
 // HumanEval programming problems: JSONL {task_id, prompt, canonical_solution, test, entry_point}.
 import { DataFormatError, preview } from "./errors.js";
 import { dataFile } from "./paths.js";
-import { readJsonl, stringField } from "./text_file.js";
+import { readJsonl, stringField } from "./text-file.js";
 import type { LoadOptions } from "./glue.js";
 
 export interface HumanEvalTask {

@@ -1,7 +1,7 @@
 // MT-Bench questions: JSONL {question_id, category, turns[2], reference?}.
 import { DataFormatError, preview } from "./errors.js";
 import { dataFile } from "./paths.js";
-import { readJsonl, stringField } from "./text_file.js";
+import { readJsonl, stringField } from "./text-file.js";
 import type { LoadOptions } from "./glue.js";
 
 export const MT_BENCH_CATEGORIES = ["writing", "roleplay", "reasoning", "math", "coding", "extraction", "stem", "humanities"] as const;

@@ -1,7 +1,7 @@
 // GSM8K evaluation through a TextGenerator: exact match of the final number.
 import { loadGsm8k, type Gsm8kExample } from "../data/gsm8k.js";
 import { subsample } from "../data/sample.js";
-import { extractPredictedAnswer, extractReferenceAnswer } from "./gsm8k_answer.js";
+import { extractPredictedAnswer, extractReferenceAnswer } from "./gsm8k-answer.js";
 import type { TextGenerator } from "./interfaces.js";
 import { GSM8K_STOP, gsm8kPrompt, truncateAtStop } from "./prompts.js";
 

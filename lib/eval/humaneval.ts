@@ -4,7 +4,7 @@ import { loadHumanEval } from "../data/humaneval.js";
 import { subsample } from "../data/sample.js";
 import { mapLimit } from "./concurrency.js";
 import type { TextGenerator } from "./interfaces.js";
-import { passAtK } from "./pass_at_k.js";
+import { passAtK } from "./pass-at-k.js";
 import { HUMANEVAL_STOP, humanEvalPrompt, truncateAtStop } from "./prompts.js";
 import { detectIsolation, runPythonSandboxed, type Isolation, type SandboxLimits, type SandboxResult } from "./sandbox.js";
 

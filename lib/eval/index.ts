@@ -1,8 +1,8 @@
 // Renamed here: lib/models has its own GenerateOptions for token-level generation.
 export type { GenerateOptions as TextGenerationOptions, LabelScorer, LabelScoringInput, TextGenerator } from "./interfaces.js";
 export { accuracy, confusion, f1Binary, matthewsCorrcoef, type Confusion } from "./metrics.js";
-export { extractPredictedAnswer, extractReferenceAnswer, gsm8kExactMatch, lastNumber, normaliseNumber } from "./gsm8k_answer.js";
-export { meanPassAtK, passAtK } from "./pass_at_k.js";
+export { extractPredictedAnswer, extractReferenceAnswer, gsm8kExactMatch, lastNumber, normaliseNumber } from "./gsm8k-answer.js";
+export { meanPassAtK, passAtK } from "./pass-at-k.js";
 export { detectIsolation, runPythonSandboxed, SANDBOX_PYTHON, type Isolation, type SandboxLimits, type SandboxResult } from "./sandbox.js";
 export { mapLimit } from "./concurrency.js";
 export { scorerFromLogLikelihood, type LogLikelihoodFn } from "./bindings.js";

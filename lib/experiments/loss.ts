@@ -5,7 +5,7 @@ import { causalLmLoss, classificationLoss } from "../models/loss.js";
 import type { TransformerModel } from "../models/model.js";
 import { IGNORE_INDEX } from "./encode.js";
 import { classifyPooled, type Pooling } from "./pooling.js";
-import type { GlueBatch } from "./glue_batches.js";
+import type { GlueBatch } from "./glue-batches.js";
 
 /** `pooling` applies to "head" rows only (default "last", transformers' choice). */
 export function glueLoss(model: TransformerModel, batch: GlueBatch, pooling: Pooling = "last"): tf.Scalar {

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { projectRoot } from "../data/paths.js";
-import { runMethod, type RunMethodOptions, type RunResult } from "../experiments/run_method.js";
+import { runMethod, type RunMethodOptions, type RunResult } from "../experiments/run-method.js";
 
 /** Bumped when runMethod's results change for the same options. */
 export const RUN_CACHE_VERSION = 1;

@@ -1,7 +1,7 @@
 // How big each scale's rerun is. One table so every reproduction notebook trains exactly the same
 // runs at a scale, which lets them share cached runs (runs.ts) instead of training them again.
 import type { GlueTask } from "../data/glue.js";
-import type { RunMethodOptions } from "../experiments/run_method.js";
+import type { RunMethodOptions } from "../experiments/run-method.js";
 import type { ScoringMode } from "../experiments/scoring.js";
 import type { Scale } from "./catalog.js";
 

@@ -1,6 +1,6 @@
 // The reproduction tables built from runMethod results: one row per method, each cell the mean ±
 // std over seeds. Kept here (not in the notebooks) so tests can check them on known inputs.
-import type { RunResult } from "../experiments/run_method.js";
+import type { RunResult } from "../experiments/run-method.js";
 import type { Cell, Table } from "../plots/table.js";
 import { meanStd, type Score } from "./claims.js";
 

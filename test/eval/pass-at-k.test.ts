@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { meanPassAtK, passAtK } from "../../lib/eval/pass_at_k.js";
+import { meanPassAtK, passAtK } from "../../lib/eval/pass-at-k.js";
 
 // Exact binomial with BigInt, then 1 - C(n-c,k)/C(n,k) as a ratio: the direct combinatorial form.
 function binom(n: number, k: number): bigint {

@@ -2,7 +2,7 @@
 // std over seeds of the task's headline metric; resources as ratios to full fine-tuning.
 import type { GlueTask } from "../data/glue.js";
 import type { Cell, Table } from "../plots/table.js";
-import { runMethod, type MethodName, type RunMethodOptions, type RunResult } from "./run_method.js";
+import { runMethod, type MethodName, type RunMethodOptions, type RunResult } from "./run-method.js";
 
 export interface RunGridOptions extends Omit<RunMethodOptions, "method" | "task" | "seed"> {
   methods: MethodName[];

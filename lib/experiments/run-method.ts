@@ -15,7 +15,7 @@ import { fullFineTuning } from "../train/full.js";
 import type { ResourceReport } from "../train/resources.js";
 import { train, type Trainable } from "../train/trainer.js";
 import { withClassificationHead } from "./classifier.js";
-import { glueBatches, type GlueBatch } from "./glue_batches.js";
+import { glueBatches, type GlueBatch } from "./glue-batches.js";
 import { glueLoss, meanGlueLoss } from "./loss.js";
 import { checkPooling, type Pooling } from "./pooling.js";
 import { labelScorerFor, type ScoringMode } from "./scoring.js";
