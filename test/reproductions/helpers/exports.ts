@@ -2,7 +2,7 @@
 // re-exported there yet, say which names are missing instead of failing inside a notebook.
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ROOT } from "./build.js";
+import { ROOT } from "../../helpers/ensure-built.js";
 
 export const TUTORIAL_IMPORTS = [
   "useBackend", "ensureBaseModel", "loadModelWithTokenizer", "loadTokenizer", "attach", "train", "shuffledBatches",

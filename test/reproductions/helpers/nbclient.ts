@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PYTHON } from "../../helpers/python.js";
-import { ROOT } from "./build.js";
+import { ROOT } from "../../helpers/ensure-built.js";
 
 const SCRIPT = `
 import os, sys
