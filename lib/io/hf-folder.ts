@@ -38,7 +38,8 @@ async function isFile(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
 }
 
-async function readJson(path: string, what: string): Promise<unknown> {
+/** Reads a JSON file; a missing file or bad JSON is a CheckpointError naming the file. */
+export async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, "utf8");

@@ -1,6 +1,7 @@
 // Hugging Face tokenizers (tokenizer.json + optional tokenizer_config.json) through the
 // maintained @huggingface/tokenizers library; this file only adds ids for special tokens,
 // batch padding and errors that name the file.
+import { readJson } from "./hf-folder.js";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
@@ -148,20 +149,6 @@ export class HfTokenizer {
   }
 }
 
-async function readJsonFile(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CheckpointError(path, code === "ENOENT" ? `${what} not found` : (err as Error).message);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new CheckpointError(path, `${what} is not valid JSON (${(err as Error).message})`);
-  }
-}
 
 /**
  * Loads a tokenizer from a folder or a tokenizer.json path; tokenizer_config.json next to it
@@ -170,9 +157,9 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
 export async function loadTokenizer(path: string, overrides: SpecialIdOverrides = {}): Promise<HfTokenizer> {
   const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
   const file = isDir ? join(path, "tokenizer.json") : path;
-  const json = await readJsonFile(file, "tokenizer.json");
+  const json = await readJson(file, "tokenizer.json");
   const configPath = join(dirname(file), "tokenizer_config.json");
   const hasConfig = await stat(configPath).then((s) => s.isFile(), () => false);
-  const config = hasConfig ? await readJsonFile(configPath, "tokenizer_config.json") : {};
+  const config = hasConfig ? await readJson(configPath, "tokenizer_config.json") : {};
   return new HfTokenizer(json, config, file, overrides);
 }
