@@ -19,9 +19,42 @@ const { values } = parseArgs({
 });
 
 const SIZES: Record<string, { config: ModelConfig; batch: number; seq: number }> = {
-  d64: { config: makeConfig({ family: "llama", vocabSize: 512, hiddenSize: 64, numLayers: 2, numHeads: 4, intermediateSize: 172 }), batch: 4, seq: 64 },
-  d128: { config: makeConfig({ family: "llama", vocabSize: 1024, hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSize: 344 }), batch: 4, seq: 64 },
-  d256: { config: makeConfig({ family: "llama", vocabSize: 2048, hiddenSize: 256, numLayers: 4, numHeads: 8, intermediateSize: 688 }), batch: 4, seq: 128 },
+  d64: {
+    config: makeConfig({
+      family: "llama",
+      vocabSize: 512,
+      hiddenSize: 64,
+      numLayers: 2,
+      numHeads: 4,
+      intermediateSize: 172,
+    }),
+    batch: 4,
+    seq: 64,
+  },
+  d128: {
+    config: makeConfig({
+      family: "llama",
+      vocabSize: 1024,
+      hiddenSize: 128,
+      numLayers: 4,
+      numHeads: 4,
+      intermediateSize: 344,
+    }),
+    batch: 4,
+    seq: 64,
+  },
+  d256: {
+    config: makeConfig({
+      family: "llama",
+      vocabSize: 2048,
+      hiddenSize: 256,
+      numLayers: 4,
+      numHeads: 8,
+      intermediateSize: 688,
+    }),
+    batch: 4,
+    seq: 128,
+  },
 };
 
 const TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"];
@@ -39,7 +72,11 @@ const VARIANTS: Variant[] = [
 ];
 
 function ids(batch: number, seq: number, vocab: number, seed: number): tf.Tensor2D {
-  return tf.tensor2d(Array.from({ length: batch * seq }, (_, i) => (i * 7919 + seed * 104729) % vocab), [batch, seq], "int32");
+  return tf.tensor2d(
+    Array.from({ length: batch * seq }, (_, i) => (i * 7919 + seed * 104729) % vocab),
+    [batch, seq],
+    "int32",
+  );
 }
 
 interface Run {
@@ -55,7 +92,9 @@ interface Run {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+  return s.length % 2
+    ? (s[(s.length - 1) / 2] as number)
+    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 }
 
 async function main(): Promise<void> {
@@ -64,10 +103,17 @@ async function main(): Promise<void> {
   if (!size) throw new Error(`--size: expected one of ${Object.keys(SIZES).join(", ")}`);
   const iters = Number(values.iters);
   const { config, batch, seq } = size;
-  console.log(`backend ${backend.name}; llama ${values.size} (${config.numLayers} layers, hidden ${config.hiddenSize}), batch ${batch}×${seq}; targets ${TARGETS.join(",")}`);
-  console.log(`median of ${iters} steps per method, methods interleaved step by step so machine load hits all alike; peak = tf.profile peakBytes of one step`);
+  console.log(
+    `backend ${backend.name}; llama ${values.size} (${config.numLayers} layers, hidden ${config.hiddenSize}), batch ${batch}×${seq}; targets ${TARGETS.join(",")}`,
+  );
+  console.log(
+    `median of ${iters} steps per method, methods interleaved step by step so machine load hits all alike; peak = tf.profile peakBytes of one step`,
+  );
   const runs: Run[] = [];
-  const only = (values.only ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  const only = (values.only ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
   for (const v of VARIANTS) {
     if (v.options && only.length && !only.some((o) => v.label.startsWith(o))) continue;
     const model = createModel(config, { seed: 1 });
@@ -76,7 +122,13 @@ async function main(): Promise<void> {
     let att: Attachment | null = null;
     if (v.options) {
       const opts = { ...v.options, targets: TARGETS, seed: 2 } as AttachOptions;
-      if (opts.method === "loraga" || opts.method === "hybrid") Object.assign(opts, { estimate: { loss: (b: tf.Tensor2D) => causalLmLoss(model.forward(b), b), batches: [ids(batch, seq, config.vocabSize, 3)] } });
+      if (opts.method === "loraga" || opts.method === "hybrid")
+        Object.assign(opts, {
+          estimate: {
+            loss: (b: tf.Tensor2D) => causalLmLoss(model.forward(b), b),
+            batches: [ids(batch, seq, config.vocabSize, 3)],
+          },
+        });
       att = attach(model, opts);
     }
     const vars = att ? att.variables() : [...model.namedParameters().values()];
@@ -87,12 +139,19 @@ async function main(): Promise<void> {
       att?.onGradients(grads, n++);
       opt.applyGradients(grads as tf.NamedTensorMap as Record<string, tf.Variable>);
       value.dispose();
-      Object.values(grads).forEach((g) => g.dispose());
+      Object.values(grads).forEach((g) => {
+        g.dispose();
+      });
     };
     step(); // warm-up: optimiser slots, kernel setup
     const prof = await tf.profile(step);
     runs.push({
-      label: v.label, step, trainable: vars.reduce((k, x) => k + x.size, 0), times: [], cpu: [], peak: prof.peakBytes,
+      label: v.label,
+      step,
+      trainable: vars.reduce((k, x) => k + x.size, 0),
+      times: [],
+      cpu: [],
+      peak: prof.peakBytes,
       dispose: () => {
         opt.dispose();
         att?.detach();
@@ -111,7 +170,9 @@ async function main(): Promise<void> {
       r.cpu.push((c.user + c.system) / 1000);
     }
   }
-  console.log(["method", "trainable", "step ms", "× lora", "cpu ms", "cpu × lora", "peak MiB", "peak − full"].join("\t"));
+  console.log(
+    ["method", "trainable", "step ms", "× lora", "cpu ms", "cpu × lora", "peak MiB", "peak − full"].join("\t"),
+  );
   const loraRun = runs.find((r) => r.label.startsWith("lora"));
   const lora = median(loraRun?.times ?? []);
   const loraCpu = median(loraRun?.cpu ?? []);
@@ -119,7 +180,18 @@ async function main(): Promise<void> {
   for (const r of runs) {
     const ms = median(r.times);
     const cpu = median(r.cpu);
-    console.log([r.label, r.trainable, ms.toFixed(1), (ms / lora).toFixed(2), cpu.toFixed(1), (cpu / loraCpu).toFixed(2), (r.peak / 2 ** 20).toFixed(1), `${((r.peak - full) / 2 ** 20).toFixed(1)} MiB`].join("\t"));
+    console.log(
+      [
+        r.label,
+        r.trainable,
+        ms.toFixed(1),
+        (ms / lora).toFixed(2),
+        cpu.toFixed(1),
+        (cpu / loraCpu).toFixed(2),
+        (r.peak / 2 ** 20).toFixed(1),
+        `${((r.peak - full) / 2 ** 20).toFixed(1)} MiB`,
+      ].join("\t"),
+    );
     r.dispose();
   }
 }

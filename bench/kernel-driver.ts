@@ -5,7 +5,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as zmq from "zeromq";
 import { newConnectionInfo, writeConnectionFile, type ConnectionInfo } from "../kernel/client/connection-file.js";
-import { createSigner, decodeMessage, encodeMessage, newHeader, type JupyterMessage, type Signer } from "../kernel/wire/message.js";
+import {
+  createSigner,
+  decodeMessage,
+  encodeMessage,
+  newHeader,
+  type JupyterMessage,
+  type Signer,
+} from "../kernel/wire/message.js";
 
 /** A client-side connection: the same files `peft-nb run` writes (kernel/client). */
 export type Connection = ConnectionInfo;
@@ -46,15 +53,23 @@ export class KernelDriver {
   }
 
   /** Starts `argv` (with {connection_file} replaced) and connects; resolves when kernel_info answers. */
-  static async start(argv: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<{ driver: KernelDriver; startMs: number }> {
+  static async start(
+    argv: string[],
+    env: NodeJS.ProcessEnv = {},
+    cwd?: string,
+  ): Promise<{ driver: KernelDriver; startMs: number }> {
     const conn = await newConnection();
     const file = writeConnectionFile(conn);
     const t0 = performance.now();
-    const proc = spawn(argv[0]!, argv.slice(1).map((a) => (a === "{connection_file}" ? file : a)), {
-      env: { ...process.env, ...env },
-      cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const proc = spawn(
+      argv[0]!,
+      argv.slice(1).map((a) => (a === "{connection_file}" ? file : a)),
+      {
+        env: { ...process.env, ...env },
+        cwd,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const d = new KernelDriver(conn, proc);
     proc.stderr?.on("data", (b: Buffer) => d.stderr.push(b.toString()));
     proc.stdout?.on("data", () => {});
@@ -64,14 +79,28 @@ export class KernelDriver {
     // later status message is missed.
     // The first request waits in the DEALER's queue until the kernel binds, so its reply marks
     // the moment the kernel can answer.
-    const exited = new Promise<never>((_, reject) => proc.once("exit", (code) => reject(new Error(`kernel exited with ${code}: ${d.stderr.join("")}`))));
+    const exited = new Promise<never>((_, reject) =>
+      proc.once("exit", (code) => reject(new Error(`kernel exited with ${code}: ${d.stderr.join("")}`))),
+    );
     exited.catch(() => {});
     await Promise.race([d.request("shell", "kernel_info_request", {}, 120_000), exited]);
     const startMs = performance.now() - t0;
     for (;;) {
       const { frames, msgId } = d.frames("kernel_info_request", {});
       const r = await Promise.race([d.send("shell", frames, msgId, 5000), exited]);
-      if (r && (await d.waitIopub((m) => m.parent_header.msg_id === msgId && m.header.msg_type === "status" && m.content.execution_state === "idle", 250).catch(() => null))) break;
+      if (
+        r &&
+        (await d
+          .waitIopub(
+            (m) =>
+              m.parent_header.msg_id === msgId &&
+              m.header.msg_type === "status" &&
+              m.content.execution_state === "idle",
+            250,
+          )
+          .catch(() => null))
+      )
+        break;
     }
     return { driver: d, startMs };
   }
@@ -135,9 +164,16 @@ export class KernelDriver {
     await this.dealers[ch].send(frames);
   }
 
-  frames(msgType: string, content: Record<string, unknown>, signer: Signer = this.signer): { frames: Buffer[]; msgId: string } {
+  frames(
+    msgType: string,
+    content: Record<string, unknown>,
+    signer: Signer = this.signer,
+  ): { frames: Buffer[]; msgId: string } {
     const header = newHeader(msgType, this.session, "test");
-    return { frames: encodeMessage({ identities: [], header, parent_header: {}, metadata: {}, content }, signer), msgId: header.msg_id };
+    return {
+      frames: encodeMessage({ identities: [], header, parent_header: {}, metadata: {}, content }, signer),
+      msgId: header.msg_id,
+    };
   }
 
   /** Sends a request and resolves with its reply (rejects after timeoutMs). */
@@ -168,8 +204,19 @@ export class KernelDriver {
     /** If set, an idle status missing this long after the reply is tolerated (idleLost). */
     idleGraceMs?: number,
   ): Promise<{ reply: JupyterMessage; outputs: JupyterMessage[]; msgId: string; idleLost: boolean }> {
-    const { frames, msgId } = this.frames("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...extra });
-    const idle = this.waitIopub((m) => m.parent_header.msg_id === msgId && m.header.msg_type === "status" && m.content.execution_state === "idle", timeoutMs);
+    const { frames, msgId } = this.frames("execute_request", {
+      code,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+      ...extra,
+    });
+    const idle = this.waitIopub(
+      (m) => m.parent_header.msg_id === msgId && m.header.msg_type === "status" && m.content.execution_state === "idle",
+      timeoutMs,
+    );
     let reply: JupyterMessage;
     try {
       reply = await this.send("shell", frames, msgId, timeoutMs);
@@ -184,26 +231,46 @@ export class KernelDriver {
       const grace = new Promise<"lost">((r) => setTimeout(() => r("lost"), idleGraceMs).unref());
       idleLost = (await Promise.race([idle, grace])) === "lost";
     }
-    const outputs = this.iopubLog.filter((m) => m.parent_header.msg_id === msgId && m.header.msg_type !== "status" && m.header.msg_type !== "execute_input");
+    const outputs = this.iopubLog.filter(
+      (m) =>
+        m.parent_header.msg_id === msgId && m.header.msg_type !== "status" && m.header.msg_type !== "execute_input",
+    );
     return { reply, outputs, msgId, idleLost };
   }
 
   /** Starts an execute without waiting; returns its msg_id. */
   startExecute(code: string, extra: Record<string, unknown> = {}): string {
-    const { frames, msgId } = this.frames("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...extra });
+    const { frames, msgId } = this.frames("execute_request", {
+      code,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+      ...extra,
+    });
     void this.send("shell", frames, msgId, 120_000).catch(() => {});
     return msgId;
   }
 
   waitReply(msgId: string, timeoutMs = 30_000): Promise<JupyterMessage> {
-    return this.waitIopub((m) => m.parent_header.msg_id === msgId && m.header.msg_type === "status" && m.content.execution_state === "idle", timeoutMs);
+    return this.waitIopub(
+      (m) => m.parent_header.msg_id === msgId && m.header.msg_type === "status" && m.content.execution_state === "idle",
+      timeoutMs,
+    );
   }
 
   waitIopub(pred: (m: JupyterMessage) => boolean, timeoutMs = 30_000): Promise<JupyterMessage> {
     const seen = this.iopubLog.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const w = { pred, resolve: (m: JupyterMessage) => (clearTimeout(timer), resolve(m)) };
+      const w = {
+        pred,
+        resolve: (m: JupyterMessage) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      };
       const timer = setTimeout(() => {
         this.iopubWaiters.splice(this.iopubWaiters.indexOf(w), 1);
         reject(new Error(`iopub: no matching message within ${timeoutMs} ms`));
@@ -228,8 +295,14 @@ export class KernelDriver {
       await this.request("control", "shutdown_request", { restart: false }, 5000).catch(() => {});
       await new Promise<void>((r) => {
         if (this.proc.exitCode !== null) return r();
-        const t = setTimeout(() => (this.proc.kill("SIGKILL"), r()), 3000);
-        this.proc.once("exit", () => (clearTimeout(t), r()));
+        const t = setTimeout(() => {
+          this.proc.kill("SIGKILL");
+          r();
+        }, 3000);
+        this.proc.once("exit", () => {
+          clearTimeout(t);
+          r();
+        });
       });
     }
     for (const s of [...Object.values(this.dealers), this.iopub, this.hb]) s.close();

@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KernelDriver } from "./kernel-driver.js";
 
-const ROOT = fileURLToPath(new URL(existsSync(fileURLToPath(new URL("../package.json", import.meta.url))) ? ".." : "../..", import.meta.url));
+const ROOT = fileURLToPath(
+  new URL(existsSync(fileURLToPath(new URL("../package.json", import.meta.url))) ? ".." : "../..", import.meta.url),
+);
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -44,7 +46,9 @@ async function measure(name: string, argv: string[], cells: number, starts: numb
   } catch (err) {
     const exited = d.proc.exitCode !== null || d.proc.signalCode !== null;
     await d.close();
-    throw new Error(`${(err as Error).message}${exited ? ` (kernel exited: ${d.proc.exitCode ?? d.proc.signalCode})` : ""}; kernel stderr: ${d.stderr.join("").slice(-300)}`);
+    throw new Error(
+      `${(err as Error).message}${exited ? ` (kernel exited: ${d.proc.exitCode ?? d.proc.signalCode})` : ""}; kernel stderr: ${d.stderr.join("").slice(-300)}`,
+    );
   }
 }
 
@@ -63,7 +67,13 @@ async function cellLatencies(name: string, d: KernelDriver, startTimes: number[]
   const distinct: number[] = [];
   for (let i = 0; i < cells; i++) distinct.push(await run(`${i} + 1`));
   await d.close();
-  const f = { startMs: quantile(startTimes, 0.5), p50: quantile(rt, 0.5), p99: quantile(rt, 0.99), distinctP50: quantile(distinct, 0.5), distinctP99: quantile(distinct, 0.99) };
+  const f = {
+    startMs: quantile(startTimes, 0.5),
+    p50: quantile(rt, 0.5),
+    p99: quantile(rt, 0.99),
+    distinctP50: quantile(distinct, 0.5),
+    distinctP99: quantile(distinct, 0.99),
+  };
   console.log(
     `${name.padEnd(8)} start->kernel_info_reply ${f.startMs.toFixed(0).padStart(6)} ms (median of ${starts}) | ` +
       `cell "1" p50 ${f.p50.toFixed(2)} ms p99 ${f.p99.toFixed(2)} ms | distinct cells p50 ${f.distinctP50.toFixed(2)} ms p99 ${f.distinctP99.toFixed(2)} ms (${cells} each)` +
@@ -83,13 +93,34 @@ async function measureOrReport(name: string, argv: string[]): Promise<Figures | 
   }
 }
 
-const ours = await measureOrReport("peft-nb", [process.execPath, join(ROOT, "bin", "peft-nb.js"), "kernel", "--connection-file", "{connection_file}"]);
+const ours = await measureOrReport("peft-nb", [
+  process.execPath,
+  join(ROOT, "bin", "peft-nb.js"),
+  "kernel",
+  "--connection-file",
+  "{connection_file}",
+]);
 const tslabBin = join(ROOT, "node_modules", "tslab", "bin", "tslab");
-const theirs = await measureOrReport("tslab", [process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"]);
-if (ours && theirs) console.log(
-  `ratio tslab/peft-nb: start ${(theirs.startMs / ours.startMs).toFixed(1)}x, p50 ${(theirs.p50 / ours.p50).toFixed(1)}x, p99 ${(theirs.p99 / ours.p99).toFixed(1)}x, ` +
-    `distinct p50 ${(theirs.distinctP50 / ours.distinctP50).toFixed(1)}x`,
+const theirs = await measureOrReport("tslab", [
+  process.execPath,
+  tslabBin,
+  "kernel",
+  "--config-path",
+  "{connection_file}",
+]);
+if (ours && theirs)
+  console.log(
+    `ratio tslab/peft-nb: start ${(theirs.startMs / ours.startMs).toFixed(1)}x, p50 ${(theirs.p50 / ours.p50).toFixed(1)}x, p99 ${(theirs.p99 / ours.p99).toFixed(1)}x, ` +
+      `distinct p50 ${(theirs.distinctP50 / ours.distinctP50).toFixed(1)}x`,
+  );
+console.log(
+  `load average ${(await import("node:os"))
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")} on ${(await import("node:os")).cpus().length} cores`,
 );
-console.log(`load average ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")} on ${(await import("node:os")).cpus().length} cores`);
-if (ours) console.log(`targets: start <= 500 ms ${ours.startMs <= 500 ? "met" : "MISSED"}; p50 <= 2 ms ${ours.p50 <= 2 ? "met" : "MISSED"}`);
+if (ours)
+  console.log(
+    `targets: start <= 500 ms ${ours.startMs <= 500 ? "met" : "MISSED"}; p50 <= 2 ms ${ours.p50 <= 2 ? "met" : "MISSED"}`,
+  );
 process.exit(ours && theirs ? 0 : 1);

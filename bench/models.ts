@@ -16,9 +16,48 @@ interface Size {
 }
 
 const SIZES: Size[] = [
-  { label: "d64 L2", config: makeConfig({ family: "llama", vocabSize: 512, hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 172 }), batch: 4, seq: 64 },
-  { label: "d128 L4", config: makeConfig({ family: "llama", vocabSize: 1024, hiddenSize: 128, numLayers: 4, numHeads: 4, numKvHeads: 2, intermediateSize: 344 }), batch: 4, seq: 64 },
-  { label: "d256 L4", config: makeConfig({ family: "llama", vocabSize: 2048, hiddenSize: 256, numLayers: 4, numHeads: 8, numKvHeads: 4, intermediateSize: 688 }), batch: 4, seq: 128 },
+  {
+    label: "d64 L2",
+    config: makeConfig({
+      family: "llama",
+      vocabSize: 512,
+      hiddenSize: 64,
+      numLayers: 2,
+      numHeads: 4,
+      numKvHeads: 2,
+      intermediateSize: 172,
+    }),
+    batch: 4,
+    seq: 64,
+  },
+  {
+    label: "d128 L4",
+    config: makeConfig({
+      family: "llama",
+      vocabSize: 1024,
+      hiddenSize: 128,
+      numLayers: 4,
+      numHeads: 4,
+      numKvHeads: 2,
+      intermediateSize: 344,
+    }),
+    batch: 4,
+    seq: 64,
+  },
+  {
+    label: "d256 L4",
+    config: makeConfig({
+      family: "llama",
+      vocabSize: 2048,
+      hiddenSize: 256,
+      numLayers: 4,
+      numHeads: 8,
+      numKvHeads: 4,
+      intermediateSize: 688,
+    }),
+    batch: 4,
+    seq: 128,
+  },
 ];
 
 /**
@@ -57,8 +96,16 @@ function measure(size: Size, iters: number): { forward: number; train: number } 
 
 function torchFigures(iters: number): Map<string, { forward: number; train: number }> {
   const script = fileURLToPath(new URL("../../test/reference/model_bench.py", import.meta.url));
-  const req = { iters, threads: 1, sizes: SIZES.map((s) => ({ label: s.label, batch: s.batch, seq: s.seq, config: toHfConfig(s.config) })) };
-  const r = spawnSync(process.env.PEFT_PYTHON ?? "/usr/bin/python3", [script], { input: JSON.stringify(req), encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
+  const req = {
+    iters,
+    threads: 1,
+    sizes: SIZES.map((s) => ({ label: s.label, batch: s.batch, seq: s.seq, config: toHfConfig(s.config) })),
+  };
+  const r = spawnSync(process.env.PEFT_PYTHON ?? "/usr/bin/python3", [script], {
+    input: JSON.stringify(req),
+    encoding: "utf8",
+    env: { ...process.env, OMP_NUM_THREADS: "1" },
+  });
   if (r.status !== 0) {
     console.error(`PyTorch bench failed: ${r.stderr || r.error?.message}`);
     return new Map();
@@ -86,7 +133,9 @@ function cacheCost(): string[] {
       const first = cpuMs(() => generate(m, [prompt], { maxNewTokens: 1, eosTokenId: null, useCache }));
       // (cost of n tokens − cost of the first) / (n − 1): per-token cost after the prompt pass.
       const perToken = (all - first) / (n - 1);
-      lines.push(`  prompt ${String(promptLen).padStart(3)}  cache ${useCache ? "on " : "off"}  ${perToken.toFixed(2)} CPU-ms/token`);
+      lines.push(
+        `  prompt ${String(promptLen).padStart(3)}  cache ${useCache ? "on " : "off"}  ${perToken.toFixed(2)} CPU-ms/token`,
+      );
     }
   }
   m.dispose();
@@ -94,7 +143,9 @@ function cacheCost(): string[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { iters: { type: "string", default: "3" }, backends: { type: "string", default: "wasm,cpu" } } });
+  const { values } = parseArgs({
+    options: { iters: { type: "string", default: "3" }, backends: { type: "string", default: "wasm,cpu" } },
+  });
   const iters = Number(values.iters);
   const results = new Map<string, Map<string, { forward: number; train: number }>>();
   for (const backend of values.backends!.split(",")) {
@@ -109,14 +160,21 @@ async function main(): Promise<void> {
   }
   const torch = torchFigures(iters);
   const fmt = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(0)).padStart(9);
-  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "-" : (a / b).toFixed(2)).padStart(7);
-  console.log(`tokens per CPU-second (batch x seq per step; ${iters} timed iterations after one warm-up; PyTorch with 1 thread)`);
-  console.log(`${"size".padEnd(9)} ${"backend".padEnd(8)} ${"forward".padStart(9)} ${"train".padStart(9)} ${"fwd/pt".padStart(7)} ${"train/pt".padStart(7)}`);
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    (a === undefined || b === undefined ? "-" : (a / b).toFixed(2)).padStart(7);
+  console.log(
+    `tokens per CPU-second (batch x seq per step; ${iters} timed iterations after one warm-up; PyTorch with 1 thread)`,
+  );
+  console.log(
+    `${"size".padEnd(9)} ${"backend".padEnd(8)} ${"forward".padStart(9)} ${"train".padStart(9)} ${"fwd/pt".padStart(7)} ${"train/pt".padStart(7)}`,
+  );
   for (const size of SIZES) {
     const pt = torch.get(size.label);
     for (const [backend, per] of results) {
       const r = per.get(size.label);
-      console.log(`${size.label.padEnd(9)} ${backend.padEnd(8)} ${fmt(r?.forward)} ${fmt(r?.train)} ${ratio(r?.forward, pt?.forward)} ${ratio(r?.train, pt?.train)}`);
+      console.log(
+        `${size.label.padEnd(9)} ${backend.padEnd(8)} ${fmt(r?.forward)} ${fmt(r?.train)} ${ratio(r?.forward, pt?.forward)} ${ratio(r?.train, pt?.train)}`,
+      );
     }
     console.log(`${size.label.padEnd(9)} ${"pytorch".padEnd(8)} ${fmt(pt?.forward)} ${fmt(pt?.train)}`);
   }

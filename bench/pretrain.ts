@@ -22,14 +22,27 @@ const { values } = parseArgs({
 const backend = await useBackend(values.backend);
 const cacheDir = mkdtempSync(join(tmpdir(), "bench-pretrain-"));
 try {
-  const dir = await ensureBaseModel({ scale: values.scale as PretrainScale, seed: Number(values.seed), cacheDir, progress: false });
+  const dir = await ensureBaseModel({
+    scale: values.scale as PretrainScale,
+    seed: Number(values.seed),
+    cacheDir,
+    progress: false,
+  });
   const r = await readPretrainReport(dir);
   const t = r.recipe.train;
   console.log(`scale ${r.scale}, seed ${r.seed}, backend ${backend.name}`);
-  console.log(`model: llama d${r.recipe.model.hiddenSize} L${r.recipe.model.numLayers} heads ${r.recipe.model.numHeads}/${r.recipe.model.numKvHeads} ffn ${r.recipe.model.intermediateSize}, vocab ${r.vocabSize}, ${r.parameters} parameters`);
-  console.log(`data: ${r.recipe.corpusChars} chars -> ${r.corpusTokens} tokens, ${r.trainWindows} train windows of ${t.seqLen}; ${t.steps} steps x ${t.batchSize} rows = ${t.steps * t.batchSize * t.seqLen} tokens seen`);
-  console.log(`time: tokenizer ${r.tokenizerSeconds.toFixed(1)} s, training ${r.trainSeconds.toFixed(1)} s, total ${r.totalSeconds.toFixed(1)} s wall, ${r.cpuSeconds.toFixed(1)} s CPU`);
-  console.log(`held-out (${r.heldOutWindows} windows): loss ${r.lossBefore.toFixed(3)} -> ${r.lossAfter.toFixed(3)}, perplexity ${r.perplexityBefore.toFixed(1)} -> ${r.perplexityAfter.toFixed(1)}`);
+  console.log(
+    `model: llama d${r.recipe.model.hiddenSize} L${r.recipe.model.numLayers} heads ${r.recipe.model.numHeads}/${r.recipe.model.numKvHeads} ffn ${r.recipe.model.intermediateSize}, vocab ${r.vocabSize}, ${r.parameters} parameters`,
+  );
+  console.log(
+    `data: ${r.recipe.corpusChars} chars -> ${r.corpusTokens} tokens, ${r.trainWindows} train windows of ${t.seqLen}; ${t.steps} steps x ${t.batchSize} rows = ${t.steps * t.batchSize * t.seqLen} tokens seen`,
+  );
+  console.log(
+    `time: tokenizer ${r.tokenizerSeconds.toFixed(1)} s, training ${r.trainSeconds.toFixed(1)} s, total ${r.totalSeconds.toFixed(1)} s wall, ${r.cpuSeconds.toFixed(1)} s CPU`,
+  );
+  console.log(
+    `held-out (${r.heldOutWindows} windows): loss ${r.lossBefore.toFixed(3)} -> ${r.lossAfter.toFixed(3)}, perplexity ${r.perplexityBefore.toFixed(1)} -> ${r.perplexityAfter.toFixed(1)}`,
+  );
   if (values.keep) console.log(`kept: ${dir}`);
 } finally {
   if (!values.keep) rmSync(cacheDir, { recursive: true, force: true });

@@ -28,10 +28,36 @@ interface Size {
 }
 
 const SIZES: Size[] = [
-  { label: "d64 L2", config: makeConfig({ family: "llama", vocabSize: 512, hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 172 }), batch: 4, seq: 64 },
+  {
+    label: "d64 L2",
+    config: makeConfig({
+      family: "llama",
+      vocabSize: 512,
+      hiddenSize: 64,
+      numLayers: 2,
+      numHeads: 4,
+      numKvHeads: 2,
+      intermediateSize: 172,
+    }),
+    batch: 4,
+    seq: 64,
+  },
   // Wider with a short batch: weights and optimiser state, not activations, dominate memory,
   // the regime of the paper's large-model measurements.
-  { label: "d256 L4", config: makeConfig({ family: "llama", vocabSize: 1024, hiddenSize: 256, numLayers: 4, numHeads: 8, numKvHeads: 4, intermediateSize: 688 }), batch: 2, seq: 32 },
+  {
+    label: "d256 L4",
+    config: makeConfig({
+      family: "llama",
+      vocabSize: 1024,
+      hiddenSize: 256,
+      numLayers: 4,
+      numHeads: 8,
+      numKvHeads: 4,
+      intermediateSize: 688,
+    }),
+    batch: 2,
+    seq: 32,
+  },
 ];
 
 // Attention and MLP projections, as the paper adapts them; embeddings and head stay frozen.
@@ -42,7 +68,12 @@ function randomTokens(size: Size, seed: number) {
     size: 64,
     batchSize: size.batch,
     seed,
-    collate: (idx) => tf.tensor2d(idx.flatMap((i) => Array.from({ length: size.seq }, (_, t) => (i * 7919 + t * 104729) % size.config.vocabSize)), [idx.length, size.seq], "int32"),
+    collate: (idx) =>
+      tf.tensor2d(
+        idx.flatMap((i) => Array.from({ length: size.seq }, (_, t) => (i * 7919 + t * 104729) % size.config.vocabSize)),
+        [idx.length, size.seq],
+        "int32",
+      ),
   });
 }
 
@@ -60,11 +91,15 @@ function methods(size: Size): MethodSpec<TransformerModel>[] {
     urnn: () => ({ method: "urnn", targets }),
     hybrid: (m) => ({ method: "hybrid", targets, r: 8, alpha: 16, blockSize: 4, estimate: estimate(m) }),
   };
-  return args.methods!.split(",").filter((n) => n !== "full").map((name) => {
-    const opts = all[name];
-    if (!opts) throw new Error(`--methods: unknown method '${name}'; expected some of full,${Object.keys(all).join(",")}`);
-    return { name, makeTrainable: (m: TransformerModel) => attach(m, opts(m)) };
-  });
+  return args
+    .methods!.split(",")
+    .filter((n) => n !== "full")
+    .map((name) => {
+      const opts = all[name];
+      if (!opts)
+        throw new Error(`--methods: unknown method '${name}'; expected some of full,${Object.keys(all).join(",")}`);
+      return { name, makeTrainable: (m: TransformerModel) => attach(m, opts(m)) };
+    });
 }
 
 function raise(message: string): never {
@@ -72,8 +107,12 @@ function raise(message: string): never {
 }
 
 const backend = await useBackend(args.backend);
-console.log(`backend ${backend.name} (${backend.reason}); ${args.steps} steps per method, first excluded from step time`);
-for (const size of args.sizes!.split(",").map((i) => SIZES[Number(i)] ?? raise(`--sizes: no size ${i}; there are ${SIZES.length}`))) {
+console.log(
+  `backend ${backend.name} (${backend.reason}); ${args.steps} steps per method, first excluded from step time`,
+);
+for (const size of args
+  .sizes!.split(",")
+  .map((i) => SIZES[Number(i)] ?? raise(`--sizes: no size ${i}; there are ${SIZES.length}`))) {
   const rows = await compareMethods<TransformerModel, tf.Tensor2D>({
     methods: methods(size),
     makeModel: () => createModel(size.config, { seed: 0 }),

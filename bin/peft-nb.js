@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 
 const main = new URL("../dist/kernel/cli/main.js", import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
-  console.error("peft-nb: dist/ is missing; run `npm run build` in " + fileURLToPath(new URL("..", import.meta.url)));
+  console.error(`peft-nb: dist/ is missing; run \`npm run build\` in ${fileURLToPath(new URL("..", import.meta.url))}`);
   process.exit(2);
 }
 const { runCli } = await import(main.href);

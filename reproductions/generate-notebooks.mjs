@@ -8,21 +8,34 @@ import { fileURLToPath } from "node:url";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const KERNELSPEC = { name: "peft-nb", display_name: "TypeScript (PEFT)", language: "typescript" };
 
-const lines = (text) => text.replace(/^\n/, "").replace(/\n$/, "").match(/[^\n]*\n|[^\n]+$/g) ?? [];
+const lines = (text) =>
+  text
+    .replace(/^\n/, "")
+    .replace(/\n$/, "")
+    .match(/[^\n]*\n|[^\n]+$/g) ?? [];
 const md = (text) => ({ cell_type: "markdown", metadata: {}, source: lines(text) });
-const code = (text, tags) => ({ cell_type: "code", metadata: tags ? { tags } : {}, source: lines(text), outputs: [], execution_count: null });
+const code = (text, tags) => ({
+  cell_type: "code",
+  metadata: tags ? { tags } : {},
+  source: lines(text),
+  outputs: [],
+  execution_count: null,
+});
 
 function notebook(name, cells) {
   return {
     nbformat: 4,
     nbformat_minor: 5,
-    metadata: { kernelspec: KERNELSPEC, language_info: { name: "typescript", file_extension: ".ts", mimetype: "text/typescript" } },
+    metadata: {
+      kernelspec: KERNELSPEC,
+      language_info: { name: "typescript", file_extension: ".ts", mimetype: "text/typescript" },
+    },
     cells: cells.map((c, i) => ({ id: `${name}-${String(i + 1).padStart(2, "0")}`, ...c })),
   };
 }
 
 function write(folder, name, cells) {
-  writeFileSync(join(ROOT, folder, `${name}.ipynb`), JSON.stringify(notebook(name, cells), null, 1) + "\n");
+  writeFileSync(join(ROOT, folder, `${name}.ipynb`), `${JSON.stringify(notebook(name, cells), null, 1)}\n`);
 }
 
 // ---------------------------------------------------------------- shared reproduction cells
@@ -376,7 +389,9 @@ import { useBackend } from "peft-notebook";
 const backend = await useBackend("wasm"); // or "tensorflow-gpu" / "tensorflow" when installed, or "cpu"
 console.log(\`tfjs backend: \${backend.name} (\${backend.reason})\`);
 `),
-  md(`## Load a model\n\nAny Hugging Face LLaMA or GPT-2 folder works the same way (\`config.json\`, \`*.safetensors\`, \`tokenizer.json\`).`),
+  md(
+    `## Load a model\n\nAny Hugging Face LLaMA or GPT-2 folder works the same way (\`config.json\`, \`*.safetensors\`, \`tokenizer.json\`).`,
+  ),
   code(`
 import { ensureBaseModel, loadModelWithTokenizer, loadTokenizer } from "peft-notebook";
 const dir = await ensureBaseModel({ scale: "smoke" });
@@ -420,7 +435,9 @@ console.log(\`mean loss of the first 5 steps \${avg(result.losses.slice(0, 5)).t
 import { display, curvesFigure } from "peft-notebook";
 void display.plotly(curvesFigure([result.lossCurve], { title: "LoRA: training loss" }));
 `),
-  md(`Merging folds the adapter into the base weights (no extra cost at inference); \`detach()\` restores the base model.`),
+  md(
+    `Merging folds the adapter into the base weights (no extra cost at inference); \`detach()\` restores the base model.`,
+  ),
   code(`
 lora.merge();
 console.log(\`merged: \${lora.merged}\`);
@@ -540,7 +557,9 @@ const hybrid = attach(model, { method: "hybrid", targets: /\\.(q_proj|v_proj|up_
 tf.dispose(batches);
 console.log(\`hybrid on \${hybrid.targets.length} layers, \${hybrid.trainableParameters} trainable parameters\`);
 `),
-  md(`## Train with the live dashboard\n\nThe figure below redraws in place every few steps: loss on top, one line per layer and branch below.`),
+  md(
+    `## Train with the live dashboard\n\nThe figure below redraws in place every few steps: loss on top, one line per layer and branch below.`,
+  ),
   code(`
 const result = await train<tf.Tensor2D>({
   trainable: hybrid,
@@ -555,7 +574,9 @@ const result = await train<tf.Tensor2D>({
 const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(\`mean loss of the first 5 steps \${avg(result.losses.slice(0, 5)).toFixed(3)}, of the last 5 \${avg(result.losses.slice(-5)).toFixed(3)}\`);
 `),
-  md(`## After training\n\nBranch norms over steps (mean over layers), a layer × step heat map, and the gate λ of every layer.`),
+  md(
+    `## After training\n\nBranch norms over steps (mean over layers), a layer × step heat map, and the gate λ of every layer.`,
+  ),
   code(`
 import { display, gradNormBranchLines, gradNormHeatmap, gateLines } from "peft-notebook";
 void display.plotly(gradNormBranchLines(result.gradNorms, { logY: true, title: "Gradient norm per branch" }));

@@ -41,7 +41,10 @@ export const command: CliCommand = {
       return 2;
     }
     const bin = join(projectRoot(), "bin", "peft-nb.js");
-    const folder = await writeKernelspec(kernelsDir(prefix ? { prefix } : { user: true }), kernelJson(process.execPath, bin));
+    const folder = await writeKernelspec(
+      kernelsDir(prefix ? { prefix } : { user: true }),
+      kernelJson(process.execPath, bin),
+    );
     console.log(`installed kernelspec peft-nb in ${folder}`);
     return 0;
   },

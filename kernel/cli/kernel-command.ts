@@ -2,7 +2,8 @@
 import type { CliCommand } from "./main.js";
 import { startKernel } from "../session/kernel.js";
 
-const USAGE = "usage: peft-nb kernel --connection-file FILE\n\nRuns the Jupyter kernel on the sockets the connection file names.";
+const USAGE =
+  "usage: peft-nb kernel --connection-file FILE\n\nRuns the Jupyter kernel on the sockets the connection file names.";
 
 export const command: CliCommand = {
   summary: "run the Jupyter kernel (started by Jupyter through kernel.json)",

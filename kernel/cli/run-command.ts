@@ -111,7 +111,10 @@ export async function runNotebookCommand(argv: string[], io: RunCommandIO = cons
     if (values.html) {
       const title = notebookTitle(result.notebook, basename(input, extname(input)));
       mkdirSync(dirname(resolve(values.html)), { recursive: true });
-      writeFileSync(resolve(values.html), buildNotebookReport(result.notebook, title, { showCode: !values["no-code"] }));
+      writeFileSync(
+        resolve(values.html),
+        buildNotebookReport(result.notebook, title, { showCode: !values["no-code"] }),
+      );
     }
   } catch (err) {
     io.err(`peft-nb run: cannot write the results: ${(err as Error).message}`);
@@ -122,7 +125,9 @@ export async function runNotebookCommand(argv: string[], io: RunCommandIO = cons
     const error = cell?.cell_type === "code" ? cell.outputs.find((o) => o.output_type === "error") : undefined;
     const trace = error?.output_type === "error" ? stripAnsi(error.traceback.join("\n")) : "";
     io.err(`peft-nb run: ${basename(input)}: ${result.failure.message}${trace ? `\n${trace}` : ""}`);
-    io.err(`peft-nb run: partial notebook written to ${output}${values.html ? `, report to ${resolve(values.html)}` : ""}`);
+    io.err(
+      `peft-nb run: partial notebook written to ${output}${values.html ? `, report to ${resolve(values.html)}` : ""}`,
+    );
     return 1;
   }
   if (!values.quiet) io.err(`peft-nb run: wrote ${output}${values.html ? ` and ${resolve(values.html)}` : ""}`);

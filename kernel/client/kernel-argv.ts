@@ -25,7 +25,13 @@ export function projectRoot(from = dirname(fileURLToPath(import.meta.url))): str
 
 /** This project's own kernel, as its kernelspec launches it. */
 export function defaultKernelArgv(): string[] {
-  return [process.execPath, join(projectRoot(), "bin", "peft-nb.js"), "kernel", "--connection-file", CONNECTION_FILE_PLACEHOLDER];
+  return [
+    process.execPath,
+    join(projectRoot(), "bin", "peft-nb.js"),
+    "kernel",
+    "--connection-file",
+    CONNECTION_FILE_PLACEHOLDER,
+  ];
 }
 
 /** tslab's kernel, useful as a reference implementation. */
@@ -36,7 +42,9 @@ export function tslabKernelArgv(): string[] {
 export function fillKernelArgv(argv: string[], connectionFile: string): string[] {
   if (argv.length === 0) throw new Error("kernel command is empty");
   if (!argv.some((a) => a.includes(CONNECTION_FILE_PLACEHOLDER))) {
-    throw new Error(`kernel command ${JSON.stringify(argv)} has no ${CONNECTION_FILE_PLACEHOLDER} placeholder to pass the connection file`);
+    throw new Error(
+      `kernel command ${JSON.stringify(argv)} has no ${CONNECTION_FILE_PLACEHOLDER} placeholder to pass the connection file`,
+    );
   }
   return argv.map((a) => a.split(CONNECTION_FILE_PLACEHOLDER).join(connectionFile));
 }

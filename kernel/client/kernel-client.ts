@@ -7,7 +7,14 @@ import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import * as zmq from "zeromq";
-import { createSigner, decodeMessage, encodeMessage, newHeader, type JupyterMessage, type Signer } from "../wire/message.js";
+import {
+  createSigner,
+  decodeMessage,
+  encodeMessage,
+  newHeader,
+  type JupyterMessage,
+  type Signer,
+} from "../wire/message.js";
 import { endpoint, newConnectionInfo, writeConnectionFile, type ConnectionInfo } from "./connection-file.js";
 import { fillKernelArgv } from "./kernel-argv.js";
 
@@ -89,7 +96,9 @@ export class KernelClient {
   private markExited(code: number | null, signal: NodeJS.Signals | null = null): void {
     if (this.exit) return;
     this.exit = { code, signal };
-    const why = new KernelError(`kernel process exited (${signal ?? `code ${code}`})${this.stderrTail ? `; its stderr ends:\n${this.stderrTail}` : ""}`);
+    const why = new KernelError(
+      `kernel process exited (${signal ?? `code ${code}`})${this.stderrTail ? `; its stderr ends:\n${this.stderrTail}` : ""}`,
+    );
     for (const p of this.pending.values()) p.reject(why);
     this.pending.clear();
     for (const w of this.exitWaiters.splice(0)) w();
@@ -141,7 +150,11 @@ export class KernelClient {
   }
 
   /** Sends a request; resolves with the reply whose parent is this request. */
-  async request(msgType: string, content: Record<string, unknown>, opts: { channel?: Channel; timeoutMs?: number; msgId?: string } = {}): Promise<JupyterMessage> {
+  async request(
+    msgType: string,
+    content: Record<string, unknown>,
+    opts: { channel?: Channel; timeoutMs?: number; msgId?: string } = {},
+  ): Promise<JupyterMessage> {
     const msg = this.message(msgType, content, opts.msgId);
     const reply = this.awaitReply(msg.header.msg_id, msgType, opts.timeoutMs);
     await this.send(msg, opts.channel ?? "shell");
@@ -163,10 +176,13 @@ export class KernelClient {
 
   awaitReply(msgId: string, what: string, timeoutMs?: number): Promise<JupyterMessage> {
     return new Promise((resolve, reject) => {
-      const timer = timeoutMs === undefined ? null : setTimeout(() => {
-        this.pending.delete(msgId);
-        reject(new KernelError(`no reply to ${what} within ${timeoutMs} ms`));
-      }, timeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? null
+          : setTimeout(() => {
+              this.pending.delete(msgId);
+              reject(new KernelError(`no reply to ${what} within ${timeoutMs} ms`));
+            }, timeoutMs);
       this.pending.set(msgId, {
         resolve: (m) => {
           if (timer) clearTimeout(timer);
@@ -195,7 +211,11 @@ export class KernelClient {
         if (m.parent_header.msg_id === id) sawIopub = true;
       });
       try {
-        reply = await this.request("kernel_info_request", {}, { msgId: id, timeoutMs: Math.max(1, Math.min(2000, deadline - Date.now())) });
+        reply = await this.request(
+          "kernel_info_request",
+          {},
+          { msgId: id, timeoutMs: Math.max(1, Math.min(2000, deadline - Date.now())) },
+        );
         // Give iopub a moment after the reply: status idle travels on another socket.
         for (let i = 0; i < 20 && !sawIopub; i++) await new Promise((r) => setTimeout(r, 25));
         // Some kernels publish nothing for kernel_info; after a few tries the reply is enough.
@@ -208,9 +228,13 @@ export class KernelClient {
       }
     }
     if (this.exit) {
-      throw new KernelError(`kernel process exited (${this.exit.signal ?? `code ${this.exit.code}`}) before it answered kernel_info${this.stderrTail ? `; its stderr ends:\n${this.stderrTail}` : ""}`);
+      throw new KernelError(
+        `kernel process exited (${this.exit.signal ?? `code ${this.exit.code}`}) before it answered kernel_info${this.stderrTail ? `; its stderr ends:\n${this.stderrTail}` : ""}`,
+      );
     }
-    throw new KernelError(`kernel did not answer kernel_info within ${timeoutMs} ms${this.stderrTail ? `; its stderr ends:\n${this.stderrTail}` : ""}`);
+    throw new KernelError(
+      `kernel did not answer kernel_info within ${timeoutMs} ms${this.stderrTail ? `; its stderr ends:\n${this.stderrTail}` : ""}`,
+    );
   }
 
   /** One heartbeat ping on a fresh REQ socket; true when echoed within the timeout. */
@@ -221,7 +245,7 @@ export class KernelClient {
       const ping = Buffer.from(randomUUID());
       await req.send(ping);
       const [echo] = await req.receive();
-      return echo !== undefined && echo.equals(ping);
+      return echo?.equals(ping);
     } catch {
       return false;
     } finally {
@@ -246,7 +270,9 @@ export class KernelClient {
   async shutdown(opts: { timeoutMs?: number } = {}): Promise<void> {
     const timeoutMs = opts.timeoutMs ?? 2000;
     if (!this.closed && !this.exit) {
-      await this.request("shutdown_request", { restart: false }, { channel: "control", timeoutMs }).catch(() => undefined);
+      await this.request("shutdown_request", { restart: false }, { channel: "control", timeoutMs }).catch(
+        () => undefined,
+      );
     }
     if (this.process) {
       for (const signal of [null, "SIGTERM", "SIGKILL"] as const) {

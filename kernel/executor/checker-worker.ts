@@ -10,7 +10,17 @@ import type { CheckResult, CheckerRequest, CheckerResponse, TypeDiagnostic } fro
 type Ts = typeof import("typescript");
 interface TslabConverter {
   convert(prevDecl: string, src: string): { diagnostics: RawDiag[]; declOutput?: string };
-  inspect(prevDecl: string, src: string, position: number): { displayParts?: { text: string }[]; documentation?: { text: string }[]; tags?: { name: string; text?: { text: string }[] }[] } | undefined;
+  inspect(
+    prevDecl: string,
+    src: string,
+    position: number,
+  ):
+    | {
+        displayParts?: { text: string }[];
+        documentation?: { text: string }[];
+        tags?: { name: string; text?: { text: string }[] }[];
+      }
+    | undefined;
   complete(prevDecl: string, src: string, position: number): { start: number; end: number; candidates: string[] };
 }
 interface RawDiag {
@@ -39,7 +49,8 @@ function mapPath(p: string): string {
 const sys = ts.sys as unknown as Record<string, (...a: unknown[]) => unknown>;
 for (const name of ["fileExists", "readFile", "directoryExists", "realpath", "getDirectories"] as const) {
   const orig = sys[name];
-  if (typeof orig === "function") sys[name] = (p: unknown, ...rest: unknown[]) => orig.call(ts.sys, typeof p === "string" ? mapPath(p) : p, ...rest);
+  if (typeof orig === "function")
+    sys[name] = (p: unknown, ...rest: unknown[]) => orig.call(ts.sys, typeof p === "string" ? mapPath(p) : p, ...rest);
 }
 
 const { createConverter, isCompleteCode } = tslabRequire("./dist/converter.js") as {
@@ -67,7 +78,12 @@ function toDiag(d: RawDiag): TypeDiagnostic {
     column: d.start.character + 1,
     message: d.messageText,
     code: d.code,
-    category: d.category === ts.DiagnosticCategory.Error ? "error" : d.category === ts.DiagnosticCategory.Warning ? "warning" : "message",
+    category:
+      d.category === ts.DiagnosticCategory.Error
+        ? "error"
+        : d.category === ts.DiagnosticCategory.Warning
+          ? "warning"
+          : "message",
     fileName: d.fileName,
   };
 }
@@ -95,7 +111,14 @@ function checkUncached(code: string, keepOnError: boolean): TypeDiagnostic[] {
   // tslab drops a cell's declarations when it has errors. A cell that ran anyway did declare
   // them, so record them (errors silenced line by line; tslab's own prefix line rules out a
   // file-wide @ts-nocheck) to avoid a cascade of "Cannot find name" in later cells.
-  const silenced = () => converter.convert(prevDecl, code.split("\n").map((l) => `// @ts-ignore\n${l}`).join("\n"));
+  const silenced = () =>
+    converter.convert(
+      prevDecl,
+      code
+        .split("\n")
+        .map((l) => `// @ts-ignore\n${l}`)
+        .join("\n"),
+    );
   const decls = r.diagnostics.length && keepOnError ? silenced() : r;
   if (!decls.diagnostics.length && decls.declOutput !== undefined) prevDecl = decls.declOutput;
   return r.diagnostics.map(toDiag);

@@ -1,7 +1,13 @@
 // Kernel-side handle on the type-checker worker. Started in the background so kernel start-up
 // does not wait for TypeScript to load; requests queue until it is ready.
 import { Worker } from "node:worker_threads";
-import type { CheckResult, CheckerRequest, CheckerResponse, CompletionResult, TypeDiagnostic } from "./checker-protocol.js";
+import type {
+  CheckResult,
+  CheckerRequest,
+  CheckerResponse,
+  CompletionResult,
+  TypeDiagnostic,
+} from "./checker-protocol.js";
 import { projectRoot } from "./module-require.js";
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
@@ -24,7 +30,9 @@ export class Checker {
 
   start(): void {
     if (this.worker) return;
-    const w = new Worker(new URL("./checker-worker.js", import.meta.url), { workerData: { projectRoot: projectRoot() } });
+    const w = new Worker(new URL("./checker-worker.js", import.meta.url), {
+      workerData: { projectRoot: projectRoot() },
+    });
     w.unref();
     w.on("message", (res: CheckerResponse) => {
       const waiter = this.waiting.get(res.id);

@@ -29,7 +29,11 @@ function isUserFrame(line: string): boolean {
 
 export function formatRuntimeError(err: unknown, fileName: string, firstLineShift: number): ErrorResult {
   if ((err as { code?: string } | null)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") {
-    return { ename: "KeyboardInterrupt", evalue: "the cell was interrupted", traceback: ["KeyboardInterrupt: the cell was interrupted"] };
+    return {
+      ename: "KeyboardInterrupt",
+      evalue: "the cell was interrupted",
+      traceback: ["KeyboardInterrupt: the cell was interrupted"],
+    };
   }
   if (!(err instanceof Error)) {
     const evalue = inspect(err);
@@ -42,6 +46,10 @@ export function formatRuntimeError(err: unknown, fileName: string, firstLineShif
     .split("\n")
     .filter(isUserFrame)
     // Line 1 of an async cell carries the wrapper's prefix; report the cell's own column.
-    .map((l) => (firstLineShift && fileName ? l.replace(frame, (_, c: string) => `${fileName}:1:${Math.max(1, Number(c) - firstLineShift)}`) : l));
+    .map((l) =>
+      firstLineShift && fileName
+        ? l.replace(frame, (_, c: string) => `${fileName}:1:${Math.max(1, Number(c) - firstLineShift)}`)
+        : l,
+    );
   return { ename: err.name || "Error", evalue: err.message, traceback };
 }

@@ -5,7 +5,10 @@ import { fileURLToPath } from "node:url";
 import type { DisplayMetadata, MimeBundle } from "../../lib/display/sink.js";
 import type { CommToRuntime, ErrorResult, FromRuntime, ToRuntime } from "./protocol.js";
 
-export type RuntimeOutput = Extract<FromRuntime, { t: "stream" | "display" | "update" | "clear" | "comm_open" | "comm_msg" | "comm_close" }>;
+export type RuntimeOutput = Extract<
+  FromRuntime,
+  { t: "stream" | "display" | "update" | "clear" | "comm_open" | "comm_msg" | "comm_close" }
+>;
 
 export interface ExecuteOutcome {
   result?: { data: MimeBundle; metadata: DisplayMetadata };
@@ -86,7 +89,9 @@ export class ExecutorHost {
     });
     child.on("message", (msg: FromRuntime) => this.onMessage(msg));
     // Output that bypasses process.stdout (native code, a dying V8) still reaches the cell.
-    child.stdout?.on("data", (b: Buffer) => this.events.output({ t: "stream", cell: this.pending?.cell ?? null, name: "stdout", text: b.toString() }));
+    child.stdout?.on("data", (b: Buffer) =>
+      this.events.output({ t: "stream", cell: this.pending?.cell ?? null, name: "stdout", text: b.toString() }),
+    );
     child.stderr?.on("data", (b: Buffer) => {
       if (this.readyChild !== child) this.startupStderr = (this.startupStderr + b.toString()).slice(-4000);
       this.events.output({ t: "stream", cell: this.pending?.cell ?? null, name: "stderr", text: b.toString() });
@@ -108,15 +113,29 @@ export class ExecutorHost {
     return this.pending !== null;
   }
 
-  async execute(cell: string, code: string, count: number, userExpressions?: Record<string, string>): Promise<ExecuteOutcome> {
-    if (this.closed) return { error: { ename: "RuntimeClosed", evalue: "the kernel is shutting down", traceback: [] }, pages: [] };
+  async execute(
+    cell: string,
+    code: string,
+    count: number,
+    userExpressions?: Record<string, string>,
+  ): Promise<ExecuteOutcome> {
+    if (this.closed)
+      return { error: { ename: "RuntimeClosed", evalue: "the kernel is shutting down", traceback: [] }, pages: [] };
     if (this.pending) throw new Error(`executor is busy with cell ${this.pending.cell}`);
     // Wait for a runtime that said ready; one that dies during start-up is retried twice.
     while (!this.live()) {
-      if (this.closed) return { error: { ename: "RuntimeClosed", evalue: "the kernel is shutting down", traceback: [] }, pages: [] };
+      if (this.closed)
+        return { error: { ename: "RuntimeClosed", evalue: "the kernel is shutting down", traceback: [] }, pages: [] };
       if (this.failedStarts >= 3) {
         this.failedStarts = 0; // the next cell tries again, in case the cause was fixed
-        return { error: { ename: "RuntimeStartFailed", evalue: "the runtime process exits during start-up", traceback: this.startupStderr.split("\n") }, pages: [] };
+        return {
+          error: {
+            ename: "RuntimeStartFailed",
+            evalue: "the runtime process exits during start-up",
+            traceback: this.startupStderr.split("\n"),
+          },
+          pages: [],
+        };
       }
       if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) this.start();
       await this.ready;
@@ -247,7 +266,9 @@ export class ExecutorHost {
     }
     if (this.readyChild !== child) {
       this.failedStarts++;
-      this.events.log(`runtime failed during start-up (${this.failedStarts} in a row): ${this.startupStderr.trim().split("\n").slice(-3).join(" | ")}`);
+      this.events.log(
+        `runtime failed during start-up (${this.failedStarts} in a row): ${this.startupStderr.trim().split("\n").slice(-3).join(" | ")}`,
+      );
     }
     if (!this.closed && this.failedStarts < 3) this.start();
   }

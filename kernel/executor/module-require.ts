@@ -19,7 +19,8 @@ export function projectRoot(): string {
       }
     }
     const up = dirname(dir);
-    if (up === dir) throw new Error(`peft-nb: no package.json named peft-notebook above ${fileURLToPath(import.meta.url)}`);
+    if (up === dir)
+      throw new Error(`peft-nb: no package.json named peft-notebook above ${fileURLToPath(import.meta.url)}`);
     dir = up;
   }
 }

@@ -4,15 +4,41 @@ import type { MimeBundle, DisplayMetadata } from "../../lib/display/sink.js";
 
 /** Comm traffic from the frontend; `cell` is the msg_id of the comm message (output routing). */
 export type CommToRuntime =
-  | { t: "comm_open"; cell: string; commId: string; targetName: string; data: Record<string, unknown>; metadata: Record<string, unknown> }
+  | {
+      t: "comm_open";
+      cell: string;
+      commId: string;
+      targetName: string;
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+    }
   | { t: "comm_msg"; cell: string; commId: string; data: Record<string, unknown>; metadata: Record<string, unknown> }
   | { t: "comm_close"; cell: string; commId: string; data: Record<string, unknown>; metadata: Record<string, unknown> };
 
 /** Comm traffic from user code to the frontend. */
 export type CommFromRuntime =
-  | { t: "comm_open"; cell: string | null; commId: string; targetName: string; data: Record<string, unknown>; metadata: Record<string, unknown> }
-  | { t: "comm_msg"; cell: string | null; commId: string; data: Record<string, unknown>; metadata: Record<string, unknown> }
-  | { t: "comm_close"; cell: string | null; commId: string; data: Record<string, unknown>; metadata: Record<string, unknown> };
+  | {
+      t: "comm_open";
+      cell: string | null;
+      commId: string;
+      targetName: string;
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+    }
+  | {
+      t: "comm_msg";
+      cell: string | null;
+      commId: string;
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+    }
+  | {
+      t: "comm_close";
+      cell: string | null;
+      commId: string;
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+    };
 
 export type ToRuntime =
   | { t: "execute"; cell: string; code: string; count: number; userExpressions?: Record<string, string> }

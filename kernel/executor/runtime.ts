@@ -6,7 +6,14 @@ import { createRequire } from "node:module";
 import { inspect } from "node:util";
 import vm from "node:vm";
 import { setDisplaySink } from "../../lib/display/sink.js";
-import { comm, deliverCommClose, deliverCommMsg, deliverCommOpen, setCommTransport, type CommMessage } from "../../lib/display/comm.js";
+import {
+  comm,
+  deliverCommClose,
+  deliverCommMsg,
+  deliverCommOpen,
+  setCommTransport,
+  type CommMessage,
+} from "../../lib/display/comm.js";
 import { convertCell, HELPER, type ConvertedCell } from "./transform.js";
 import type { ErrorResult, FromRuntime, ToRuntime } from "./protocol.js";
 import { formatRuntimeError, syntaxError } from "./errors.js";
@@ -41,7 +48,10 @@ function flushStreams(): void {
 }
 
 function writeStream(name: "stdout" | "stderr", chunk: unknown, encoding?: unknown): void {
-  const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString((typeof encoding === "string" ? encoding : "utf8") as BufferEncoding);
+  const text =
+    typeof chunk === "string"
+      ? chunk
+      : Buffer.from(chunk as Uint8Array).toString((typeof encoding === "string" ? encoding : "utf8") as BufferEncoding);
   if (!text) return;
   const cell = currentCell();
   const tail = pending[pending.length - 1];
@@ -174,14 +184,16 @@ g.input = input;
 Object.defineProperty(g, "comm", {
   configurable: true,
   get: () => comm,
-  set: (value: unknown) => Object.defineProperty(g, "comm", { value, writable: true, configurable: true, enumerable: true }),
+  set: (value: unknown) =>
+    Object.defineProperty(g, "comm", { value, writable: true, configurable: true, enumerable: true }),
 });
 // Loaded on first use; a cell may still declare its own `display` (the setter makes it plain).
 for (const name of ["display", "clearOutput"] as const) {
   Object.defineProperty(g, name, {
     configurable: true,
     get: () => loadDisplay()[name],
-    set: (value: unknown) => Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: true }),
+    set: (value: unknown) =>
+      Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: true }),
   });
 }
 /** Shows text in the pager (Jupyter's `page` payload on the execute reply). */
@@ -234,7 +246,12 @@ function evaluateExpressions(exprs: Record<string, string> | undefined): Record<
   return out;
 }
 
-async function execute(cell: string, code: string, count: number, userExpressions?: Record<string, string>): Promise<void> {
+async function execute(
+  cell: string,
+  code: string,
+  count: number,
+  userExpressions?: Record<string, string>,
+): Promise<void> {
   lastCell = cell;
   let interrupt: (err: Error) => void = () => {};
   const interrupted = new Promise<never>((_, reject) => {
@@ -245,7 +262,10 @@ async function execute(cell: string, code: string, count: number, userExpression
   running = ctx;
   const fileName = `<cell ${count}>`;
   let conv: ConvertedCell | undefined;
-  const finish = (result?: { data: Record<string, unknown>; metadata: Record<string, unknown> }, error?: ErrorResult) => {
+  const finish = (
+    result?: { data: Record<string, unknown>; metadata: Record<string, unknown> },
+    error?: ErrorResult,
+  ) => {
     running = null;
     flushStreams();
     send({ t: "done", cell, result, error, userExpressions: evaluateExpressions(userExpressions) });

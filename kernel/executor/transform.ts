@@ -177,7 +177,9 @@ function rewrite(sf: ts.SourceFile, js: string): Omit<ConvertedCell, "diagnostic
       if (ts.isExportDeclaration(stmt)) replace(stmt.getStart(sf), stmt.end, keepLines("", stmt.getText(sf)));
       continue;
     }
-    const exportKw = ts.canHaveModifiers(stmt) ? ts.getModifiers(stmt)?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword) : undefined;
+    const exportKw = ts.canHaveModifiers(stmt)
+      ? ts.getModifiers(stmt)?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+      : undefined;
     if (exportKw) {
       const defaultKw = ts.getModifiers(stmt as ts.HasModifiers)?.find((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
       replace(exportKw.getStart(sf), (defaultKw ?? exportKw).end, "");
@@ -232,7 +234,7 @@ function rewrite(sf: ts.SourceFile, js: string): Omit<ConvertedCell, "diagnostic
     (unique.length ? `var ${unique.join(", ")}; ` : "") +
     "(async function () { " +
     hoistedFunctions.map((f) => `globalThis[${JSON.stringify(f)}] = ${f}; `).join("");
-  return { script: prefix + out + "\n})()", isAsync, hasResult, firstLineShift: prefix.length };
+  return { script: `${prefix + out}\n})()`, isAsync, hasResult, firstLineShift: prefix.length };
 }
 
 function importAsRequire(stmt: ts.ImportDeclaration, isAsync: boolean, hoisted: string[]): string {

@@ -23,7 +23,10 @@ export function defaultHistoryPath(env: NodeJS.ProcessEnv = process.env): string
 
 /** Glob as IPython's history search understands it: * and ? wildcards, whole-input match. */
 export function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]");
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, "[\\s\\S]*")
+    .replace(/\?/g, "[\\s\\S]");
   return new RegExp(`^${body}$`);
 }
 
@@ -64,7 +67,7 @@ export class HistoryStore {
   append(line: number, input: string, output?: string): void {
     const entry: HistoryEntry = { session: this.session, line, input, ...(output !== undefined ? { output } : {}) };
     this.entries.push(entry);
-    this.unwritten += JSON.stringify(entry) + "\n";
+    this.unwritten += `${JSON.stringify(entry)}\n`;
     // Batched: a burst of cells costs one write, not two file-system calls per cell.
     this.timer ??= setTimeout(() => void this.flush(), 50);
   }
@@ -108,7 +111,14 @@ export class HistoryStore {
     let hits = this.entries.filter((e) => re.test(e.input));
     if (unique) {
       const seen = new Set<string>();
-      hits = hits.reverse().filter((e) => (seen.has(e.input) ? false : (seen.add(e.input), true))).reverse();
+      hits = hits
+        .reverse()
+        .filter((e) => {
+          if (seen.has(e.input)) return false;
+          seen.add(e.input);
+          return true;
+        })
+        .reverse();
     }
     if (n !== null && n > 0) hits = hits.slice(-n);
     return hits.map((e) => this.tuple(e, output));

@@ -43,7 +43,7 @@ export function kernelsDir(target: { user: true } | { prefix: string }): string 
 export async function writeKernelspec(dir: string, spec: KernelJson): Promise<string> {
   const folder = join(dir, KERNEL_NAME);
   await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
+  await writeFile(join(folder, "kernel.json"), `${JSON.stringify(spec, null, 2)}\n`);
   await writeFile(join(folder, "logo-32x32.png"), logoPng(32));
   await writeFile(join(folder, "logo-64x64.png"), logoPng(64));
   return folder;

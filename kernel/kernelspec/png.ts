@@ -14,7 +14,9 @@ function chunk(type: string, data: Buffer): Buffer {
 /** `rgba` holds width*height*4 bytes, row by row. */
 export function encodePng(width: number, height: number, rgba: Uint8Array): Buffer {
   if (rgba.length !== width * height * 4) {
-    throw new Error(`encodePng: expected ${width * height * 4} RGBA bytes for ${width}x${height}, found ${rgba.length}`);
+    throw new Error(
+      `encodePng: expected ${width * height * 4} RGBA bytes for ${width}x${height}, found ${rgba.length}`,
+    );
   }
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);

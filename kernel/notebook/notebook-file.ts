@@ -29,21 +29,32 @@ function kind(v: unknown): string {
 function validateOutput(o: unknown, where: string): void {
   if (!isObject(o)) throw new NotebookFormatError(`${where}: expected an object, found ${kind(o)}`);
   if (typeof o.output_type !== "string" || !OUTPUT_TYPES.has(o.output_type)) {
-    throw new NotebookFormatError(`${where}: output_type must be one of ${[...OUTPUT_TYPES].join(", ")}, found ${JSON.stringify(o.output_type)}`);
+    throw new NotebookFormatError(
+      `${where}: output_type must be one of ${[...OUTPUT_TYPES].join(", ")}, found ${JSON.stringify(o.output_type)}`,
+    );
   }
   switch (o.output_type) {
     case "stream":
-      if (o.name !== "stdout" && o.name !== "stderr") throw new NotebookFormatError(`${where}: stream name must be stdout or stderr, found ${JSON.stringify(o.name)}`);
-      if (!isMultiline(o.text)) throw new NotebookFormatError(`${where}: stream text must be a string or list of strings, found ${kind(o.text)}`);
+      if (o.name !== "stdout" && o.name !== "stderr")
+        throw new NotebookFormatError(
+          `${where}: stream name must be stdout or stderr, found ${JSON.stringify(o.name)}`,
+        );
+      if (!isMultiline(o.text))
+        throw new NotebookFormatError(
+          `${where}: stream text must be a string or list of strings, found ${kind(o.text)}`,
+        );
       break;
     case "display_data":
     case "execute_result":
-      if (!isObject(o.data)) throw new NotebookFormatError(`${where}: data must be a MIME bundle object, found ${kind(o.data)}`);
+      if (!isObject(o.data))
+        throw new NotebookFormatError(`${where}: data must be a MIME bundle object, found ${kind(o.data)}`);
       if (o.metadata === undefined) o.metadata = {};
       break;
     case "error":
       if (typeof o.ename !== "string" || typeof o.evalue !== "string" || !Array.isArray(o.traceback)) {
-        throw new NotebookFormatError(`${where}: an error output needs string ename, string evalue and a traceback list`);
+        throw new NotebookFormatError(
+          `${where}: an error output needs string ename, string evalue and a traceback list`,
+        );
       }
       break;
   }
@@ -52,11 +63,15 @@ function validateOutput(o: unknown, where: string): void {
 function validateCell(c: unknown, where: string): void {
   if (!isObject(c)) throw new NotebookFormatError(`${where}: expected an object, found ${kind(c)}`);
   if (typeof c.cell_type !== "string" || !CELL_TYPES.has(c.cell_type)) {
-    throw new NotebookFormatError(`${where}: cell_type must be code, markdown or raw, found ${JSON.stringify(c.cell_type)}`);
+    throw new NotebookFormatError(
+      `${where}: cell_type must be code, markdown or raw, found ${JSON.stringify(c.cell_type)}`,
+    );
   }
-  if (!isMultiline(c.source)) throw new NotebookFormatError(`${where}: source must be a string or list of strings, found ${kind(c.source)}`);
+  if (!isMultiline(c.source))
+    throw new NotebookFormatError(`${where}: source must be a string or list of strings, found ${kind(c.source)}`);
   if (c.metadata === undefined) c.metadata = {};
-  if (!isObject(c.metadata)) throw new NotebookFormatError(`${where}: metadata must be an object, found ${kind(c.metadata)}`);
+  if (!isObject(c.metadata))
+    throw new NotebookFormatError(`${where}: metadata must be an object, found ${kind(c.metadata)}`);
   const tags = (c.metadata as Record<string, unknown>).tags;
   if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === "string"))) {
     throw new NotebookFormatError(`${where}: metadata.tags must be a list of strings`);
@@ -65,25 +80,37 @@ function validateCell(c: unknown, where: string): void {
   // Jupyter itself tolerates a code cell saved without outputs/execution_count; fill them in.
   if (c.outputs === undefined) c.outputs = [];
   if (c.execution_count === undefined) c.execution_count = null;
-  if (!Array.isArray(c.outputs)) throw new NotebookFormatError(`${where}: outputs must be a list, found ${kind(c.outputs)}`);
+  if (!Array.isArray(c.outputs))
+    throw new NotebookFormatError(`${where}: outputs must be a list, found ${kind(c.outputs)}`);
   if (c.execution_count !== null && typeof c.execution_count !== "number") {
-    throw new NotebookFormatError(`${where}: execution_count must be a number or null, found ${kind(c.execution_count)}`);
+    throw new NotebookFormatError(
+      `${where}: execution_count must be a number or null, found ${kind(c.execution_count)}`,
+    );
   }
-  c.outputs.forEach((o, j) => validateOutput(o, `${where} output ${j + 1}`));
+  c.outputs.forEach((o, j) => {
+    validateOutput(o, `${where} output ${j + 1}`);
+  });
 }
 
 /** Validates parsed JSON as an nbformat v4 notebook; `source` names the file in errors. */
 export function validateNotebook(value: unknown, source = "notebook"): Notebook {
   if (!isObject(value)) throw new NotebookFormatError(`${source}: expected a notebook object, found ${kind(value)}`);
   if (value.nbformat !== 4) {
-    throw new NotebookFormatError(`${source}: only nbformat 4 is supported, found nbformat ${JSON.stringify(value.nbformat)}`);
+    throw new NotebookFormatError(
+      `${source}: only nbformat 4 is supported, found nbformat ${JSON.stringify(value.nbformat)}`,
+    );
   }
   if (value.nbformat_minor === undefined) value.nbformat_minor = 5;
-  if (typeof value.nbformat_minor !== "number") throw new NotebookFormatError(`${source}: nbformat_minor must be a number`);
+  if (typeof value.nbformat_minor !== "number")
+    throw new NotebookFormatError(`${source}: nbformat_minor must be a number`);
   if (value.metadata === undefined) value.metadata = {};
-  if (!isObject(value.metadata)) throw new NotebookFormatError(`${source}: metadata must be an object, found ${kind(value.metadata)}`);
-  if (!Array.isArray(value.cells)) throw new NotebookFormatError(`${source}: cells must be a list, found ${kind(value.cells)}`);
-  value.cells.forEach((c, i) => validateCell(c, `${source}: cell ${i + 1}`));
+  if (!isObject(value.metadata))
+    throw new NotebookFormatError(`${source}: metadata must be an object, found ${kind(value.metadata)}`);
+  if (!Array.isArray(value.cells))
+    throw new NotebookFormatError(`${source}: cells must be a list, found ${kind(value.cells)}`);
+  value.cells.forEach((c, i) => {
+    validateCell(c, `${source}: cell ${i + 1}`);
+  });
   return value as unknown as Notebook;
 }
 
@@ -119,7 +146,7 @@ function cleanCell(c: Cell): Cell {
 
 /** Serialises as Jupyter does (one-space indent, trailing newline), without runtime-only fields. */
 export function serializeNotebook(nb: Notebook): string {
-  return JSON.stringify({ ...nb, cells: nb.cells.map(cleanCell) }, null, 1) + "\n";
+  return `${JSON.stringify({ ...nb, cells: nb.cells.map(cleanCell) }, null, 1)}\n`;
 }
 
 export function writeNotebook(path: string, nb: Notebook): void {

@@ -67,7 +67,7 @@ export function parametersSource(params: Parameters, declare = false): string {
     lines.push(declare ? `let ${name} = ${JSON.stringify(value)};` : `  ${name} = ${JSON.stringify(value)};`);
   }
   // Assignments go in a block: a bare last assignment would be echoed as the cell's result.
-  return ["// Injected parameters", ...(declare ? lines : ["{", ...lines, "}"])].join("\n") + "\n";
+  return `${["// Injected parameters", ...(declare ? lines : ["{", ...lines, "}"])].join("\n")}\n`;
 }
 
 export const PARAMETERS_TAG = "parameters";
@@ -83,7 +83,9 @@ export function injectParameters(nb: Notebook, params: Parameters, opts: { stric
   if (Object.keys(params).length === 0) return { ...nb, cells };
   const at = cells.findIndex((c) => cellTags(c).includes(PARAMETERS_TAG));
   if (at < 0 && opts.strict) {
-    throw new ParameterError(`the notebook has no cell tagged '${PARAMETERS_TAG}' to inject ${Object.keys(params).join(", ")} after`);
+    throw new ParameterError(
+      `the notebook has no cell tagged '${PARAMETERS_TAG}' to inject ${Object.keys(params).join(", ")} after`,
+    );
   }
   const injected: CodeCell = {
     cell_type: "code",

@@ -55,7 +55,11 @@ const PLOTLY_BOOT = `
 `;
 
 function slug(title: string, used: Set<string>): string {
-  const base = title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "notebook";
+  const base =
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "notebook";
   let s = base;
   for (let i = 2; used.has(s); i++) s = `${base}-${i}`;
   used.add(s);

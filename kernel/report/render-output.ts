@@ -57,7 +57,8 @@ function renderPlotly(fig: unknown, ctx: RenderContext): string {
 
 export function renderMimeBundle(data: MimeData, ctx: RenderContext): string {
   const mime = pickMime(data);
-  if (mime === undefined) return `<pre class="output-text">[no displayable representation: ${escapeHtml(Object.keys(data).join(", ") || "empty bundle")}]</pre>`;
+  if (mime === undefined)
+    return `<pre class="output-text">[no displayable representation: ${escapeHtml(Object.keys(data).join(", ") || "empty bundle")}]</pre>`;
   const value = data[mime];
   switch (mime) {
     case PLOTLY_MIME:

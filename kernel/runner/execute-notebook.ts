@@ -64,7 +64,13 @@ export async function executeNotebook(input: Notebook, opts: RunOptions = {}): P
   const owned = !opts.client;
   const client =
     opts.client ??
-    (await KernelClient.start({ argv: opts.argv ?? defaultKernelArgv(), cwd: opts.cwd, env: headlessEnv(opts.env), startTimeoutMs: opts.startTimeoutMs, kernelName: nb.metadata.kernelspec?.name }));
+    (await KernelClient.start({
+      argv: opts.argv ?? defaultKernelArgv(),
+      cwd: opts.cwd,
+      env: headlessEnv(opts.env),
+      startTimeoutMs: opts.startTimeoutMs,
+      kernelName: nb.metadata.kernelspec?.name,
+    }));
   const cellSeconds = new Map<number, number>();
   let failure: CellFailure | undefined;
   let stopListening: (() => void) | undefined;
@@ -98,7 +104,13 @@ export async function executeNotebook(input: Notebook, opts: RunOptions = {}): P
   return { notebook: nb, ok: !failure, failure, cellSeconds };
 }
 
-async function executeCell(client: KernelClient, cell: CodeCell, index: number, collector: OutputCollector, timeoutMs?: number): Promise<CellFailure | undefined> {
+async function executeCell(
+  client: KernelClient,
+  cell: CodeCell,
+  index: number,
+  collector: OutputCollector,
+  timeoutMs?: number,
+): Promise<CellFailure | undefined> {
   const label = describeCell(index, cell);
   const msg = client.message("execute_request", {
     code: joinSource(cell.source),
@@ -115,7 +127,8 @@ async function executeCell(client: KernelClient, cell: CodeCell, index: number, 
   const off = client.onIopub((m: JupyterMessage) => {
     if (m.parent_header.msg_id !== id) return;
     if (m.header.msg_type === "status" && m.content.execution_state === "idle") markIdle();
-    else if (m.header.msg_type === "execute_input" && typeof m.content.execution_count === "number") cell.execution_count = m.content.execution_count;
+    else if (m.header.msg_type === "execute_input" && typeof m.content.execution_count === "number")
+      cell.execution_count = m.content.execution_count;
   });
   const fail = (kind: CellFailure["kind"], ename: string, evalue: string): CellFailure => ({
     cellIndex: index,
@@ -145,16 +158,26 @@ async function executeCell(client: KernelClient, cell: CodeCell, index: number, 
     const content = outcome[0].content;
     if (typeof content.execution_count === "number") {
       cell.execution_count = content.execution_count;
-      for (const o of cell.outputs) if (o.output_type === "execute_result" && o.execution_count === null) o.execution_count = content.execution_count;
+      for (const o of cell.outputs)
+        if (o.output_type === "execute_result" && o.execution_count === null)
+          o.execution_count = content.execution_count;
     }
     if (content.status === "ok") return undefined;
     const shownError = cell.outputs.find((o) => o.output_type === "error");
-    let ename = String(content.ename ?? (shownError?.output_type === "error" ? shownError.ename : content.status === "aborted" ? "Aborted" : "Error"));
+    let ename = String(
+      content.ename ??
+        (shownError?.output_type === "error" ? shownError.ename : content.status === "aborted" ? "Aborted" : "Error"),
+    );
     let evalue = String(content.evalue ?? (shownError?.output_type === "error" ? shownError.evalue : ""));
     if (!shownError && !evalue) [ename, evalue] = errorFromStderr(cell, ename);
     // A kernel that only reports the error in its reply still leaves a visible error output.
     if (!shownError) {
-      collector.addError(id, ename, evalue, Array.isArray(content.traceback) ? content.traceback.map(String) : undefined);
+      collector.addError(
+        id,
+        ename,
+        evalue,
+        Array.isArray(content.traceback) ? content.traceback.map(String) : undefined,
+      );
     }
     return fail("error", ename, evalue);
   } catch (err) {
@@ -173,8 +196,13 @@ async function executeCell(client: KernelClient, cell: CodeCell, index: number, 
  * the most telling line there is the "SomeError: message" one, else the first line.
  */
 function errorFromStderr(cell: CodeCell, fallbackName: string): [string, string] {
-  const stderr = cell.outputs.map((o) => (o.output_type === "stream" && o.name === "stderr" ? joinSource(o.text) : "")).join("");
-  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const stderr = cell.outputs
+    .map((o) => (o.output_type === "stream" && o.name === "stderr" ? joinSource(o.text) : ""))
+    .join("");
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const l of lines) {
     const m = /^((?:[A-Za-z_$][\w$]*)?(?:Error|Exception))(?::\s*(.*))?$/.exec(l);
     if (m) return [m[1]!, m[2] ?? ""];

@@ -59,7 +59,15 @@ export class OutputCollector {
         this.add(cell, { output_type: "display_data", ...bundle(c) }, displayId(c));
         return true;
       case "execute_result":
-        this.add(cell, { output_type: "execute_result", execution_count: typeof c.execution_count === "number" ? c.execution_count : null, ...bundle(c) }, displayId(c));
+        this.add(
+          cell,
+          {
+            output_type: "execute_result",
+            execution_count: typeof c.execution_count === "number" ? c.execution_count : null,
+            ...bundle(c),
+          },
+          displayId(c),
+        );
         return true;
       case "error":
         this.add(cell, {

@@ -53,7 +53,11 @@ export async function runNotebooks(jobs: NotebookJob[], opts: RunNotebooksOption
     try {
       const nb = readNotebook(path);
       const params = { ...opts.parameters, ...job.parameters };
-      const r = await executeNotebook(nb, { ...opts, cwd: dirname(path), parameters: Object.keys(params).length ? params : undefined });
+      const r = await executeNotebook(nb, {
+        ...opts,
+        cwd: dirname(path),
+        parameters: Object.keys(params).length ? params : undefined,
+      });
       writeNotebook(output, r.notebook);
       summary = {
         path,
@@ -65,7 +69,14 @@ export async function runNotebooks(jobs: NotebookJob[], opts: RunNotebooksOption
         notebook: r.notebook,
       };
     } catch (err) {
-      summary = { path, output, title: job.title ?? basename(path, extname(path)), ok: false, error: (err as Error).message, seconds: (performance.now() - t0) / 1000 };
+      summary = {
+        path,
+        output,
+        title: job.title ?? basename(path, extname(path)),
+        ok: false,
+        error: (err as Error).message,
+        seconds: (performance.now() - t0) / 1000,
+      };
     }
     results.push(summary);
     opts.onNotebook?.(summary);
@@ -78,7 +89,10 @@ export async function runNotebooks(jobs: NotebookJob[], opts: RunNotebooksOption
       ? `<div class="run-failure" role="alert">Not run:<ul>${missing.map((r) => `<li>${escapeHtml(r.title)}: ${escapeHtml(r.error!)}</li>`).join("")}</ul></div>`
       : "";
     if (entries.length > 0 || note) {
-      writeHtmlReport(resolve(opts.outDir, opts.htmlReport), entries, { ...opts.report, preambleHtml: (opts.report?.preambleHtml ?? "") + note });
+      writeHtmlReport(resolve(opts.outDir, opts.htmlReport), entries, {
+        ...opts.report,
+        preambleHtml: (opts.report?.preambleHtml ?? "") + note,
+      });
     }
   }
   return results;

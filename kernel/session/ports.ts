@@ -71,6 +71,7 @@ export function warningGraceMs(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.PEFT_NB_WARNING_GRACE_MS;
   if (raw === undefined || raw === "") return 0;
   const v = Number(raw);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`PEFT_NB_WARNING_GRACE_MS must be a number of milliseconds >= 0; found '${raw}'`);
+  if (!Number.isFinite(v) || v < 0)
+    throw new Error(`PEFT_NB_WARNING_GRACE_MS must be a number of milliseconds >= 0; found '${raw}'`);
   return v;
 }

@@ -36,13 +36,17 @@ class BadRequest extends Error {}
 
 function str(content: Record<string, unknown>, field: string, msgType: string): string {
   const v = content[field];
-  if (typeof v !== "string") throw new BadRequest(`${msgType}: content.${field} must be a string, found ${v === undefined ? "nothing" : typeof v}`);
+  if (typeof v !== "string")
+    throw new BadRequest(
+      `${msgType}: content.${field} must be a string, found ${v === undefined ? "nothing" : typeof v}`,
+    );
   return v;
 }
 
 function int(content: Record<string, unknown>, field: string, msgType: string, fallback?: number): number {
   const v = content[field] ?? fallback;
-  if (typeof v !== "number" || !Number.isInteger(v)) throw new BadRequest(`${msgType}: content.${field} must be an integer, found ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v))
+    throw new BadRequest(`${msgType}: content.${field} must be an integer, found ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -60,20 +64,24 @@ function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
 
 function objectField(content: Record<string, unknown>, field: string, msgType: string): Record<string, unknown> {
   const v = content[field] ?? {};
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new BadRequest(`${msgType}: content.${field} must be an object, found ${Array.isArray(v) ? "an array" : typeof v}`);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new BadRequest(
+      `${msgType}: content.${field} must be an object, found ${Array.isArray(v) ? "an array" : typeof v}`,
+    );
   return v as Record<string, unknown>;
 }
 
 function replyType(msgType: string): string {
-  return msgType.endsWith("_request") ? msgType.slice(0, -"_request".length) + "_reply" : `${msgType}_reply`;
+  return msgType.endsWith("_request") ? `${msgType.slice(0, -"_request".length)}_reply` : `${msgType}_reply`;
 }
 
 function formatDiagnostics(diags: TypeDiagnostic[], count: number): string {
-  return (
-    diags
-      .map((d) => `${d.fileName ?? `<cell ${count}>`}:${d.line}:${d.column} - ${d.category === "error" ? "type error" : d.category} TS${d.code}: ${d.message}`)
-      .join("\n") + "\n"
-  );
+  return `${diags
+    .map(
+      (d) =>
+        `${d.fileName ?? `<cell ${count}>`}:${d.line}:${d.column} - ${d.category === "error" ? "type error" : d.category} TS${d.code}: ${d.message}`,
+    )
+    .join("\n")}\n`;
 }
 
 export class Session {
@@ -105,7 +113,10 @@ export class Session {
   // ---- entry points from the sockets ----
 
   onMessage(channel: RequestChannel, msg: JupyterMessage): void {
-    if (channel === "stdin") return this.onStdin(msg);
+    if (channel === "stdin") {
+      this.onStdin(msg);
+      return;
+    }
     if (channel === "control") {
       void this.handle("control", msg);
       return;
@@ -122,7 +133,12 @@ export class Session {
       msgType: replyType(msgType),
       parent: err.header ?? {},
       identities: err.identities,
-      content: { status: "error", ename: "MalformedMessage", evalue: err.message, traceback: [`MalformedMessage: ${err.message}`] },
+      content: {
+        status: "error",
+        ename: "MalformedMessage",
+        evalue: err.message,
+        traceback: [`MalformedMessage: ${err.message}`],
+      },
     });
   }
 
@@ -135,17 +151,30 @@ export class Session {
         void this.publish("stream", parent, { name: out.name, text: out.text });
         return;
       case "display":
-        void this.publish("display_data", parent, { data: out.data, metadata: out.metadata, transient: out.displayId ? { display_id: out.displayId } : {} });
+        void this.publish("display_data", parent, {
+          data: out.data,
+          metadata: out.metadata,
+          transient: out.displayId ? { display_id: out.displayId } : {},
+        });
         return;
       case "update":
-        void this.publish("update_display_data", parent, { data: out.data, metadata: out.metadata, transient: { display_id: out.displayId } });
+        void this.publish("update_display_data", parent, {
+          data: out.data,
+          metadata: out.metadata,
+          transient: { display_id: out.displayId },
+        });
         return;
       case "clear":
         void this.publish("clear_output", parent, { wait: out.wait });
         return;
       case "comm_open":
         this.comms.set(out.commId, { target: out.targetName, generation: this.o.runtime.generation });
-        void this.publish("comm_open", parent, { comm_id: out.commId, target_name: out.targetName, data: out.data }, out.metadata);
+        void this.publish(
+          "comm_open",
+          parent,
+          { comm_id: out.commId, target_name: out.targetName, data: out.data },
+          out.metadata,
+        );
         return;
       case "comm_msg":
         void this.publish("comm_msg", parent, { comm_id: out.commId, data: out.data }, out.metadata);
@@ -160,12 +189,19 @@ export class Session {
   /** input() in user code: an input_request on stdin to the client that sent the cell. */
   requestInput(cell: string | null, prompt: string, password: boolean): Promise<string> {
     const route = this.routeFor(cell);
-    if (!route || !route.allowStdin) {
-      return Promise.reject(new Error("StdinNotImplementedError: this client does not accept input (allow_stdin is false)"));
+    if (!route?.allowStdin) {
+      return Promise.reject(
+        new Error("StdinNotImplementedError: this client does not accept input (allow_stdin is false)"),
+      );
     }
     return new Promise<string>((resolve, reject) => {
       this.inputWaiters.push({ resolve, reject });
-      void this.o.transport.send("stdin", { msgType: "input_request", parent: route.header, identities: route.identities, content: { prompt, password } });
+      void this.o.transport.send("stdin", {
+        msgType: "input_request",
+        parent: route.header,
+        identities: route.identities,
+        content: { prompt, password },
+      });
     });
   }
 
@@ -175,7 +211,12 @@ export class Session {
     return this.routes.get(cell ?? this.lastCell ?? "") ?? (this.lastCell ? this.routes.get(this.lastCell) : undefined);
   }
 
-  private publish(msgType: string, parent: Partial<MessageHeader>, content: Record<string, unknown>, metadata?: Record<string, unknown>): Promise<void> {
+  private publish(
+    msgType: string,
+    parent: Partial<MessageHeader>,
+    content: Record<string, unknown>,
+    metadata?: Record<string, unknown>,
+  ): Promise<void> {
     return this.o.transport.publish(metadata ? { msgType, parent, content, metadata } : { msgType, parent, content });
   }
 
@@ -189,12 +230,27 @@ export class Session {
     return this.publish("status", parent, { execution_state: state });
   }
 
-  private reply(channel: RequestChannel, req: JupyterMessage, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): Promise<void> {
-    const m: OutgoingMessage = { msgType: replyType(req.header.msg_type), parent: req.header, identities: req.identities, content, metadata };
+  private reply(
+    channel: RequestChannel,
+    req: JupyterMessage,
+    content: Record<string, unknown>,
+    metadata: Record<string, unknown> = {},
+  ): Promise<void> {
+    const m: OutgoingMessage = {
+      msgType: replyType(req.header.msg_type),
+      parent: req.header,
+      identities: req.identities,
+      content,
+      metadata,
+    };
     return this.o.transport.send(channel, m);
   }
 
-  private async handle(channel: RequestChannel, req: JupyterMessage, received = Number.MAX_SAFE_INTEGER): Promise<void> {
+  private async handle(
+    channel: RequestChannel,
+    req: JupyterMessage,
+    received = Number.MAX_SAFE_INTEGER,
+  ): Promise<void> {
     const type = req.header.msg_type;
     // Publishes are not awaited: one queue per socket keeps their order, and the cell need not
     // wait for ZMQ to take the message.
@@ -240,11 +296,20 @@ export class Session {
         const code = str(c, "code", type);
         const cursor = codePointToIndex(code, int(c, "cursor_pos", type, [...code].length));
         const r = await this.o.checker.inspect(code, cursor);
-        return this.reply(channel, req, { status: "ok", found: r.found, data: r.found ? { "text/plain": r.text } : {}, metadata: {} });
+        return this.reply(channel, req, {
+          status: "ok",
+          found: r.found,
+          data: r.found ? { "text/plain": r.text } : {},
+          metadata: {},
+        });
       }
       case "is_complete_request": {
         const r = await this.o.checker.isComplete(str(c, "code", type));
-        return this.reply(channel, req, r.status === "incomplete" ? { status: r.status, indent: r.indent ?? "" } : { status: r.status });
+        return this.reply(
+          channel,
+          req,
+          r.status === "incomplete" ? { status: r.status, indent: r.indent ?? "" } : { status: r.status },
+        );
       }
       case "history_request":
         return this.reply(channel, req, { status: "ok", history: this.history(c, type) });
@@ -320,18 +385,36 @@ export class Session {
       case "tail":
         return h.tail(int(c, "n", type, 10), output);
       case "range":
-        return h.range(int(c, "session", type, 0), int(c, "start", type, 1), c.stop === undefined || c.stop === null ? null : int(c, "stop", type), output);
+        return h.range(
+          int(c, "session", type, 0),
+          int(c, "start", type, 1),
+          c.stop === undefined || c.stop === null ? null : int(c, "stop", type),
+          output,
+        );
       case "search":
-        return h.search(str(c, "pattern", type), c.n === undefined || c.n === null ? null : int(c, "n", type), c.unique === true, output);
+        return h.search(
+          str(c, "pattern", type),
+          c.n === undefined || c.n === null ? null : int(c, "n", type),
+          c.unique === true,
+          output,
+        );
       default:
-        throw new BadRequest(`${type}: hist_access_type must be tail, range or search, found ${JSON.stringify(c.hist_access_type)}`);
+        throw new BadRequest(
+          `${type}: hist_access_type must be tail, range or search, found ${JSON.stringify(c.hist_access_type)}`,
+        );
     }
   }
 
   private onStdin(msg: JupyterMessage): void {
-    if (msg.header.msg_type !== "input_reply") return this.log(`stdin: ignored ${msg.header.msg_type}`);
+    if (msg.header.msg_type !== "input_reply") {
+      this.log(`stdin: ignored ${msg.header.msg_type}`);
+      return;
+    }
     const w = this.inputWaiters.shift();
-    if (!w) return this.log("stdin: input_reply without a pending input()");
+    if (!w) {
+      this.log("stdin: input_reply without a pending input()");
+      return;
+    }
     const value = msg.content.value;
     if (typeof value === "string") w.resolve(value);
     else w.reject(new Error(`input_reply: content.value must be a string, found ${typeof value}`));
@@ -359,7 +442,12 @@ export class Session {
       if (!silent) void this.publish("error", req.header, { ename, evalue, traceback });
       if (c.stop_on_error !== false) this.abortBefore = this.receivedSeq + 1;
       if (storeHistory) this.o.history.append(count, code);
-      return this.reply(channel, req, { status: "error", execution_count: count, ename, evalue, traceback }, { status: "error" });
+      return this.reply(
+        channel,
+        req,
+        { status: "error", execution_count: count, ename, evalue, traceback },
+        { status: "error" },
+      );
     };
 
     const pager = /^\s*(?:\?\s*([\s\S]+?)|([\s\S]+?)\s*\?)\s*$/.exec(code);
@@ -367,7 +455,9 @@ export class Session {
       const expr = (pager[1] ?? pager[2])!;
       const r = await this.o.checker.inspect(expr, expr.length);
       if (storeHistory) this.o.history.append(count, code);
-      const payload = [{ source: "page", data: { "text/plain": r.found ? r.text : `no information about '${expr}'` }, start: 0 }];
+      const payload = [
+        { source: "page", data: { "text/plain": r.found ? r.text : `no information about '${expr}'` }, start: 0 },
+      ];
       return this.reply(channel, req, { status: "ok", execution_count: count, payload, user_expressions: {} });
     }
 
@@ -384,17 +474,26 @@ export class Session {
         const diags = (await checked).filter((d) => d.category === "error");
         if (diags.length) {
           const first = diags[0]!;
-          return fail("TypeError", `${first.message} (line ${first.line}, column ${first.column})`, formatDiagnostics(diags, count).trimEnd().split("\n"));
+          return fail(
+            "TypeError",
+            `${first.message} (line ${first.line}, column ${first.column})`,
+            formatDiagnostics(diags, count).trimEnd().split("\n"),
+          );
         }
       } else {
         const report = (diags: TypeDiagnostic[]) => {
-          if (diags.length && this.o.runtime.generation === generation) void this.publish("stream", req.header, { name: "stderr", text: formatDiagnostics(diags, count) });
+          if (diags.length && this.o.runtime.generation === generation)
+            void this.publish("stream", req.header, { name: "stderr", text: formatDiagnostics(diags, count) });
         };
         if (this.typecheck === "background") {
           void checked.then(report);
           checkDone = false;
           void checked.then(() => (checkDone = true));
-        } else checked = checked.then((d) => (report(d), d));
+        } else
+          checked = checked.then((d) => {
+            report(d);
+            return d;
+          });
       }
     }
 
@@ -415,13 +514,22 @@ export class Session {
     else if (checked && !checkDone) await settleWithin(checked, this.warningGraceMs);
     if (outcome.error) return fail(outcome.error.ename, outcome.error.evalue, outcome.error.traceback);
     if (outcome.result && !silent) {
-      void this.publish("execute_result", req.header, { execution_count: count, data: outcome.result.data, metadata: outcome.result.metadata });
+      void this.publish("execute_result", req.header, {
+        execution_count: count,
+        data: outcome.result.data,
+        metadata: outcome.result.metadata,
+      });
     }
     if (storeHistory) {
       const text = outcome.result?.data["text/plain"];
       this.o.history.append(count, code, typeof text === "string" ? text : undefined);
     }
     const payload = outcome.pages.map((text) => ({ source: "page", data: { "text/plain": text }, start: 0 }));
-    return this.reply(channel, req, { status: "ok", execution_count: count, payload, user_expressions: outcome.userExpressions ?? {} }, { status: "ok" });
+    return this.reply(
+      channel,
+      req,
+      { status: "ok", execution_count: count, payload, user_expressions: outcome.userExpressions ?? {} },
+      { status: "ok" },
+    );
   }
 }

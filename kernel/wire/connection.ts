@@ -21,8 +21,10 @@ export function parseConnection(raw: unknown, file = "connection file"): KernelC
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object`);
   const o = raw as Record<string, unknown>;
   const transport = o.transport ?? "tcp";
-  if (transport !== "tcp" && transport !== "ipc") throw new Error(`${file}: transport must be "tcp" or "ipc", found ${JSON.stringify(transport)}`);
-  if (typeof o.ip !== "string" || !o.ip) throw new Error(`${file}: ip must be a non-empty string, found ${JSON.stringify(o.ip)}`);
+  if (transport !== "tcp" && transport !== "ipc")
+    throw new Error(`${file}: transport must be "tcp" or "ipc", found ${JSON.stringify(transport)}`);
+  if (typeof o.ip !== "string" || !o.ip)
+    throw new Error(`${file}: ip must be a non-empty string, found ${JSON.stringify(o.ip)}`);
   for (const c of CHANNELS) {
     const port = o[`${c}_port`];
     if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {

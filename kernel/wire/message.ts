@@ -72,7 +72,9 @@ export function newHeader(msgType: string, session: string, username = "kernel")
 
 /** Serialises a message into ZMQ frames. */
 export function encodeMessage(msg: Omit<JupyterMessage, "buffers"> & { buffers?: Buffer[] }, signer: Signer): Buffer[] {
-  const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((p) => Buffer.from(JSON.stringify(p), "utf8"));
+  const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((p) =>
+    Buffer.from(JSON.stringify(p), "utf8"),
+  );
   return [...msg.identities, Buffer.from(DELIMITER), Buffer.from(signer.sign(parts)), ...parts, ...(msg.buffers ?? [])];
 }
 
@@ -84,7 +86,9 @@ export function decodeMessage(frames: Buffer[], signer: Signer): JupyterMessage 
   const delim = frames.findIndex((f) => f.length === DELIMITER.length && f.toString("utf8") === DELIMITER);
   if (delim < 0) throw new WireError("no <IDS|MSG> delimiter in message frames");
   if (frames.length < delim + 6) {
-    throw new WireError(`expected signature and 4 JSON frames after the delimiter, found ${frames.length - delim - 1} frames`);
+    throw new WireError(
+      `expected signature and 4 JSON frames after the delimiter, found ${frames.length - delim - 1} frames`,
+    );
   }
   const identities = frames.slice(0, delim);
   const signature = (frames[delim + 1] as Buffer).toString("utf8");
@@ -96,16 +100,25 @@ export function decodeMessage(frames: Buffer[], signer: Signer): JupyterMessage 
   const parsed = parts.map((p, i) => {
     try {
       const v = JSON.parse(p.toString("utf8")) as unknown;
-      if (i === 0 && v !== null && typeof v === "object" && typeof (v as MessageHeader).msg_type === "string") knownHeader = v as MessageHeader;
+      if (i === 0 && v !== null && typeof v === "object" && typeof (v as MessageHeader).msg_type === "string")
+        knownHeader = v as MessageHeader;
       return v;
     } catch (err) {
-      throw new MalformedMessageError(`${names[i]} is not valid JSON: ${(err as Error).message}`, identities, knownHeader);
+      throw new MalformedMessageError(
+        `${names[i]} is not valid JSON: ${(err as Error).message}`,
+        identities,
+        knownHeader,
+      );
     }
   });
   const [header, parent, metadata, content] = parsed;
   for (const [i, v] of parsed.entries()) {
     if (v === null || typeof v !== "object" || Array.isArray(v)) {
-      throw new MalformedMessageError(`${names[i]} must be a JSON object`, identities, i === 0 ? undefined : (header as MessageHeader));
+      throw new MalformedMessageError(
+        `${names[i]} must be a JSON object`,
+        identities,
+        i === 0 ? undefined : (header as MessageHeader),
+      );
     }
   }
   const h = header as MessageHeader;
@@ -131,7 +144,11 @@ export class SignatureError extends WireError {
 
 /** A correctly signed message whose body is unusable: it deserves an error reply, not silence. */
 export class MalformedMessageError extends WireError {
-  constructor(message: string, readonly identities: Buffer[], readonly header?: MessageHeader) {
+  constructor(
+    message: string,
+    readonly identities: Buffer[],
+    readonly header?: MessageHeader,
+  ) {
     super(message);
     this.name = "MalformedMessageError";
   }

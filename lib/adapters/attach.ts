@@ -25,7 +25,8 @@ interface Common {
 
 /** Where LoRA-GA's gradients come from: an estimate over batches, or given per module path. */
 interface GradientSource {
-  // any: the caller's batch type is theirs; the loss and batches only need to agree.
+  // the caller's batch type is theirs; the loss and batches only need to agree.
+  // biome-ignore lint/suspicious/noExplicitAny: batch type is erased at this boundary
   estimate?: GradientEstimate<any>;
   /** dL/dW [out, in] per module path (e.g. computed elsewhere); takes precedence over `estimate`. */
   gradients?: Map<string, tf.Tensor2D | Float64Array | Float32Array>;
@@ -35,8 +36,16 @@ export type LoraAttachOptions = Common & { method: "lora" } & LoraOptions;
 export type BoftAttachOptions = Common & { method: "boft" } & BoftOptions;
 export type LoraGaAttachOptions = Common & { method: "loraga" } & LoraOptions & LoraGaInitOptions & GradientSource;
 export type UrnnAttachOptions = Common & { method: "urnn" };
-export type HybridAttachOptions = Common & { method: "hybrid"; gate?: GatePolicy } & BoftOptions & LoraOptions & LoraGaInitOptions & GradientSource;
-export type AttachOptions = LoraAttachOptions | BoftAttachOptions | LoraGaAttachOptions | UrnnAttachOptions | HybridAttachOptions;
+export type HybridAttachOptions = Common & { method: "hybrid"; gate?: GatePolicy } & BoftOptions &
+  LoraOptions &
+  LoraGaInitOptions &
+  GradientSource;
+export type AttachOptions =
+  | LoraAttachOptions
+  | BoftAttachOptions
+  | LoraGaAttachOptions
+  | UrnnAttachOptions
+  | HybridAttachOptions;
 
 /** Internal: a hybrid rebuilt from a file has a plain LoRA branch in converted form. */
 export interface RestoreHints {
@@ -84,24 +93,43 @@ export function attach(host: LinearHost, options: AttachOptions, hints: RestoreH
   return new Attachment(host, options, layers, ctx);
 }
 
-function gradientsFor(targets: Map<string, Linear>, src: GradientSource & { method: string }): Map<string, Float64Array> {
+function gradientsFor(
+  targets: Map<string, Linear>,
+  src: GradientSource & { method: string },
+): Map<string, Float64Array> {
   if (src.gradients) {
     const out = new Map<string, Float64Array>();
     for (const [name, lin] of targets) {
       const g = src.gradients.get(name);
-      if (!g) throw new Error(`${src.method}: no gradient given for target ${name}; gradients has ${[...src.gradients.keys()].join(", ")}`);
+      if (!g)
+        throw new Error(
+          `${src.method}: no gradient given for target ${name}; gradients has ${[...src.gradients.keys()].join(", ")}`,
+        );
       const data = g instanceof tf.Tensor ? g.dataSync() : g;
       const want = lin.outFeatures * lin.inFeatures;
-      if (data.length !== want) throw new Error(`${src.method}: gradient for ${name} has ${data.length} values, expected [${lin.outFeatures}, ${lin.inFeatures}]`);
+      if (data.length !== want)
+        throw new Error(
+          `${src.method}: gradient for ${name} has ${data.length} values, expected [${lin.outFeatures}, ${lin.inFeatures}]`,
+        );
       out.set(name, Float64Array.from(data));
     }
     return out;
   }
-  if (!src.estimate) throw new Error(`${src.method}: needs the gradient estimate: pass estimate: { loss, batches } (or gradients)`);
+  if (!src.estimate)
+    throw new Error(`${src.method}: needs the gradient estimate: pass estimate: { loss, batches } (or gradients)`);
   return estimateGradients(targets, src.estimate);
 }
 
-function makeLayer(name: string, linear: Linear, o: AttachOptions, seed: number, prefix: string, ctx: AdapterContext, grads: Map<string, Float64Array> | null, hints: RestoreHints): LayerAdapter {
+function makeLayer(
+  name: string,
+  linear: Linear,
+  o: AttachOptions,
+  seed: number,
+  prefix: string,
+  ctx: AdapterContext,
+  grads: Map<string, Float64Array> | null,
+  hints: RestoreHints,
+): LayerAdapter {
   switch (o.method) {
     case "lora":
       return new LoraLayer(name, linear.inFeatures, linear.outFeatures, { ...o, seed, prefix }, ctx);
@@ -116,16 +144,36 @@ function makeLayer(name: string, linear: Linear, o: AttachOptions, seed: number,
       const lambda = initialLambda(o.gate ?? { kind: "share" });
       const restored = hints.hybridLora?.get(name);
       if (restored) {
-        const lora = new LoraLayer(name, linear.inFeatures, linear.outFeatures, { seed, prefix, alpha: restored.A.shape[0], rslora: false, branch: "loraga", init: restored }, ctx);
+        const lora = new LoraLayer(
+          name,
+          linear.inFeatures,
+          linear.outFeatures,
+          { seed, prefix, alpha: restored.A.shape[0], rslora: false, branch: "loraga", init: restored },
+          ctx,
+        );
         return new HybridLayer(name, linear, boft, lora, null, lambda);
       }
       const r = o.r ?? 8;
       checkRank(name, r, linear.inFeatures, linear.outFeatures);
       const rslora = o.rslora ?? true;
-      const f = loraGaFactors(name, grads?.get(name) as Float64Array, linear.outFeatures, linear.inFeatures, r, loraScale(o.alpha ?? 16, r, rslora), { ...o, seed });
+      const f = loraGaFactors(
+        name,
+        grads?.get(name) as Float64Array,
+        linear.outFeatures,
+        linear.inFeatures,
+        r,
+        loraScale(o.alpha ?? 16, r, rslora),
+        { ...o, seed },
+      );
       const A0 = tf.keep(tf.tensor2d(f.A, [r, linear.inFeatures]));
       const B0 = tf.keep(tf.tensor2d(f.B, [linear.outFeatures, r]));
-      const lora = new LoraLayer(name, linear.inFeatures, linear.outFeatures, { ...o, r, rslora, seed, prefix, branch: "loraga", init: { A: A0, B: B0 } }, ctx);
+      const lora = new LoraLayer(
+        name,
+        linear.inFeatures,
+        linear.outFeatures,
+        { ...o, r, rslora, seed, prefix, branch: "loraga", init: { A: A0, B: B0 } },
+        ctx,
+      );
       return new HybridLayer(name, linear, boft, lora, { A0, B0 }, lambda);
     }
   }
@@ -159,7 +207,9 @@ export class Attachment implements TrainableSet {
     }
     // Freeze every base weight the host exposes, not only the targets.
     const named = (host as Partial<ParameterHost>).namedParameters?.();
-    if (named) for (const v of named.values()) if (!this.frozen.some((f) => f.v === v)) this.frozen.push({ v, was: v.trainable });
+    if (named)
+      for (const v of named.values())
+        if (!this.frozen.some((f) => f.v === v)) this.frozen.push({ v, was: v.trainable });
     for (const { v } of this.frozen) v.trainable = false;
   }
 
@@ -298,21 +348,27 @@ export class Attachment implements TrainableSet {
   restoreCheckpointState(state: Record<string, unknown>): void {
     this.alive("restoreCheckpointState()");
     const where = "attachment checkpoint state";
-    if (state.method !== this.method) throw new Error(`${where}: method is '${String(state.method)}', this attachment is '${this.method}'`);
+    if (state.method !== this.method)
+      throw new Error(`${where}: method is '${String(state.method)}', this attachment is '${this.method}'`);
     const calls = state.dropoutCalls;
-    if (typeof calls !== "number" || !Number.isInteger(calls) || calls < 0) throw new Error(`${where}: dropoutCalls must be a non-negative integer, found ${JSON.stringify(calls)}`);
+    if (typeof calls !== "number" || !Number.isInteger(calls) || calls < 0)
+      throw new Error(`${where}: dropoutCalls must be a non-negative integer, found ${JSON.stringify(calls)}`);
     const lambdas = (state.lambdas ?? {}) as Record<string, unknown>;
-    if (typeof lambdas !== "object" || Array.isArray(lambdas)) throw new Error(`${where}: lambdas must be an object of layer → λ, found ${JSON.stringify(state.lambdas)}`);
+    if (typeof lambdas !== "object" || Array.isArray(lambdas))
+      throw new Error(`${where}: lambdas must be an object of layer → λ, found ${JSON.stringify(state.lambdas)}`);
     const hybrids = [...this.layers].filter(([, { layer }]) => layer instanceof HybridLayer);
     const expected = hybrids.map(([name]) => name);
     const found = Object.keys(lambdas);
     const missing = expected.filter((n) => !(n in lambdas));
     const extra = found.filter((n) => !expected.includes(n));
     if (missing.length || extra.length) {
-      throw new Error(`${where}: lambdas do not match the hybrid layers${missing.length ? `; missing ${missing.join(", ")}` : ""}${extra.length ? `; unknown ${extra.join(", ")}` : ""}`);
+      throw new Error(
+        `${where}: lambdas do not match the hybrid layers${missing.length ? `; missing ${missing.join(", ")}` : ""}${extra.length ? `; unknown ${extra.join(", ")}` : ""}`,
+      );
     }
     for (const [name, v] of Object.entries(lambdas)) {
-      if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new Error(`${where}: λ of ${name} must be a number in [0, 1], found ${JSON.stringify(v)}`);
+      if (typeof v !== "number" || !(v >= 0 && v <= 1))
+        throw new Error(`${where}: λ of ${name} must be a number in [0, 1], found ${JSON.stringify(v)}`);
     }
     this.ctx.dropoutCalls = calls;
     for (const [name, { layer }] of hybrids) (layer as HybridLayer).lambda = lambdas[name] as number;

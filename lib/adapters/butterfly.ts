@@ -16,35 +16,48 @@ export interface ButterflyShape {
  * Applies PEFT's divisibility rules (with m − 1 as its internal exponent) and returns the
  * resolved block size and count. Errors name the layer and say which rule failed and why.
  */
-export function butterflyShape(layer: string, inFeatures: number, opts: { blockSize?: number; blockNum?: number; factors?: number }): ButterflyShape {
+export function butterflyShape(
+  layer: string,
+  inFeatures: number,
+  opts: { blockSize?: number; blockNum?: number; factors?: number },
+): ButterflyShape {
   const m = opts.factors ?? 1;
   const size = opts.blockSize ?? 0;
   const num = opts.blockNum ?? 0;
   const where = `boft on ${layer} (in_features ${inFeatures})`;
-  if (!Number.isInteger(m) || m < 1) throw new Error(`${where}: factors (boft_n_butterfly_factor) must be a positive integer, found ${m}`);
+  if (!Number.isInteger(m) || m < 1)
+    throw new Error(`${where}: factors (boft_n_butterfly_factor) must be a positive integer, found ${m}`);
   const e = m - 1;
   let blockSize: number;
   let blockNum: number;
   if ((size !== 0) === (num !== 0)) {
-    throw new Error(`${where}: give exactly one of blockSize (${size}) and blockNum (${num}); their product must equal in_features`);
+    throw new Error(
+      `${where}: give exactly one of blockSize (${size}) and blockNum (${num}); their product must equal in_features`,
+    );
   }
   if (num !== 0) {
     if (inFeatures % num !== 0) throw new Error(`${where}: in_features must be divisible by blockNum ${num}`);
     if (e > 0 && (e > Math.floor(Math.log2(num)) || num % 2 ** e !== 0)) {
-      throw new Error(`${where}: ${m} factors need blockNum divisible by 2^(m-1) = ${2 ** e} (each extra factor pairs blocks), found ${num}`);
+      throw new Error(
+        `${where}: ${m} factors need blockNum divisible by 2^(m-1) = ${2 ** e} (each extra factor pairs blocks), found ${num}`,
+      );
     }
     blockNum = num;
     blockSize = inFeatures / num;
   } else {
     if (inFeatures % size !== 0) throw new Error(`${where}: in_features must be divisible by blockSize ${size}`);
     if (e > 0 && inFeatures % (size * 2 ** e) !== 0) {
-      throw new Error(`${where}: ${m} factors need in_features divisible by blockSize·2^(m-1) = ${size * 2 ** e} (each extra factor doubles the span of a butterfly)`);
+      throw new Error(
+        `${where}: ${m} factors need in_features divisible by blockSize·2^(m-1) = ${size * 2 ** e} (each extra factor doubles the span of a butterfly)`,
+      );
     }
     blockSize = size;
     blockNum = inFeatures / size;
   }
   if (e > 0 && (blockNum % 2 !== 0 || blockSize % 2 !== 0)) {
-    throw new Error(`${where}: with more than one factor, blockNum (${blockNum}) and blockSize (${blockSize}) must both be even (butterflies swap half-blocks)`);
+    throw new Error(
+      `${where}: with more than one factor, blockNum (${blockNum}) and blockSize (${blockSize}) must both be even (butterflies swap half-blocks)`,
+    );
   }
   return { factors: m, blockSize, blockNum };
 }
@@ -57,7 +70,10 @@ export function butterflyShape(layer: string, inFeatures: number, opts: { blockS
  * is one transpose that moves whole r·N runs. Two 2-D transposes in and out.
  */
 export class ButterflyPlan {
-  constructor(readonly inFeatures: number, readonly shape: ButterflyShape) {}
+  constructor(
+    readonly inFeatures: number,
+    readonly shape: ButterflyShape,
+  ) {}
 
   /** x [N, in] ↦ x·R given blocks [m, blockNum, b, b] (row-vector convention of B_i). */
   apply(x: tf.Tensor2D, blocks: tf.Tensor4D): tf.Tensor2D {
@@ -68,7 +84,11 @@ export class ButterflyPlan {
     for (let i = factors - 1; i >= 0; i--) {
       const spans = blockNum / 2 ** i;
       const pairs = this.inFeatures / spans / blockSize;
-      const q = tf.reshape(tf.slice(blocks, [i, 0, 0, 0], [1, blockNum, blockSize, blockSize]), [blockNum, blockSize, blockSize]) as tf.Tensor3D;
+      const q = tf.reshape(tf.slice(blocks, [i, 0, 0, 0], [1, blockNum, blockSize, blockSize]), [
+        blockNum,
+        blockSize,
+        blockSize,
+      ]) as tf.Tensor3D;
       const shuffle = factors > 1 && pairs > 1;
       if (shuffle) z = tf.transpose(tf.reshape(z, [spans, 2, pairs, run]), [0, 2, 1, 3]);
       // row-vector z_blk·Q is Qᵀ·z_blk on the feature-major slab

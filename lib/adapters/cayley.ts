@@ -16,7 +16,8 @@ function invertBlocks(a: Float64Array, count: number, b: number): Float64Array {
     }
     for (let c = 0; c < b; c++) {
       let p = c;
-      for (let r = c + 1; r < b; r++) if (Math.abs(m[r * 2 * b + c] as number) > Math.abs(m[p * 2 * b + c] as number)) p = r;
+      for (let r = c + 1; r < b; r++)
+        if (Math.abs(m[r * 2 * b + c] as number) > Math.abs(m[p * 2 * b + c] as number)) p = r;
       if (p !== c) {
         for (let j = 0; j < 2 * b; j++) {
           const t = m[c * 2 * b + j] as number;
@@ -30,7 +31,8 @@ function invertBlocks(a: Float64Array, count: number, b: number): Float64Array {
         if (r === c) continue;
         const f = m[r * 2 * b + c] as number;
         if (f === 0) continue;
-        for (let j = 0; j < 2 * b; j++) m[r * 2 * b + j] = (m[r * 2 * b + j] as number) - f * (m[c * 2 * b + j] as number);
+        for (let j = 0; j < 2 * b; j++)
+          m[r * 2 * b + j] = (m[r * 2 * b + j] as number) - f * (m[c * 2 * b + j] as number);
       }
     }
     for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) out[off + i * b + j] = m[i * 2 * b + b + j] as number;
@@ -48,13 +50,16 @@ const cayleyOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   for (let k = 0; k < count; k++) {
     const o = k * b * b;
     for (let i = 0; i < b; i++) {
-      for (let j = 0; j < b; j++) ia[o + i * b + j] = (i === j ? 1 : 0) + 0.5 * ((raw[o + i * b + j] as number) - (raw[o + j * b + i] as number));
+      for (let j = 0; j < b; j++)
+        ia[o + i * b + j] = (i === j ? 1 : 0) + 0.5 * ((raw[o + i * b + j] as number) - (raw[o + j * b + i] as number));
     }
   }
   const kInv = invertBlocks(ia, count, b);
   const q = new Float32Array(kInv.length);
   for (let k = 0; k < count; k++) {
-    for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) q[k * b * b + i * b + j] = 2 * (kInv[k * b * b + i * b + j] as number) - (i === j ? 1 : 0);
+    for (let i = 0; i < b; i++)
+      for (let j = 0; j < b; j++)
+        q[k * b * b + i * b + j] = 2 * (kInv[k * b * b + i * b + j] as number) - (i === j ? 1 : 0);
   }
   const kt = tf.tensor3d(Float32Array.from(kInv), [count, b, b]);
   save([kt]);

@@ -57,7 +57,8 @@ export function validateGate(policy: GatePolicy): void {
 /** The next λ from the previous one and this step's norms. */
 export function nextLambda(policy: GatePolicy, prev: number, g: BranchNorms): number {
   if (policy.kind === "fixed") return policy.lambda;
-  let nb = g.boft, nl = g.loraga;
+  let nb = g.boft,
+    nl = g.loraga;
   if (policy.compensate ?? false) {
     nb = nb / Math.max(prev, 1e-6);
     nl = nl / Math.max(1 - prev, 1e-6);
@@ -68,8 +69,10 @@ export function nextLambda(policy: GatePolicy, prev: number, g: BranchNorms): nu
   else if (policy.kind === "inverse") raw = nl / (nb + nl);
   else {
     const t = policy.temperature ?? 0.5;
-    const rb = nb / Math.sqrt(Math.max(g.boftCount, 1)), rl = nl / Math.sqrt(Math.max(g.loragaCount, 1));
-    const ub = rb / (rb + rl), ul = rl / (rb + rl);
+    const rb = nb / Math.sqrt(Math.max(g.boftCount, 1)),
+      rl = nl / Math.sqrt(Math.max(g.loragaCount, 1));
+    const ub = rb / (rb + rl),
+      ul = rl / (rb + rl);
     raw = 1 / (1 + Math.exp((ul - ub) / t));
   }
   const ema = policy.ema ?? 0.9;

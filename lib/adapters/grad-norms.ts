@@ -12,7 +12,10 @@ export function groupGradNorms(grads: Record<string, tf.Tensor>, groups: Paramet
   const present = groups.map((g) => g.variables.some((v) => grads[v.name] !== undefined));
   const sq = tf.tidy(() => {
     const parts = groups.map((g) => {
-      const terms = g.variables.map((v) => grads[v.name]).filter((t): t is tf.Tensor => t !== undefined).map((t) => tf.sum(tf.square(t)));
+      const terms = g.variables
+        .map((v) => grads[v.name])
+        .filter((t): t is tf.Tensor => t !== undefined)
+        .map((t) => tf.sum(tf.square(t)));
       return terms.length ? tf.addN(terms) : tf.scalar(0);
     });
     return tf.stack(parts);
@@ -23,7 +26,12 @@ export function groupGradNorms(grads: Record<string, tf.Tensor>, groups: Paramet
 }
 
 /** Appends one GradNormRecord per group (skipping groups without gradients) and returns them. */
-export function recordGradNorms(grads: Record<string, tf.Tensor>, groups: ParameterGroup[], step: number, into: GradNormRecord[] = []): GradNormRecord[] {
+export function recordGradNorms(
+  grads: Record<string, tf.Tensor>,
+  groups: ParameterGroup[],
+  step: number,
+  into: GradNormRecord[] = [],
+): GradNormRecord[] {
   const norms = groupGradNorms(grads, groups);
   groups.forEach((g, i) => {
     const norm = norms[i] as number;

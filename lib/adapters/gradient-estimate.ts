@@ -28,7 +28,10 @@ function defaultCount(batch: unknown): number {
  * arrays. Base weights are frozen (trainable = false) during attach, so they are made
  * trainable only for this computation.
  */
-export function estimateGradients<B>(targets: Map<string, Linear>, est: GradientEstimate<B>): Map<string, Float64Array> {
+export function estimateGradients<B>(
+  targets: Map<string, Linear>,
+  est: GradientEstimate<B>,
+): Map<string, Float64Array> {
   const want = est.samples ?? 128;
   const count = est.count ?? defaultCount;
   const vars = [...targets.values()].map((l) => l.weight);
@@ -37,7 +40,9 @@ export function estimateGradients<B>(targets: Map<string, Linear>, est: Gradient
   for (const [name, lin] of targets) sums.set(name, new Float64Array(lin.outFeatures * lin.inFeatures));
   let seen = 0;
   try {
-    vars.forEach((v) => (v.trainable = true));
+    vars.forEach((v) => {
+      v.trainable = true;
+    });
     for (const batch of est.batches) {
       if (seen >= want) break;
       const n = count(batch);
@@ -50,11 +55,15 @@ export function estimateGradients<B>(targets: Map<string, Linear>, est: Gradient
         for (let i = 0; i < data.length; i++) acc[i] = (acc[i] as number) + n * (data[i] as number);
       }
       value.dispose();
-      Object.values(grads).forEach((g) => g.dispose());
+      Object.values(grads).forEach((g) => {
+        g.dispose();
+      });
       seen += n;
     }
   } finally {
-    vars.forEach((v, i) => (v.trainable = flags[i] as boolean));
+    vars.forEach((v, i) => {
+      v.trainable = flags[i] as boolean;
+    });
   }
   if (seen === 0) throw new Error("loraga: the gradient estimate's `batches` yielded no batch");
   for (const acc of sums.values()) for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) / seen;

@@ -28,7 +28,8 @@ function sylvester(r: number): tf.Tensor2D {
   const data = new Float32Array(r * r);
   for (let i = 0; i < r; i++) {
     for (let j = 0; j < r; j++) {
-      let bits = i & j, parity = 0;
+      let bits = i & j,
+        parity = 0;
       while (bits) {
         parity ^= bits & 1;
         bits >>= 1;
@@ -46,7 +47,8 @@ function denseMatrix(pow: number, odd: number): tf.Tensor2D {
   const scale = 1 / Math.sqrt(pow);
   for (let a = 0; a < pow; a++) {
     for (let b = 0; b < pow; b++) {
-      let bits = a & b, parity = 0;
+      let bits = a & b,
+        parity = 0;
       while (bits) {
         parity ^= bits & 1;
         bits >>= 1;
@@ -110,7 +112,8 @@ export class Hadamard {
   }));
 
   applyRows(z: tf.Tensor2D): tf.Tensor2D {
-    if (z.shape[0] !== this.n) throw new Error(`Hadamard: z has ${z.shape[0]} rows, the transform is of size ${this.n}`);
+    if (z.shape[0] !== this.n)
+      throw new Error(`Hadamard: z has ${z.shape[0]} rows, the transform is of size ${this.n}`);
     return tf.tidy(() => this.op(z) as tf.Tensor2D);
   }
 

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Linear } from "../nn/linear.js";
 import { matMul } from "../backend/matmul.js";
 import type { ParameterGroup } from "../nn/module.js";
-import { BoftLayer } from "./boft.js";
+import type { BoftLayer } from "./boft.js";
 import type { LoraLayer } from "./lora.js";
 import type { LayerAdapter } from "./types.js";
 
@@ -67,7 +67,11 @@ export class HybridLayer implements LayerAdapter {
   mergedWeight(w: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const lam = this.lambda;
-      return tf.addN([tf.mul(w, 1 - lam), tf.mul(this.boft.mergedWeight(w), lam), tf.mul(this.loraDeltaWeight(), 1 - lam)]) as tf.Tensor2D;
+      return tf.addN([
+        tf.mul(w, 1 - lam),
+        tf.mul(this.boft.mergedWeight(w), lam),
+        tf.mul(this.loraDeltaWeight(), 1 - lam),
+      ]) as tf.Tensor2D;
     });
   }
 
@@ -76,7 +80,9 @@ export class HybridLayer implements LayerAdapter {
     const out = this.boft.state();
     tf.tidy(() => {
       const A = this.offset ? tf.concat([this.lora.A, this.offset.A0], 0) : this.lora.A.clone();
-      const B = this.offset ? tf.mul(tf.concat([this.lora.B, tf.neg(this.offset.B0)], 1), this.lora.scale) : tf.mul(this.lora.B, this.lora.scale);
+      const B = this.offset
+        ? tf.mul(tf.concat([this.lora.B, tf.neg(this.offset.B0)], 1), this.lora.scale)
+        : tf.mul(this.lora.B, this.lora.scale);
       out.set("lora_A.weight", tf.keep(A));
       out.set("lora_B.weight", tf.keep(B));
     });

@@ -1,7 +1,19 @@
 // Public surface of the adapters: attach(), loadAdapter(), the gradient-norm recorder, gates.
 export { attach, Attachment } from "./attach.js";
-export type { AttachOptions, LoraAttachOptions, BoftAttachOptions, LoraGaAttachOptions, UrnnAttachOptions, HybridAttachOptions } from "./attach.js";
-export { loadAdapter, saveAdapter, WEIGHTS_FILE as ADAPTER_WEIGHTS_FILE, CONFIG_FILE as ADAPTER_CONFIG_FILE } from "./peft-format.js";
+export type {
+  AttachOptions,
+  LoraAttachOptions,
+  BoftAttachOptions,
+  LoraGaAttachOptions,
+  UrnnAttachOptions,
+  HybridAttachOptions,
+} from "./attach.js";
+export {
+  loadAdapter,
+  saveAdapter,
+  WEIGHTS_FILE as ADAPTER_WEIGHTS_FILE,
+  CONFIG_FILE as ADAPTER_CONFIG_FILE,
+} from "./peft-format.js";
 export { recordGradNorms, groupGradNorms } from "./grad-norms.js";
 export { nextLambda, initialLambda, type GatePolicy, type BranchNorms } from "./gate.js";
 export type { GradientEstimate } from "./gradient-estimate.js";

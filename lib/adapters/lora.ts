@@ -46,9 +46,12 @@ export class LoraLayer implements LayerAdapter {
     checkRank(layer, r, inF, outF);
     this.scale = loraScale(opts.alpha ?? 16, r, opts.rslora ?? false);
     this.dropout = opts.dropout ?? 0;
-    if (this.dropout < 0 || this.dropout >= 1) throw new Error(`lora on ${layer}: dropout must be in [0, 1), found ${this.dropout}`);
+    if (this.dropout < 0 || this.dropout >= 1)
+      throw new Error(`lora on ${layer}: dropout must be in [0, 1), found ${this.dropout}`);
     const bound = 1 / Math.sqrt(inF);
-    const a = opts.init ? opts.init.A.clone() : tf.tensor2d(uniform(r * inF, -bound, bound, rng(layerSeed(opts.seed, layer))), [r, inF]);
+    const a = opts.init
+      ? opts.init.A.clone()
+      : tf.tensor2d(uniform(r * inF, -bound, bound, rng(layerSeed(opts.seed, layer))), [r, inF]);
     const b = opts.init ? opts.init.B.clone() : tf.zeros([outF, r]);
     this.branch = opts.branch ?? "lora";
     this.A = variable(opts.prefix, `${layer}.lora_A`, a);

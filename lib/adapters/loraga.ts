@@ -35,27 +35,49 @@ export function loraGaFactors(
   opts: LoraGaInitOptions & { seed: number },
 ): { A: Float32Array; B: Float32Array } {
   const direction = opts.direction ?? "ArB2r";
-  if (2 * r > Math.min(out, inF)) throw new Error(`loraga on ${layer}: needs 2r = ${2 * r} ≤ min(in ${inF}, out ${out})`);
+  if (2 * r > Math.min(out, inF))
+    throw new Error(`loraga on ${layer}: needs 2r = ${2 * r} ≤ min(in ${inF}, out ${out})`);
   const q = Math.min(opts.sketch ?? 4 * r, out, inF);
-  const svd = randomizedSvd(g, out, inF, Math.max(q, 2 * r), { niter: opts.niter ?? 4, seed: layerSeed(opts.seed, layer) });
+  const svd = randomizedSvd(g, out, inF, Math.max(q, 2 * r), {
+    niter: opts.niter ?? 4,
+    seed: layerSeed(opts.seed, layer),
+  });
   const k = svd.k;
   // column indices of U (for B) and V (for A), per LoRA-GA's reference directions
   let aIdx: number[], bIdx: number[];
-  const range = (s: number, e: number, step = 1) => Array.from({ length: Math.ceil((e - s) / step) }, (_, i) => s + i * step);
+  const range = (s: number, e: number, step = 1) =>
+    Array.from({ length: Math.ceil((e - s) / step) }, (_, i) => s + i * step);
   switch (direction) {
-    case "ArB2r": aIdx = range(0, r); bIdx = range(r, 2 * r); break;
-    case "A2rBr": aIdx = range(r, 2 * r); bIdx = range(0, r); break;
-    case "ArBr": aIdx = range(1, 2 * r, 2); bIdx = range(0, 2 * r, 2); break;
+    case "ArB2r":
+      aIdx = range(0, r);
+      bIdx = range(r, 2 * r);
+      break;
+    case "A2rBr":
+      aIdx = range(r, 2 * r);
+      bIdx = range(0, r);
+      break;
+    case "ArBr":
+      aIdx = range(1, 2 * r, 2);
+      bIdx = range(0, 2 * r, 2);
+      break;
     case "random": {
       const p = normal(2 * r, rng(layerSeed(opts.seed + 1, layer)));
       const idx = range(0, 2 * r).sort((x, y) => (p[x] as number) - (p[y] as number));
-      aIdx = idx.slice(0, r); bIdx = idx.slice(r); break;
+      aIdx = idx.slice(0, r);
+      bIdx = idx.slice(r);
+      break;
     }
-    default: throw new Error(`loraga: unknown direction '${direction as string}' (ArB2r, A2rBr, ArBr, random)`);
+    default:
+      throw new Error(`loraga: unknown direction '${direction as string}' (ArB2r, A2rBr, ArBr, random)`);
   }
-  const A = new Float32Array(r * inF), B = new Float32Array(out * r);
-  aIdx.forEach((c, i) => { for (let j = 0; j < inF; j++) A[i * inF + j] = svd.V[j * k + c] as number; });
-  bIdx.forEach((c, i) => { for (let j = 0; j < out; j++) B[j * r + i] = svd.U[j * k + c] as number; });
+  const A = new Float32Array(r * inF),
+    B = new Float32Array(out * r);
+  aIdx.forEach((c, i) => {
+    for (let j = 0; j < inF; j++) A[i * inF + j] = svd.V[j * k + c] as number;
+  });
+  bIdx.forEach((c, i) => {
+    for (let j = 0; j < out; j++) B[j * r + i] = svd.U[j * k + c] as number;
+  });
   const scale = opts.scale ?? "stable";
   let f: number;
   if (scale === "stable") f = out ** 0.25 / Math.sqrt(opts.gamma ?? 16);
@@ -75,7 +97,13 @@ export class LoraGaLayer extends LoraLayer {
   readonly B0: tf.Tensor2D;
   private readonly original: tf.Tensor2D;
 
-  constructor(layer: string, private readonly linear: Linear, g: Float64Array, opts: LoraGaLayerOptions & { seed: number; prefix: string }, ctx: AdapterContext) {
+  constructor(
+    layer: string,
+    private readonly linear: Linear,
+    g: Float64Array,
+    opts: LoraGaLayerOptions & { seed: number; prefix: string },
+    ctx: AdapterContext,
+  ) {
     const r = opts.r ?? 8;
     checkRank(layer, r, linear.inFeatures, linear.outFeatures);
     const rslora = opts.rslora ?? true;
@@ -83,7 +111,13 @@ export class LoraGaLayer extends LoraLayer {
     const { A, B } = loraGaFactors(layer, g, linear.outFeatures, linear.inFeatures, r, scaling, opts);
     const A0 = tf.keep(tf.tensor2d(A, [r, linear.inFeatures]));
     const B0 = tf.keep(tf.tensor2d(B, [linear.outFeatures, r]));
-    super(layer, linear.inFeatures, linear.outFeatures, { ...opts, rslora, r, branch: "loraga", init: { A: A0, B: B0 } }, ctx);
+    super(
+      layer,
+      linear.inFeatures,
+      linear.outFeatures,
+      { ...opts, rslora, r, branch: "loraga", init: { A: A0, B: B0 } },
+      ctx,
+    );
     this.A0 = A0;
     this.B0 = B0;
     this.original = tf.keep(linear.weight.clone() as tf.Tensor2D);

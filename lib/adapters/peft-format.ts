@@ -9,9 +9,7 @@ import { join } from "node:path";
 import { readSafetensors, writeSafetensors, type TensorToWrite } from "../io/safetensors.js";
 import type { LinearHost } from "../nn/module.js";
 import { attach, type Attachment, type AttachOptions, type HybridAttachOptions } from "./attach.js";
-import type { BoftLayer } from "./boft.js";
 import type { GatePolicy } from "./gate.js";
-import type { LoraLayer } from "./lora.js";
 import type { Method } from "./types.js";
 
 export const WEIGHTS_FILE = "adapter_model.safetensors";
@@ -36,11 +34,31 @@ function configFor(att: Attachment): Record<string, unknown> {
   };
   switch (o.method) {
     case "lora":
-      return { peft_type: "LORA", ...common, r: o.r ?? 8, lora_alpha: o.alpha ?? 16, lora_dropout: o.dropout ?? 0, use_rslora: o.rslora ?? false, init_lora_weights: true, rank_pattern: {}, alpha_pattern: {} };
+      return {
+        peft_type: "LORA",
+        ...common,
+        r: o.r ?? 8,
+        lora_alpha: o.alpha ?? 16,
+        lora_dropout: o.dropout ?? 0,
+        use_rslora: o.rslora ?? false,
+        init_lora_weights: true,
+        rank_pattern: {},
+        alpha_pattern: {},
+      };
     case "loraga": {
       // Scale folded into lora_B: rank 2r with alpha = 2r gives PEFT's scaling 1.
       const r2 = 2 * (o.r ?? 8);
-      return { peft_type: "LORA", ...common, r: r2, lora_alpha: r2, lora_dropout: o.dropout ?? 0, use_rslora: false, init_lora_weights: true, rank_pattern: {}, alpha_pattern: {} };
+      return {
+        peft_type: "LORA",
+        ...common,
+        r: r2,
+        lora_alpha: r2,
+        lora_dropout: o.dropout ?? 0,
+        use_rslora: false,
+        init_lora_weights: true,
+        rank_pattern: {},
+        alpha_pattern: {},
+      };
     }
     case "boft":
       return { peft_type: "BOFT", ...common, ...boftConfig(att), boft_dropout: 0, init_weights: true };
@@ -48,7 +66,14 @@ function configFor(att: Attachment): Record<string, unknown> {
       return { peft_type: "URNN", ...common, transform: "walsh-hadamard", pairing: "interleaved", seed: o.seed ?? 0 };
     case "hybrid": {
       const r2 = 2 * (o.r ?? 8);
-      return { peft_type: "HYBRID_BOFT_LORAGA", ...common, ...boftConfig(att), r: r2, lora_alpha: r2, gate: o.gate ?? { kind: "share" } };
+      return {
+        peft_type: "HYBRID_BOFT_LORAGA",
+        ...common,
+        ...boftConfig(att),
+        r: r2,
+        lora_alpha: r2,
+        gate: o.gate ?? { kind: "share" },
+      };
     }
   }
 }
@@ -56,7 +81,11 @@ function configFor(att: Attachment): Record<string, unknown> {
 function boftConfig(att: Attachment): Record<string, number> {
   const o = att.options as { blockSize?: number; blockNum?: number; factors?: number };
   const useNum = o.blockNum !== undefined && o.blockSize === undefined;
-  return { boft_block_size: useNum ? 0 : (o.blockSize ?? 4), boft_block_num: useNum ? (o.blockNum as number) : 0, boft_n_butterfly_factor: o.factors ?? 1 };
+  return {
+    boft_block_size: useNum ? 0 : (o.blockSize ?? 4),
+    boft_block_num: useNum ? (o.blockNum as number) : 0,
+    boft_n_butterfly_factor: o.factors ?? 1,
+  };
 }
 
 export async function saveAdapter(att: Attachment, dir: string): Promise<void> {
@@ -69,7 +98,7 @@ export async function saveAdapter(att: Attachment, dir: string): Promise<void> {
     }
   }
   await writeSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: "pt", peft_nb_method: att.method });
-  await writeFile(join(dir, CONFIG_FILE), JSON.stringify(configFor(att), null, 2) + "\n");
+  await writeFile(join(dir, CONFIG_FILE), `${JSON.stringify(configFor(att), null, 2)}\n`);
 }
 
 /** Reads an adapter folder and attaches it to `host`, checking names and shapes against the base. */
@@ -79,17 +108,33 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
   try {
     cfg = JSON.parse(await readFile(cfgPath, "utf8")) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`${cfgPath}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message}`);
+    throw new Error(
+      `${cfgPath}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message}`,
+    );
   }
   const weightsPath = join(dir, WEIGHTS_FILE);
   const file = await readSafetensors(weightsPath);
 
   // module path -> suffix -> tensor
   const byModule = new Map<string, Map<string, { shape: number[]; data: Float32Array }>>();
-  const suffixes = ["lora_A.weight", "lora_B.weight", "boft_R", "boft_s", "boft_P", "urnn_theta", "urnn_v0", "urnn_v", "urnn_perm", "hybrid_lambda"];
+  const suffixes = [
+    "lora_A.weight",
+    "lora_B.weight",
+    "boft_R",
+    "boft_s",
+    "boft_P",
+    "urnn_theta",
+    "urnn_v0",
+    "urnn_v",
+    "urnn_perm",
+    "hybrid_lambda",
+  ];
   for (const [key, t] of file.tensors) {
     const suffix = suffixes.find((s) => key.endsWith(`.${s}`));
-    if (!key.startsWith(PREFIX) || !suffix) throw new Error(`${weightsPath}: unexpected tensor '${key}' (expected ${PREFIX}<module>.<${suffixes.join("|")}>)`);
+    if (!key.startsWith(PREFIX) || !suffix)
+      throw new Error(
+        `${weightsPath}: unexpected tensor '${key}' (expected ${PREFIX}<module>.<${suffixes.join("|")}>)`,
+      );
     if (suffix === "boft_P") continue; // PEFT may save its permutation buffer; it is rebuilt from the config
     const mod = key.slice(PREFIX.length, -(suffix.length + 1));
     if (!byModule.has(mod)) byModule.set(mod, new Map());
@@ -98,23 +143,37 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
   const linears = host.linears();
   const missing = [...byModule.keys()].filter((m) => !linears.has(m));
   if (missing.length) {
-    throw new Error(`${weightsPath}: adapter targets module(s) ${missing.join(", ")} that the model lacks; model modules: ${[...linears.keys()].join(", ")}`);
+    throw new Error(
+      `${weightsPath}: adapter targets module(s) ${missing.join(", ")} that the model lacks; model modules: ${[...linears.keys()].join(", ")}`,
+    );
   }
   const targets = [...byModule.keys()];
   if (targets.length === 0) throw new Error(`${weightsPath}: no adapter tensors`);
-  const peftType = String(cfg["peft_type"]);
+  const peftType = String(cfg.peft_type);
   const num = (k: string, d: number) => (typeof cfg[k] === "number" ? (cfg[k] as number) : d);
   const first = byModule.get(targets[0] as string) as Map<string, { shape: number[] }>;
   let options: AttachOptions;
   const hints: { hybridLora?: Map<string, { A: tf.Tensor2D; B: tf.Tensor2D }> } = {};
   const boftOpts = () => {
-    const size = num("boft_block_size", 0), bnum = num("boft_block_num", 0);
-    return { ...(size ? { blockSize: size } : {}), ...(bnum ? { blockNum: bnum } : {}), factors: num("boft_n_butterfly_factor", 1) };
+    const size = num("boft_block_size", 0),
+      bnum = num("boft_block_num", 0);
+    return {
+      ...(size ? { blockSize: size } : {}),
+      ...(bnum ? { blockNum: bnum } : {}),
+      factors: num("boft_n_butterfly_factor", 1),
+    };
   };
   switch (peftType) {
     case "LORA": {
       const rank = first.get("lora_A.weight")?.shape[0] ?? num("r", 8);
-      options = { method: "lora", targets, r: rank, alpha: num("lora_alpha", 8), rslora: cfg["use_rslora"] === true, dropout: num("lora_dropout", 0) };
+      options = {
+        method: "lora",
+        targets,
+        r: rank,
+        alpha: num("lora_alpha", 8),
+        rslora: cfg.use_rslora === true,
+        dropout: num("lora_dropout", 0),
+      };
       break;
     }
     case "BOFT":
@@ -127,11 +186,20 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
       hints.hybridLora = new Map();
       for (const t of targets) {
         const m = byModule.get(t) as Map<string, { shape: number[]; data: Float32Array }>;
-        const A = m.get("lora_A.weight"), B = m.get("lora_B.weight");
+        const A = m.get("lora_A.weight"),
+          B = m.get("lora_B.weight");
         if (!A || !B) throw new Error(`${weightsPath}: hybrid module ${t} lacks lora_A.weight/lora_B.weight`);
-        hints.hybridLora.set(t, { A: tf.tensor2d(A.data, A.shape as [number, number]), B: tf.tensor2d(B.data, B.shape as [number, number]) });
+        hints.hybridLora.set(t, {
+          A: tf.tensor2d(A.data, A.shape as [number, number]),
+          B: tf.tensor2d(B.data, B.shape as [number, number]),
+        });
       }
-      options = { method: "hybrid", targets, ...boftOpts(), gate: (cfg["gate"] as GatePolicy | undefined) ?? { kind: "share" } } as HybridAttachOptions;
+      options = {
+        method: "hybrid",
+        targets,
+        ...boftOpts(),
+        gate: (cfg.gate as GatePolicy | undefined) ?? { kind: "share" },
+      } as HybridAttachOptions;
       break;
     }
     default:
@@ -143,7 +211,10 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
   try {
     att = attach(host, options, hints);
   } finally {
-    hints.hybridLora?.forEach(({ A, B }) => (A.dispose(), B.dispose()));
+    hints.hybridLora?.forEach(({ A, B }) => {
+      A.dispose();
+      B.dispose();
+    });
   }
   try {
     for (const [name, { layer, linear }] of att.layers) {
@@ -154,22 +225,28 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
         const g = given.get(suffix);
         const want = t.shape;
         t.dispose();
-        if (!g) throw new Error(`${weightsPath}: missing tensor '${PREFIX}${name}.${suffix}' for this ${peftType} adapter`);
+        if (!g)
+          throw new Error(`${weightsPath}: missing tensor '${PREFIX}${name}.${suffix}' for this ${peftType} adapter`);
         if (g.shape.length !== want.length || g.shape.some((d, i) => d !== want[i])) {
-          throw new Error(`${weightsPath}: tensor '${PREFIX}${name}.${suffix}' has shape [${g.shape.join(", ")}], but ${name} (in_features ${linear.inFeatures}, out_features ${linear.outFeatures}) needs [${want.join(", ")}]`);
+          throw new Error(
+            `${weightsPath}: tensor '${PREFIX}${name}.${suffix}' has shape [${g.shape.join(", ")}], but ${name} (in_features ${linear.inFeatures}, out_features ${linear.outFeatures}) needs [${want.join(", ")}]`,
+          );
         }
         values.set(suffix, tf.tensor(g.data, g.shape));
       }
       layer.setState(values);
-      values.forEach((v) => v.dispose());
+      values.forEach((v) => {
+        v.dispose();
+      });
     }
   } catch (err) {
     att.detach();
     throw err;
   }
   // LoRA-GA is written as plain rank-2r LoRA; the metadata remembers where it came from.
-  const savedAs = file.metadata["peft_nb_method"];
-  if (savedAs && savedAs !== att.method && METHOD_NAMES.includes(savedAs as Method)) att.convertedFrom = savedAs as Method;
+  const savedAs = file.metadata.peft_nb_method;
+  if (savedAs && savedAs !== att.method && METHOD_NAMES.includes(savedAs as Method))
+    att.convertedFrom = savedAs as Method;
   return att;
 }
 

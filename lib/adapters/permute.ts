@@ -12,7 +12,8 @@ export class RowPermutation {
   /** y[k] = x[p[k]] along the rows of x [n, K]. */
   constructor(readonly p: number[]) {
     const n = p.length;
-    const m = new Float32Array(n * n), t = new Float32Array(n * n);
+    const m = new Float32Array(n * n),
+      t = new Float32Array(n * n);
     p.forEach((src, k) => {
       m[k * n + src] = 1;
       t[src * n + k] = 1;
@@ -28,7 +29,8 @@ export class RowPermutation {
 
   /** Permutes the rows of x [n, K]. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    if (x.shape[0] !== this.p.length) throw new Error(`RowPermutation: x has ${x.shape[0]} rows, the permutation ${this.p.length}`);
+    if (x.shape[0] !== this.p.length)
+      throw new Error(`RowPermutation: x has ${x.shape[0]} rows, the permutation ${this.p.length}`);
     return this.op(x) as tf.Tensor2D;
   }
 

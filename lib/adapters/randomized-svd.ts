@@ -15,7 +15,15 @@ export interface Svd {
 }
 
 /** C[m,p] = op(A)·op(B), row-major. */
-function matmul(a: Float64Array, b: Float64Array, m: number, k: number, p: number, ta = false, tb = false): Float64Array {
+function matmul(
+  a: Float64Array,
+  b: Float64Array,
+  m: number,
+  k: number,
+  p: number,
+  ta = false,
+  tb = false,
+): Float64Array {
   const c = new Float64Array(m * p);
   // a is [m,k] (or [k,m] if ta); b is [k,p] (or [p,k] if tb)
   for (let i = 0; i < m; i++) {
@@ -65,23 +73,33 @@ export function jacobiSvd(b: Float64Array, q: number, n: number): Svd {
     let off = 0;
     for (let p = 0; p < q - 1; p++) {
       for (let r = p + 1; r < q; r++) {
-        let alpha = 0, beta = 0, gamma = 0;
+        let alpha = 0,
+          beta = 0,
+          gamma = 0;
         for (let i = 0; i < n; i++) {
-          const x = a[i * q + p] as number, y = a[i * q + r] as number;
-          alpha += x * x; beta += y * y; gamma += x * y;
+          const x = a[i * q + p] as number,
+            y = a[i * q + r] as number;
+          alpha += x * x;
+          beta += y * y;
+          gamma += x * y;
         }
         if (Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta) || gamma === 0) continue;
         off = Math.max(off, Math.abs(gamma) / Math.sqrt(alpha * beta));
         const zeta = (beta - alpha) / (2 * gamma);
         const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
-        const c = 1 / Math.sqrt(1 + t * t), s = c * t;
+        const c = 1 / Math.sqrt(1 + t * t),
+          s = c * t;
         for (let i = 0; i < n; i++) {
-          const x = a[i * q + p] as number, y = a[i * q + r] as number;
-          a[i * q + p] = c * x - s * y; a[i * q + r] = s * x + c * y;
+          const x = a[i * q + p] as number,
+            y = a[i * q + r] as number;
+          a[i * q + p] = c * x - s * y;
+          a[i * q + r] = s * x + c * y;
         }
         for (let i = 0; i < q; i++) {
-          const x = J[i * q + p] as number, y = J[i * q + r] as number;
-          J[i * q + p] = c * x - s * y; J[i * q + r] = s * x + c * y;
+          const x = J[i * q + p] as number,
+            y = J[i * q + r] as number;
+          J[i * q + p] = c * x - s * y;
+          J[i * q + r] = s * x + c * y;
         }
       }
     }
@@ -94,7 +112,9 @@ export function jacobiSvd(b: Float64Array, q: number, n: number): Svd {
     S[j] = Math.sqrt(s);
   }
   const order = Array.from({ length: q }, (_, i) => i).sort((x, y) => (S[y] as number) - (S[x] as number));
-  const U = new Float64Array(q * q), V = new Float64Array(n * q), So = new Float64Array(q);
+  const U = new Float64Array(q * q),
+    V = new Float64Array(n * q),
+    So = new Float64Array(q);
   order.forEach((src, dst) => {
     const sv = S[src] as number;
     So[dst] = sv;
@@ -108,7 +128,13 @@ export function jacobiSvd(b: Float64Array, q: number, n: number): Svd {
  * Top-q singular triplets of g [m, n] (row-major) by the randomized range finder.
  * Deterministic for a given seed.
  */
-export function randomizedSvd(g: Float64Array, m: number, n: number, q: number, opts: { niter?: number; seed?: number } = {}): Svd {
+export function randomizedSvd(
+  g: Float64Array,
+  m: number,
+  n: number,
+  q: number,
+  opts: { niter?: number; seed?: number } = {},
+): Svd {
   q = Math.min(q, m, n);
   const niter = opts.niter ?? 4;
   const omega = normal(n * q, rng(opts.seed ?? 0));

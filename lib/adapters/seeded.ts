@@ -29,4 +29,3 @@ export function normal(n: number, rand: () => number): Float64Array {
   }
   return out;
 }
-

@@ -22,7 +22,9 @@ export function resolveTargets(host: LinearHost, spec: TargetSpec): Map<string, 
   if (out.size === 0) {
     const names = [...all.keys()];
     const shown = names.length > 40 ? [...names.slice(0, 40), `... (${names.length - 40} more)`] : names;
-    throw new Error(`attach: targets ${describe(spec)} match no Linear module; available modules: ${shown.join(", ") || "(none)"}`);
+    throw new Error(
+      `attach: targets ${describe(spec)} match no Linear module; available modules: ${shown.join(", ") || "(none)"}`,
+    );
   }
   return out;
 }

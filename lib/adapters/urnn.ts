@@ -61,13 +61,21 @@ const PICK_IM = [0, -1, 1, 0];
  * dQ = −k·(g·cᵀ + z·dᵀ) with c = Qᵀz, d = Qᵀg; dk = −Σ c⊙d and dk/dv = −k²·v.
  */
 function reflectBack(z: tf.Tensor2D, g: tf.Tensor2D, r: Reflection, n: number): { dz: tf.Tensor2D; dv: tf.Tensor2D } {
-  const c = tf.matMul(r.qt, z), d = tf.matMul(r.qt, g);
+  const c = tf.matMul(r.qt, z),
+    d = tf.matMul(r.qt, g);
   const dz = tf.sub(g, tf.mul(tf.matMul(r.q, d), r.k)) as tf.Tensor2D;
   // [2n, N]·[N, 2] products with a 2-column result: tiny, so the transposed form is fine on wasm
-  const dQ = tf.reshape(tf.mul(tf.add(tf.matMul(g, c, false, true), tf.matMul(z, d, false, true)), tf.neg(r.k)), [n, 2, 2]);
+  const dQ = tf.reshape(tf.mul(tf.add(tf.matMul(g, c, false, true), tf.matMul(z, d, false, true)), tf.neg(r.k)), [
+    n,
+    2,
+    2,
+  ]);
   const pick = (m: number[]) => tf.sum(tf.mul(dQ, tf.tensor3d(m, [1, 2, 2])), [1, 2]);
   const dk = tf.neg(tf.sum(tf.mul(c, d)));
-  const dv = tf.add(tf.stack([pick(PICK_RE), pick(PICK_IM)]), tf.mul(r.v, tf.mul(dk, tf.neg(tf.square(r.k))))) as tf.Tensor2D;
+  const dv = tf.add(
+    tf.stack([pick(PICK_RE), pick(PICK_IM)]),
+    tf.mul(r.v, tf.mul(dk, tf.neg(tf.square(r.k)))),
+  ) as tf.Tensor2D;
   return { dz, dv };
 }
 
@@ -102,7 +110,8 @@ export class UrnnLayer implements LayerAdapter {
     opts: { seed: number; prefix: string },
   ) {
     const d = linear.inFeatures;
-    if (d % 2 !== 0) throw new Error(`urnn on ${layer}: in_features must be even to pair features as complex numbers, found ${d}`);
+    if (d % 2 !== 0)
+      throw new Error(`urnn on ${layer}: in_features must be even to pair features as complex numbers, found ${d}`);
     this.n = d / 2;
     const rand = rng(layerSeed(opts.seed, layer));
     this.v0 = tf.keep(tf.tensor3d(Float32Array.from(normal(4 * this.n, rand)), [2, 2, this.n]));
@@ -116,14 +125,20 @@ export class UrnnLayer implements LayerAdapter {
   /** Constants of the fixed parts, from v0 and perm (again after setState). */
   private buildFixed(): void {
     const inv = new Array<number>(this.perm.length);
-    this.perm.forEach((p, i) => (inv[p] = i));
+    this.perm.forEach((p, i) => {
+      inv[p] = i;
+    });
     this.permFwd = new RowPermutation(this.perm);
     this.permBack = new RowPermutation(inv);
-    const reflection = (i: number): FixedReflection => tf.tidy(() => {
-      const [vr, vi] = tf.unstack(tf.unstack(this.v0)[i] as tf.Tensor2D) as [tf.Tensor1D, tf.Tensor1D];
-      const q = reflector(vr, vi);
-      return { qt: tf.keep(tf.transpose(q)), kq: tf.keep(tf.mul(q, tf.div(2, tf.sum(tf.square(tf.stack([vr, vi]))))) as tf.Tensor2D) };
-    });
+    const reflection = (i: number): FixedReflection =>
+      tf.tidy(() => {
+        const [vr, vi] = tf.unstack(tf.unstack(this.v0)[i] as tf.Tensor2D) as [tf.Tensor1D, tf.Tensor1D];
+        const q = reflector(vr, vi);
+        return {
+          qt: tf.keep(tf.transpose(q)),
+          kq: tf.keep(tf.mul(q, tf.div(2, tf.sum(tf.square(tf.stack([vr, vi]))))) as tf.Tensor2D),
+        };
+      });
     this.fixed = [reflection(0), reflection(1)];
   }
 
@@ -185,9 +200,20 @@ export class UrnnLayer implements LayerAdapter {
     return {
       value: a8,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [th, vv, s1, s2, s5, s6, s8] = saved as [tf.Tensor2D, tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const [th, vv, s1, s2, s5, s6, s8] = saved as [
+          tf.Tensor2D,
+          tf.Tensor3D,
+          tf.Tensor2D,
+          tf.Tensor2D,
+          tf.Tensor2D,
+          tf.Tensor2D,
+          tf.Tensor2D,
+        ];
         const q = this.parts(th, vv);
-        const phaseBack = (y: tf.Tensor2D, g: tf.Tensor2D, i: number) => ({ dTheta: phaseThetaGrad(y, g, this.n), dz: this.rotate(g, q.rotT[i] as tf.Tensor3D) });
+        const phaseBack = (y: tf.Tensor2D, g: tf.Tensor2D, i: number) => ({
+          dTheta: phaseThetaGrad(y, g, this.n),
+          dz: this.rotate(g, q.rotT[i] as tf.Tensor3D),
+        });
         const p3 = phaseBack(s8, dy as tf.Tensor2D, 2);
         const r2 = reflectBack(s6, p3.dz, q.refl[1], this.n);
         const p2 = phaseBack(s5, this.fourierNoGrad(r2.dz), 1);
@@ -201,7 +227,8 @@ export class UrnnLayer implements LayerAdapter {
   /** Rotations (and their transposes) and reflection factors from θ [3, n] and v [2, 2, n]. */
   private parts(theta: tf.Tensor2D, v: tf.Tensor3D): { rot: tf.Tensor3D[]; rotT: tf.Tensor3D[]; refl: Reflection[] } {
     const n = this.n;
-    const c = tf.cos(theta), s = tf.sin(theta);
+    const c = tf.cos(theta),
+      s = tf.sin(theta);
     const rot = tf.unstack(tf.reshape(tf.stack([c, tf.neg(s), s, c], 2), [3, n, 2, 2])) as tf.Tensor3D[];
     const rotT = tf.unstack(tf.reshape(tf.stack([c, s, tf.neg(s), c], 2), [3, n, 2, 2])) as tf.Tensor3D[];
     const refl = (tf.unstack(v) as tf.Tensor2D[]).map((vi) => reflection(vi));
@@ -253,7 +280,8 @@ export class UrnnLayer implements LayerAdapter {
     this.v.assign(values.get("urnn_v") as tf.Tensor);
     const perm = Array.from((values.get("urnn_perm") as tf.Tensor).dataSync(), (p) => Math.round(p));
     const sorted = [...perm].sort((a, b) => a - b);
-    if (!sorted.every((p, i) => p === i)) throw new Error(`urnn on ${this.layer}: urnn_perm is not a permutation of 0..${this.n - 1}`);
+    if (!sorted.every((p, i) => p === i))
+      throw new Error(`urnn on ${this.layer}: urnn_perm is not a permutation of 0..${this.n - 1}`);
     this.disposeFixed();
     this.v0.dispose();
     this.v0 = tf.keep((values.get("urnn_v0") as tf.Tensor).clone() as tf.Tensor3D);

@@ -21,7 +21,12 @@ export class MemoryMeter {
   sample(): MemorySnapshot {
     const m = tf.memory();
     this.peak = Math.max(this.peak, m.numBytes);
-    return { numTensors: m.numTensors, tensorBytes: m.numBytes, peakTensorBytes: this.peak, rssBytes: process.memoryUsage().rss };
+    return {
+      numTensors: m.numTensors,
+      tensorBytes: m.numBytes,
+      peakTensorBytes: this.peak,
+      rssBytes: process.memoryUsage().rss,
+    };
   }
 }
 

@@ -98,7 +98,11 @@ export async function useBackend(preferred?: string): Promise<BackendChoice> {
   for (const name of ORDER) {
     try {
       await activate(name);
-      return { name: tf.getBackend(), reason: skipped.length ? `fastest available (${name})` : `fastest backend (${name})`, skipped };
+      return {
+        name: tf.getBackend(),
+        reason: skipped.length ? `fastest available (${name})` : `fastest backend (${name})`,
+        skipped,
+      };
     } catch (err) {
       skipped.push({ name, why: shortError(err) });
     }

@@ -21,10 +21,17 @@ const USAGE = `usage: peft-nb generate --model PATH (--prompt TEXT | --ids "1 2 
 
 class UsageError extends Error {}
 
-function number(raw: string | undefined, flag: string, fallback: number, check: (n: number) => boolean, expected: string): number {
+function number(
+  raw: string | undefined,
+  flag: string,
+  fallback: number,
+  check: (n: number) => boolean,
+  expected: string,
+): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(n) || !check(n)) throw new UsageError(`${flag}: expected ${expected}, found '${raw}'`);
+  if (raw.trim() === "" || !Number.isFinite(n) || !check(n))
+    throw new UsageError(`${flag}: expected ${expected}, found '${raw}'`);
   return n;
 }
 
@@ -59,17 +66,35 @@ export const command: CliCommand = {
     }
     try {
       if (!values.model) throw new UsageError("--model is required");
-      if ((values.prompt === undefined) === (values.ids === undefined)) throw new UsageError("give exactly one of --prompt or --ids");
-      const maxNewTokens = number(values["max-tokens"], "--max-tokens", 32, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer");
+      if ((values.prompt === undefined) === (values.ids === undefined))
+        throw new UsageError("give exactly one of --prompt or --ids");
+      const maxNewTokens = number(
+        values["max-tokens"],
+        "--max-tokens",
+        32,
+        (n) => Number.isInteger(n) && n >= 0,
+        "a non-negative integer",
+      );
       const temperature = number(values.temperature, "--temperature", 0, (n) => n >= 0, "a number >= 0");
-      const topK = number(values["top-k"], "--top-k", 0, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer");
+      const topK = number(
+        values["top-k"],
+        "--top-k",
+        0,
+        (n) => Number.isInteger(n) && n >= 0,
+        "a non-negative integer",
+      );
       const topP = number(values["top-p"], "--top-p", 1, (n) => n > 0 && n <= 1, "a number in (0, 1]");
       const seed = number(values.seed, "--seed", 0, Number.isInteger, "an integer");
       let promptIds: number[] | undefined;
       if (values.ids !== undefined) {
-        const parts = values.ids.trim().split(/[\s,]+/).filter(Boolean);
+        const parts = values.ids
+          .trim()
+          .split(/[\s,]+/)
+          .filter(Boolean);
         if (parts.length === 0) throw new UsageError("--ids: expected space-separated token ids, found none");
-        promptIds = parts.map((p) => number(p, "--ids", 0, (n) => Number.isInteger(n) && n >= 0, "non-negative integer token ids"));
+        promptIds = parts.map((p) =>
+          number(p, "--ids", 0, (n) => Number.isInteger(n) && n >= 0, "non-negative integer token ids"),
+        );
       }
 
       const backend = await useBackend(values.backend);
@@ -83,11 +108,17 @@ export const command: CliCommand = {
           console.log((out ?? []).join(" "));
           return 0;
         }
-        if (!tokenizerPath) throw new UsageError(`--prompt needs tokenizer.json next to the model (${values.model}); use --ids for models without one`);
+        if (!tokenizerPath)
+          throw new UsageError(
+            `--prompt needs tokenizer.json next to the model (${values.model}); use --ids for models without one`,
+          );
         const tokenizer = await loadTokenizer(tokenizerPath);
         const ids = tokenizer.encode(values.prompt as string);
         if (ids.length === 0) throw new UsageError("--prompt encodes to no tokens");
-        const [out] = generate(model, [ids], { ...opts, ...(tokenizer.padId !== undefined ? { padTokenId: tokenizer.padId } : {}) });
+        const [out] = generate(model, [ids], {
+          ...opts,
+          ...(tokenizer.padId !== undefined ? { padTokenId: tokenizer.padId } : {}),
+        });
         console.log(tokenizer.decode([...ids, ...(out ?? [])], { skipSpecialTokens: true }));
         return 0;
       } finally {

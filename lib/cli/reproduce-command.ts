@@ -69,13 +69,15 @@ export async function reproduceCommand(argv: string[], io: ReproduceIO = console
   const seed = Number(values.seed);
   try {
     scale = parseScale(values.scale!);
-    if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed: expected a non-negative integer, found '${values.seed}'`);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new Error(`--seed: expected a non-negative integer, found '${values.seed}'`);
     parameters = parseParameterArgs(values.parameter ?? []);
     kernelArgv = values["kernel-cmd"] ? splitCommandLine(values["kernel-cmd"]) : defaultKernelArgv();
     fillKernelArgv(kernelArgv, "probe.json");
     if (values.timeout !== undefined) {
       const s = Number(values.timeout);
-      if (!Number.isFinite(s) || s <= 0) throw new Error(`--timeout: expected a positive number of seconds, found '${values.timeout}'`);
+      if (!Number.isFinite(s) || s <= 0)
+        throw new Error(`--timeout: expected a positive number of seconds, found '${values.timeout}'`);
       timeoutMs = s * 1000;
     }
   } catch (err) {
@@ -87,7 +89,14 @@ export async function reproduceCommand(argv: string[], io: ReproduceIO = console
     writeNotebook,
     notebookTitle,
     buildReport: (entries, opts) => buildHtmlReport(entries, opts),
-    execute: (nb, o) => executeNotebook(nb, { argv: kernelArgv, cwd: o.cwd, parameters: o.parameters, cellTimeoutMs: timeoutMs, onCell: values.quiet ? undefined : (i) => o.onCell?.(i) }),
+    execute: (nb, o) =>
+      executeNotebook(nb, {
+        argv: kernelArgv,
+        cwd: o.cwd,
+        parameters: o.parameters,
+        cellTimeoutMs: timeoutMs,
+        onCell: values.quiet ? undefined : (i) => o.onCell?.(i),
+      }),
   };
   let summary;
   try {

@@ -16,6 +16,6 @@ export class DataFormatError extends Error {
 
 /** Shortens a value for an error message so a huge bad row does not flood the terminal. */
 export function preview(value: unknown, max = 60): string {
-  const s = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const s = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }

@@ -48,9 +48,26 @@ interface Layout {
 const binary = (raw: string): 0 | 1 | undefined => (raw === "0" ? 0 : raw === "1" ? 1 : undefined);
 
 const LAYOUTS: Record<GlueTask, Layout> = {
-  sst2: { columns: 2, header: ["sentence", "label"], text: 0, label: 1, labelField: "label", parseLabel: binary, expected: "0 or 1" },
+  sst2: {
+    columns: 2,
+    header: ["sentence", "label"],
+    text: 0,
+    label: 1,
+    labelField: "label",
+    parseLabel: binary,
+    expected: "0 or 1",
+  },
   cola: { columns: 4, text: 3, label: 1, labelField: "label (column 2)", parseLabel: binary, expected: "0 or 1" },
-  mrpc: { columns: 5, header: ["Quality", "#1 ID", "#2 ID", "#1 String", "#2 String"], text: 3, pair: 4, label: 0, labelField: "Quality", parseLabel: binary, expected: "0 or 1" },
+  mrpc: {
+    columns: 5,
+    header: ["Quality", "#1 ID", "#2 ID", "#1 String", "#2 String"],
+    text: 3,
+    pair: 4,
+    label: 0,
+    labelField: "Quality",
+    parseLabel: binary,
+    expected: "0 or 1",
+  },
   rte: {
     columns: 4,
     header: ["index", "sentence1", "sentence2", "label"],
@@ -72,12 +89,18 @@ export function glueFile(task: GlueTask, split: GlueSplit): string {
 export function loadGlue(task: GlueTask, split: GlueSplit, opts: LoadOptions = {}): GlueExample[] {
   const layout = LAYOUTS[task];
   if (!layout) throw new Error(`unknown GLUE task ${preview(task)}; expected one of ${GLUE_TASKS.join(", ")}`);
-  if (split !== "train" && split !== "dev") throw new Error(`unknown GLUE split ${preview(split)}; expected train or dev`);
+  if (split !== "train" && split !== "dev")
+    throw new Error(`unknown GLUE split ${preview(split)}; expected train or dev`);
   const file = dataFile(glueFile(task, split), opts.dir);
   return readTsv(file, layout.columns, layout.header).map(({ line, cells }, index) => {
     const label = layout.parseLabel(cells[layout.label]);
     if (label === undefined) {
-      throw new DataFormatError(file, line, layout.labelField, `expected ${layout.expected}, found ${preview(cells[layout.label])}`);
+      throw new DataFormatError(
+        file,
+        line,
+        layout.labelField,
+        `expected ${layout.expected}, found ${preview(cells[layout.label])}`,
+      );
     }
     const text = cells[layout.text];
     if (text.trim() === "") throw new DataFormatError(file, line, "sentence", "empty text");

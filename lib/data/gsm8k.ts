@@ -18,7 +18,8 @@ const FINAL = /####\s*(.+?)\s*$/;
 
 /** Loads GSM8K train or test, checking that every answer ends in a `#### N` line. */
 export function loadGsm8k(split: "train" | "test", opts: LoadOptions = {}): Gsm8kExample[] {
-  if (split !== "train" && split !== "test") throw new Error(`unknown GSM8K split ${preview(split)}; expected train or test`);
+  if (split !== "train" && split !== "test")
+    throw new Error(`unknown GSM8K split ${preview(split)}; expected train or test`);
   const file = dataFile(`gsm8k/${split}.jsonl`, opts.dir);
   return readJsonl(file).map(({ line, value }, index) => {
     const question = stringField(file, line, value, "question");

@@ -27,9 +27,15 @@ export function loadHumanEval(opts: LoadOptions = {}): HumanEvalTask[] {
       line,
     };
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(task.entryPoint)) {
-      throw new DataFormatError(file, line, "entry_point", `expected a Python identifier, found ${preview(task.entryPoint)}`);
+      throw new DataFormatError(
+        file,
+        line,
+        "entry_point",
+        `expected a Python identifier, found ${preview(task.entryPoint)}`,
+      );
     }
-    if (!/\bdef check\(/.test(task.test)) throw new DataFormatError(file, line, "test", "does not define check(candidate)");
+    if (!/\bdef check\(/.test(task.test))
+      throw new DataFormatError(file, line, "test", "does not define check(candidate)");
     return task;
   });
 }

@@ -20,6 +20,8 @@ export function seededPermutation(n: number, seed: number): number[] {
 export function subsample<T>(items: readonly T[], limit: number | undefined, seed = 0): T[] {
   if (limit === undefined || limit >= items.length) return items.slice();
   if (!Number.isInteger(limit) || limit < 0) throw new Error(`limit must be a non-negative integer, found ${limit}`);
-  const picked = seededPermutation(items.length, seed).slice(0, limit).sort((a, b) => a - b);
+  const picked = seededPermutation(items.length, seed)
+    .slice(0, limit)
+    .sort((a, b) => a - b);
   return picked.map((i) => items[i]);
 }

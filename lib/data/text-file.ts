@@ -24,19 +24,33 @@ export function readLines(file: string): NumberedLine[] {
  * Rows of a TSV file without quoting (GLUE's files contain bare double quotes, so CSV rules would
  * merge rows). Checks the header when given and the column count of every row.
  */
-export function readTsv(file: string, columns: number, header?: readonly string[]): { line: number; cells: string[] }[] {
+export function readTsv(
+  file: string,
+  columns: number,
+  header?: readonly string[],
+): { line: number; cells: string[] }[] {
   const lines = readLines(file);
   if (header) {
     const first = lines.shift();
     const found = first?.text.split("\t") ?? [];
     if (found.length !== header.length || found.some((h, i) => h !== header[i])) {
-      throw new DataFormatError(file, first?.line ?? 1, "header", `expected ${preview(header.join("\\t"))}, found ${preview(first?.text ?? "")}`);
+      throw new DataFormatError(
+        file,
+        first?.line ?? 1,
+        "header",
+        `expected ${preview(header.join("\\t"))}, found ${preview(first?.text ?? "")}`,
+      );
     }
   }
   return lines.map(({ line, text }) => {
     const cells = text.split("\t");
     if (cells.length !== columns) {
-      throw new DataFormatError(file, line, undefined, `expected ${columns} tab-separated columns, found ${cells.length}: ${preview(text)}`);
+      throw new DataFormatError(
+        file,
+        line,
+        undefined,
+        `expected ${columns} tab-separated columns, found ${cells.length}: ${preview(text)}`,
+      );
     }
     return { line, cells };
   });
@@ -62,7 +76,12 @@ export function readJsonl(file: string): { line: number; value: Record<string, u
 export function stringField(file: string, line: number, obj: Record<string, unknown>, field: string): string {
   const v = obj[field];
   if (typeof v !== "string") {
-    throw new DataFormatError(file, line, field, v === undefined ? "missing, expected a string" : `expected a string, found ${preview(v)}`);
+    throw new DataFormatError(
+      file,
+      line,
+      field,
+      v === undefined ? "missing, expected a string" : `expected a string, found ${preview(v)}`,
+    );
   }
   return v;
 }

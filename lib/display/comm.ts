@@ -40,7 +40,9 @@ function state(): CommState {
 function objectArg(fn: string, field: string, v: unknown): CommData {
   if (v === undefined) return {};
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new TypeError(`${fn}: ${field} must be a plain object (JSON), found ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`);
+    throw new TypeError(
+      `${fn}: ${field} must be a plain object (JSON), found ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`,
+    );
   }
   return v as CommData;
 }
@@ -69,7 +71,11 @@ export class Comm {
   /** comm_msg to the frontend. */
   send(data?: CommData, metadata?: CommData): void {
     if (this.isClosed) throw new Error(`comm ${this.id} (target '${this.targetName}'): send after close`);
-    transport("comm.send").send(this.id, objectArg("comm.send", "data", data), objectArg("comm.send", "metadata", metadata));
+    transport("comm.send").send(
+      this.id,
+      objectArg("comm.send", "data", data),
+      objectArg("comm.send", "metadata", metadata),
+    );
   }
 
   /** Called for every comm_msg from the frontend; returns this comm for chaining. */
@@ -81,7 +87,8 @@ export class Comm {
 
   /** Called once when either side closes the comm. */
   onClose(handler: CommCloseHandler): this {
-    if (typeof handler !== "function") throw new TypeError(`comm.onClose: expected a function, found ${typeof handler}`);
+    if (typeof handler !== "function")
+      throw new TypeError(`comm.onClose: expected a function, found ${typeof handler}`);
     this.closeHandlers.push(handler);
     return this;
   }
@@ -121,15 +128,18 @@ export interface CommApi {
 
 export const comm: CommApi = {
   registerTarget(name, handler) {
-    if (typeof name !== "string" || !name) throw new TypeError(`comm.registerTarget: name must be a non-empty string, found ${JSON.stringify(name)}`);
-    if (typeof handler !== "function") throw new TypeError(`comm.registerTarget('${name}'): handler must be a function, found ${typeof handler}`);
+    if (typeof name !== "string" || !name)
+      throw new TypeError(`comm.registerTarget: name must be a non-empty string, found ${JSON.stringify(name)}`);
+    if (typeof handler !== "function")
+      throw new TypeError(`comm.registerTarget('${name}'): handler must be a function, found ${typeof handler}`);
     state().targets.set(name, handler);
   },
   unregisterTarget(name) {
     return state().targets.delete(name);
   },
   open(targetName, data, metadata) {
-    if (typeof targetName !== "string" || !targetName) throw new TypeError(`comm.open: target name must be a non-empty string, found ${JSON.stringify(targetName)}`);
+    if (typeof targetName !== "string" || !targetName)
+      throw new TypeError(`comm.open: target name must be a non-empty string, found ${JSON.stringify(targetName)}`);
     const d = objectArg("comm.open", "data", data);
     const m = objectArg("comm.open", "metadata", metadata);
     const t = transport("comm.open");

@@ -54,14 +54,19 @@ function expectString(fn: string, v: unknown): string {
   return v;
 }
 
-const renderHtml: Render<string> = (s) => ({ data: { "text/html": expectString("html", s), "text/plain": s }, metadata: {} });
+const renderHtml: Render<string> = (s) => ({
+  data: { "text/html": expectString("html", s), "text/plain": s },
+  metadata: {},
+});
 const renderMarkdown: Render<string> = (s) => ({
   data: { "text/markdown": expectString("markdown", s), "text/plain": s },
   metadata: {},
 });
 const renderSvg: Render<string> = (s) => {
   if (!/<svg[\s>]/i.test(expectString("svg", s))) {
-    throw new TypeError(`display.svg: expected SVG markup containing an <svg> element, found ${JSON.stringify(s.slice(0, 40))}`);
+    throw new TypeError(
+      `display.svg: expected SVG markup containing an <svg> element, found ${JSON.stringify(s.slice(0, 40))}`,
+    );
   }
   return { data: { "image/svg+xml": s, "text/plain": "<SVG image>" }, metadata: {} };
 };
@@ -79,7 +84,9 @@ function pngBytes(input: Uint8Array | ArrayBuffer | string): Buffer {
   else throw new TypeError(`display.png: expected bytes (Uint8Array) or a base64 string, found ${typeof input}`);
   if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) {
     const found = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
-    throw new TypeError(`display.png: not a PNG; expected signature 89 50 4e 47 0d 0a 1a 0a, found ${found || "no bytes"}`);
+    throw new TypeError(
+      `display.png: not a PNG; expected signature 89 50 4e 47 0d 0a 1a 0a, found ${found || "no bytes"}`,
+    );
   }
   return bytes;
 }
@@ -113,11 +120,14 @@ function jsonSafe(v: unknown): unknown {
 }
 
 export function validateFigure(fig: unknown, where = "display.plotly"): PlotlyFigure {
-  if (typeof fig !== "object" || fig === null) throw new TypeError(`${where}: expected a figure { data, layout }, found ${fig === null ? "null" : typeof fig}`);
+  if (typeof fig !== "object" || fig === null)
+    throw new TypeError(`${where}: expected a figure { data, layout }, found ${fig === null ? "null" : typeof fig}`);
   const f = fig as Partial<PlotlyFigure>;
-  if (!Array.isArray(f.data)) throw new TypeError(`${where}: figure.data must be an array of traces, found ${typeof f.data}`);
+  if (!Array.isArray(f.data))
+    throw new TypeError(`${where}: figure.data must be an array of traces, found ${typeof f.data}`);
   f.data.forEach((t, i) => {
-    if (typeof t !== "object" || t === null || Array.isArray(t)) throw new TypeError(`${where}: figure.data[${i}] must be a trace object`);
+    if (typeof t !== "object" || t === null || Array.isArray(t))
+      throw new TypeError(`${where}: figure.data[${i}] must be a trace object`);
   });
   if (f.layout !== undefined && (typeof f.layout !== "object" || f.layout === null)) {
     throw new TypeError(`${where}: figure.layout must be an object, found ${typeof f.layout}`);
@@ -134,7 +144,9 @@ export function plotlyFallbackHtml(fig: PlotlyFigure): string {
     // A figure the simple renderer cannot draw still gets its summary.
   }
   const summary = figureSummaryHtml(fig);
-  return svg ? `<div class="peft-plotly-static">${svg}<details><summary>traces</summary>${summary}</details></div>` : summary;
+  return svg
+    ? `<div class="peft-plotly-static">${svg}<details><summary>traces</summary>${summary}</details></div>`
+    : summary;
 }
 
 /** The bundle for a plotly figure: the plotly MIME type plus offline text/html (SVG) and text/plain. */
@@ -150,7 +162,8 @@ export function plotlyBundle(figure: PlotlyFigure): MimeResult {
 }
 
 const renderRaw: Render<MimeBundle> = (bundle) => {
-  if (typeof bundle !== "object" || bundle === null) throw new TypeError(`display.raw: expected a MIME bundle object, found ${typeof bundle}`);
+  if (typeof bundle !== "object" || bundle === null)
+    throw new TypeError(`display.raw: expected a MIME bundle object, found ${typeof bundle}`);
   return { data: bundle, metadata: {} };
 };
 
@@ -160,7 +173,10 @@ export interface DisplayFunction {
   html(s: string, opts?: DisplayOptions): DisplayHandle<string>;
   markdown(s: string, opts?: DisplayOptions): DisplayHandle<string>;
   svg(s: string, opts?: DisplayOptions): DisplayHandle<string>;
-  png(bytesOrBase64: Uint8Array | ArrayBuffer | string, opts?: DisplayOptions): DisplayHandle<Uint8Array | ArrayBuffer | string>;
+  png(
+    bytesOrBase64: Uint8Array | ArrayBuffer | string,
+    opts?: DisplayOptions,
+  ): DisplayHandle<Uint8Array | ArrayBuffer | string>;
   json(obj: unknown, opts?: DisplayOptions): DisplayHandle<unknown>;
   plotly(figure: PlotlyFigure, opts?: DisplayOptions): DisplayHandle<PlotlyFigure>;
   /** A ready-made MIME bundle, published as given. */

@@ -17,5 +17,13 @@ export type { PlotlyFigure } from "./plotly-fallback.js";
 export { setDisplaySink, currentDisplaySink, terminalSink, recordingSink } from "./sink.js";
 export type { DisplaySink, MimeBundle, DisplayMetadata, RecordedDisplay } from "./sink.js";
 export { comm, Comm, setCommTransport, deliverCommOpen, deliverCommMsg, deliverCommClose } from "./comm.js";
-export type { CommApi, CommData, CommMessage, CommTransport, CommTargetHandler, CommMsgHandler, CommCloseHandler } from "./comm.js";
+export type {
+  CommApi,
+  CommData,
+  CommMessage,
+  CommTransport,
+  CommTargetHandler,
+  CommMsgHandler,
+  CommCloseHandler,
+} from "./comm.js";
 export { DISPLAY_HANDLE, isDisplayHandle } from "./display.js";

@@ -7,9 +7,26 @@ import type { PlotlyFigure } from "./plotly-fallback.js";
 
 type Obj = Record<string, unknown>;
 
-const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+const PALETTE = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
 // Viridis at 5 stops; cells interpolate linearly between them.
-const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+const VIRIDIS = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
 const MAX_POINTS = 2000;
 const MAX_CELLS = 12_000;
 
@@ -116,9 +133,14 @@ function buildAxes(fig: PlotlyFigure): Map<string, Axis> {
       const cats = [...new Set(vs.map(String))];
       axes.set(key, { ...base, cats, lo: -0.5, hi: cats.length - 0.5 });
     } else {
-      const nums = vs.filter((v): v is number => typeof v === "number" && Number.isFinite(v)).map((v) => (log ? Math.log10(v) : v));
+      const nums = vs
+        .filter((v): v is number => typeof v === "number" && Number.isFinite(v))
+        .map((v) => (log ? Math.log10(v) : v));
       let [lo, hi] = extent(nums) ?? [0, 1];
-      if (lo === hi) (lo -= 0.5), (hi += 0.5);
+      if (lo === hi) {
+        lo -= 0.5;
+        hi += 0.5;
+      }
       axes.set(key, { ...base, cats: null, lo, hi });
     }
   }
@@ -136,7 +158,10 @@ export function figureSvg(fig: PlotlyFigure, opts: SvgOptions = {}): string {
   const layout = (fig.layout ?? {}) as Obj;
   const title = titleText(layout.title);
   const axes = buildAxes(fig);
-  const longestCat = Math.max(0, ...[...axes.values()].filter((a) => a.key.startsWith("y") && a.cats).flatMap((a) => a.cats!.map((c) => c.length)));
+  const longestCat = Math.max(
+    0,
+    ...[...axes.values()].filter((a) => a.key.startsWith("y") && a.cats).flatMap((a) => a.cats!.map((c) => c.length)),
+  );
   const m = { l: Math.min(220, 50 + longestCat * 6), r: 150, t: title ? 36 : 14, b: 42 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
@@ -179,7 +204,9 @@ export function figureSvg(fig: PlotlyFigure, opts: SvgOptions = {}): string {
           const cx = px(ax, xs[j]);
           const cy = px(ay, ys[i]);
           if (typeof v !== "number" || !Number.isFinite(v) || cx === null || cy === null) continue;
-          parts.push(`<rect x="${(cx - cw / 2).toFixed(1)}" y="${(cy - ch / 2).toFixed(1)}" width="${(cw + 0.5).toFixed(1)}" height="${(ch + 0.5).toFixed(1)}" fill="${viridis((v - zlo) / (zhi - zlo || 1))}"/>`);
+          parts.push(
+            `<rect x="${(cx - cw / 2).toFixed(1)}" y="${(cy - ch / 2).toFixed(1)}" width="${(cw + 0.5).toFixed(1)}" height="${(ch + 0.5).toFixed(1)}" fill="${viridis((v - zlo) / (zhi - zlo || 1))}"/>`,
+          );
         }
       }
       const scale = titleText(((t.colorbar ?? {}) as Obj).title) || (typeof t.name === "string" ? t.name : "z");
@@ -203,12 +230,15 @@ export function figureSvg(fig: PlotlyFigure, opts: SvgOptions = {}): string {
       }
       d += `${pen ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`;
       pen = true;
-      if (dots.length < 500) dots.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="2.5" fill="${escapeHtml(color)}"/>`);
+      if (dots.length < 500)
+        dots.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="2.5" fill="${escapeHtml(color)}"/>`);
     }
     const mode = typeof t.mode === "string" ? t.mode : ys.length > 20 ? "lines" : "lines+markers";
     if (t.fill === "toself") {
       const fill = typeof t.fillcolor === "string" ? t.fillcolor : color;
-      parts.push(`<path d="${d}Z" fill="${escapeHtml(fill)}" fill-opacity="${typeof t.fillcolor === "string" ? 1 : 0.2}" stroke="none"/>`);
+      parts.push(
+        `<path d="${d}Z" fill="${escapeHtml(fill)}" fill-opacity="${typeof t.fillcolor === "string" ? 1 : 0.2}" stroke="none"/>`,
+      );
     } else if (mode.includes("lines")) {
       parts.push(`<path d="${d}" fill="none" stroke="${escapeHtml(color)}" stroke-width="1.5"/>`);
     }
@@ -223,30 +253,45 @@ export function figureSvg(fig: PlotlyFigure, opts: SvgOptions = {}): string {
       : niceTicks(a.lo, a.hi).map((v) => (a.log ? 10 ** v : v));
     if (isX) {
       const y = m.t + ph;
-      axisParts.push(`<line x1="${m.l + pw * a.domain[0]}" x2="${m.l + pw * a.domain[1]}" y1="${y}" y2="${y}" stroke="#444"/>`);
+      axisParts.push(
+        `<line x1="${m.l + pw * a.domain[0]}" x2="${m.l + pw * a.domain[1]}" y1="${y}" y2="${y}" stroke="#444"/>`,
+      );
       for (const v of ticks) {
         const x = px(a, v);
-        if (x !== null) axisParts.push(`<text x="${x.toFixed(1)}" y="${y + 14}" text-anchor="middle">${escapeHtml(typeof v === "number" ? fmt(v) : v)}</text>`);
+        if (x !== null)
+          axisParts.push(
+            `<text x="${x.toFixed(1)}" y="${y + 14}" text-anchor="middle">${escapeHtml(typeof v === "number" ? fmt(v) : v)}</text>`,
+          );
       }
-      if (a.title) axisParts.push(`<text x="${m.l + pw / 2}" y="${H - 6}" text-anchor="middle">${escapeHtml(a.title)}</text>`);
+      if (a.title)
+        axisParts.push(`<text x="${m.l + pw / 2}" y="${H - 6}" text-anchor="middle">${escapeHtml(a.title)}</text>`);
     } else {
       const top = m.t + ph * (1 - a.domain[1]);
       const bottom = m.t + ph * (1 - a.domain[0]);
       axisParts.push(`<line x1="${m.l}" x2="${m.l}" y1="${top}" y2="${bottom}" stroke="#444"/>`);
       for (const v of ticks) {
         const y = px(a, v);
-        if (y !== null) axisParts.push(`<text x="${m.l - 4}" y="${(y + 3).toFixed(1)}" text-anchor="end">${escapeHtml(typeof v === "number" ? fmt(v) : v)}</text>`);
+        if (y !== null)
+          axisParts.push(
+            `<text x="${m.l - 4}" y="${(y + 3).toFixed(1)}" text-anchor="end">${escapeHtml(typeof v === "number" ? fmt(v) : v)}</text>`,
+          );
       }
-      if (a.title) axisParts.push(`<text transform="translate(12,${((top + bottom) / 2).toFixed(1)}) rotate(-90)" text-anchor="middle">${escapeHtml(a.title)}</text>`);
+      if (a.title)
+        axisParts.push(
+          `<text transform="translate(12,${((top + bottom) / 2).toFixed(1)}) rotate(-90)" text-anchor="middle">${escapeHtml(a.title)}</text>`,
+        );
     }
   }
   const shown = legend.slice(0, 12);
   const legendParts = shown.map(
     (e, i) =>
       `<rect x="${W - m.r + 10}" y="${m.t + i * 16}" width="10" height="10" fill="${escapeHtml(e.color)}"/>` +
-      `<text x="${W - m.r + 24}" y="${m.t + i * 16 + 9}">${escapeHtml(e.name.length > 26 ? e.name.slice(0, 25) + "…" : e.name)}</text>`,
+      `<text x="${W - m.r + 24}" y="${m.t + i * 16 + 9}">${escapeHtml(e.name.length > 26 ? `${e.name.slice(0, 25)}…` : e.name)}</text>`,
   );
-  if (legend.length > shown.length) legendParts.push(`<text x="${W - m.r + 10}" y="${m.t + shown.length * 16 + 9}">+${legend.length - shown.length} more</text>`);
+  if (legend.length > shown.length)
+    legendParts.push(
+      `<text x="${W - m.r + 10}" y="${m.t + shown.length * 16 + 9}">+${legend.length - shown.length} more</text>`,
+    );
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="10">` +
     `<rect width="${W}" height="${H}" fill="white"/>` +

@@ -68,7 +68,7 @@ export function progressText(s: ProgressState, width = 20): string {
   const filled = Math.round((s.percent / 100) * width);
   const bar = "█".repeat(filled) + "░".repeat(width - filled);
   const parts = [
-    `${s.label ? s.label + " " : ""}${bar} ${s.current}/${s.total} ${s.percent.toFixed(0)}%`,
+    `${s.label ? `${s.label} ` : ""}${bar} ${s.current}/${s.total} ${s.percent.toFixed(0)}%`,
     formatRate(s.rate),
     `ETA ${s.current >= s.total ? formatDuration(0) : formatDuration(s.etaSeconds ?? NaN)}`,
     ...Object.entries(s.fields).map(([k, v]) => `${k}=${formatValue(v)}`),
@@ -86,14 +86,15 @@ export function progressHtml(s: ProgressState): string {
     `<div style="width:16em;height:0.9em;border:1px solid #999;border-radius:2px;background:#eee">` +
     `<div style="width:${s.percent.toFixed(1)}%;height:100%;background:#4c8bf5"></div></div>` +
     `<span>${s.current}/${s.total} ${s.percent.toFixed(0)}% · ${escapeHtml(formatRate(s.rate))} · ` +
-    `${s.current >= s.total ? "done in " + formatDuration(s.elapsedSeconds) : "ETA " + formatDuration(s.etaSeconds ?? NaN)}` +
+    `${s.current >= s.total ? `done in ${formatDuration(s.elapsedSeconds)}` : `ETA ${formatDuration(s.etaSeconds ?? NaN)}`}` +
     `${fields}</span></div>`
   );
 }
 
 export function progressBar(opts: ProgressOptions): ProgressBar {
   const { total } = opts;
-  if (!(Number.isFinite(total) && total > 0)) throw new RangeError(`progressBar: total must be a positive number, found ${total}`);
+  if (!(Number.isFinite(total) && total > 0))
+    throw new RangeError(`progressBar: total must be a positive number, found ${total}`);
   const label = opts.label ?? "";
   const now = opts.now ?? Date.now;
   const sink = opts.sink ?? currentDisplaySink();
@@ -122,7 +123,7 @@ export function progressBar(opts: ProgressOptions): ProgressBar {
     dirty = false;
     if (!sink.rich && sink.write) {
       // Pad over the remains of a longer previous line.
-      sink.write("\r" + text + " ".repeat(Math.max(0, lastLength - text.length)));
+      sink.write(`\r${text}${" ".repeat(Math.max(0, lastLength - text.length))}`);
       lastLength = text.length;
       return;
     }
@@ -139,7 +140,8 @@ export function progressBar(opts: ProgressOptions): ProgressBar {
     id,
     update(value, newFields) {
       if (closed) return;
-      if (!Number.isFinite(value)) throw new RangeError(`progressBar.update: current must be a finite number, found ${value}`);
+      if (!Number.isFinite(value))
+        throw new RangeError(`progressBar.update: current must be a finite number, found ${value}`);
       current = value;
       if (newFields) fields = { ...fields, ...newFields };
       dirty = true;

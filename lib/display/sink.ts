@@ -31,11 +31,11 @@ export const terminalSink: DisplaySink = {
   rich: false,
   display(data) {
     const text = data["text/plain"];
-    if (text !== undefined) process.stdout.write(String(text) + "\n");
+    if (text !== undefined) process.stdout.write(`${String(text)}\n`);
   },
   update(data) {
     const text = data["text/plain"];
-    if (text !== undefined) process.stdout.write(String(text) + "\n");
+    if (text !== undefined) process.stdout.write(`${String(text)}\n`);
   },
   clear() {},
   write(text) {

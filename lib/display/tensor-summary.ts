@@ -66,12 +66,7 @@ function elementFormatter(dtype: string, precision: number): (v: unknown) => str
 }
 
 /** Nested-bracket rendering over a flat row-major array, eliding the middle of long axes. */
-function formatNested(
-  values: (i: number) => string,
-  shape: number[],
-  summarize: boolean,
-  edge: number,
-): string {
+function formatNested(values: (i: number) => string, shape: number[], summarize: boolean, edge: number): string {
   const rank = shape.length;
   if (rank === 0) return values(0);
   const strides = new Array<number>(rank).fill(1);
@@ -82,11 +77,11 @@ function formatNested(
       : Array.from({ length: n }, (_, i) => i);
   const rec = (dim: number, offset: number, indent: string): string => {
     const idx = indices(shape[dim]!);
-    if (dim === rank - 1) return "[" + idx.map((i) => (i === null ? "..." : values(offset + i))).join(", ") + "]";
-    const sep = ",\n" + "\n".repeat(rank - dim - 2) + indent + " ";
+    if (dim === rank - 1) return `[${idx.map((i) => (i === null ? "..." : values(offset + i))).join(", ")}]`;
+    const sep = `,\n${"\n".repeat(rank - dim - 2)}${indent} `;
     return (
       "[" +
-      idx.map((i) => (i === null ? "..." : rec(dim + 1, offset + i * strides[dim]!, indent + " "))).join(sep) +
+      idx.map((i) => (i === null ? "..." : rec(dim + 1, offset + i * strides[dim]!, `${indent} `))).join(sep) +
       "]"
     );
   };

@@ -15,7 +15,8 @@ export function scorerFromLogLikelihood(logLikelihood: LogLikelihoodFn): LabelSc
       const contexts = inputs.flatMap((x) => labels.map(() => x.prompt));
       const continuations = inputs.flatMap(() => labels.map((l) => ` ${l}`));
       const ll = await logLikelihood(contexts, continuations);
-      if (ll.length !== contexts.length) throw new Error(`log-likelihood function returned ${ll.length} values for ${contexts.length} pairs`);
+      if (ll.length !== contexts.length)
+        throw new Error(`log-likelihood function returned ${ll.length} values for ${contexts.length} pairs`);
       return inputs.map((_, i) => ll.slice(i * labels.length, (i + 1) * labels.length));
     },
   };

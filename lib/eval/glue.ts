@@ -51,8 +51,13 @@ export function glueMetrics(task: GlueTask, predictions: readonly number[], labe
 const PRIMARY: Record<GlueTask, keyof GlueMetrics> = { sst2: "accuracy", rte: "accuracy", mrpc: "f1", cola: "mcc" };
 
 /** Scores both verbalized labels of every example and predicts the higher-scoring one. */
-export async function evaluateGlue(task: GlueTask, scorer: LabelScorer, opts: GlueEvalOptions = {}): Promise<GlueResult> {
-  if (!GLUE_TASKS.includes(task)) throw new Error(`unknown GLUE task ${JSON.stringify(task)}; expected one of ${GLUE_TASKS.join(", ")}`);
+export async function evaluateGlue(
+  task: GlueTask,
+  scorer: LabelScorer,
+  opts: GlueEvalOptions = {},
+): Promise<GlueResult> {
+  if (!GLUE_TASKS.includes(task))
+    throw new Error(`unknown GLUE task ${JSON.stringify(task)}; expected one of ${GLUE_TASKS.join(", ")}`);
   const split = opts.split ?? "dev";
   const examples = subsample(opts.examples ?? loadGlue(task, split, { dir: opts.dir }), opts.limit, opts.seed ?? 0);
   if (examples.length === 0) throw new Error(`GLUE ${task}: no examples to evaluate (limit ${opts.limit})`);
@@ -62,17 +67,32 @@ export async function evaluateGlue(task: GlueTask, scorer: LabelScorer, opts: Gl
   for (let i = 0; i < examples.length; i += batch) {
     const chunk = examples.slice(i, i + batch);
     const scores = await scorer.scoreLabels(
-      chunk.map((ex) => ({ prompt: gluePrompt(ex), text: ex.text, ...(ex.textPair !== undefined ? { textPair: ex.textPair } : {}) })),
+      chunk.map((ex) => ({
+        prompt: gluePrompt(ex),
+        text: ex.text,
+        ...(ex.textPair !== undefined ? { textPair: ex.textPair } : {}),
+      })),
       labelWords,
     );
-    if (scores.length !== chunk.length) throw new Error(`LabelScorer returned ${scores.length} rows for ${chunk.length} inputs`);
+    if (scores.length !== chunk.length)
+      throw new Error(`LabelScorer returned ${scores.length} rows for ${chunk.length} inputs`);
     scores.forEach((row, j) => {
       if (row.length !== 2 || row.some((v) => !Number.isFinite(v))) {
-        throw new Error(`LabelScorer row ${i + j} for GLUE ${task}: expected 2 finite scores, found [${row.join(", ")}]`);
+        throw new Error(
+          `LabelScorer row ${i + j} for GLUE ${task}: expected 2 finite scores, found [${row.join(", ")}]`,
+        );
       }
       predictions.push(row[1] > row[0] ? 1 : 0);
     });
   }
   const labels = examples.map((e) => e.label);
-  return { task, split, n: examples.length, metrics: glueMetrics(task, predictions, labels), primary: PRIMARY[task], predictions, labels };
+  return {
+    task,
+    split,
+    n: examples.length,
+    metrics: glueMetrics(task, predictions, labels),
+    primary: PRIMARY[task],
+    predictions,
+    labels,
+  };
 }

@@ -34,7 +34,8 @@ export function extractReferenceAnswer(answer: string): string {
   const i = answer.lastIndexOf("####");
   if (i < 0) throw new Error(`GSM8K reference has no '#### N' line: ${JSON.stringify(answer.slice(-80))}`);
   const n = lastNumber(answer.slice(i + 4).split("\n")[0]);
-  if (n === undefined) throw new Error(`GSM8K reference '####' is not followed by a number: ${JSON.stringify(answer.slice(i, i + 40))}`);
+  if (n === undefined)
+    throw new Error(`GSM8K reference '####' is not followed by a number: ${JSON.stringify(answer.slice(i, i + 40))}`);
   return n;
 }
 

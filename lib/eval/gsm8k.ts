@@ -41,7 +41,8 @@ export async function evaluateGsm8k(generator: TextGenerator, opts: Gsm8kEvalOpt
       chunk.map((ex) => gsm8kPrompt(ex.question, shots)),
       { maxTokens: opts.maxTokens ?? 256, temperature: 0, seed, stop: GSM8K_STOP },
     );
-    if (out.length !== chunk.length) throw new Error(`TextGenerator returned ${out.length} answers for ${chunk.length} prompts`);
+    if (out.length !== chunk.length)
+      throw new Error(`TextGenerator returned ${out.length} answers for ${chunk.length} prompts`);
     chunk.forEach((ex, j) => {
       const generation = truncateAtStop(out[j], GSM8K_STOP);
       const reference = extractReferenceAnswer(ex.answer);

@@ -6,10 +6,19 @@ import { mapLimit } from "./concurrency.js";
 import type { TextGenerator } from "./interfaces.js";
 import { passAtK } from "./pass-at-k.js";
 import { HUMANEVAL_STOP, humanEvalPrompt, truncateAtStop } from "./prompts.js";
-import { detectIsolation, runPythonSandboxed, type Isolation, type SandboxLimits, type SandboxResult } from "./sandbox.js";
+import {
+  detectIsolation,
+  runPythonSandboxed,
+  type Isolation,
+  type SandboxLimits,
+  type SandboxResult,
+} from "./sandbox.js";
 
 /** The program the harness runs: prompt + completion, the task's tests, and the call of check. */
-export function humanEvalProgram(task: Pick<HumanEvalTask, "prompt" | "test" | "entryPoint">, completion: string): string {
+export function humanEvalProgram(
+  task: Pick<HumanEvalTask, "prompt" | "test" | "entryPoint">,
+  completion: string,
+): string {
   return `${task.prompt}${completion}\n\n${task.test}\n\ncheck(${task.entryPoint})\n`;
 }
 
@@ -21,10 +30,17 @@ export interface CompletionCheck {
 }
 
 /** Runs one completion against its task's tests in the sandbox. */
-export async function checkCompletion(task: HumanEvalTask, completion: string, limits?: SandboxLimits): Promise<CompletionCheck> {
+export async function checkCompletion(
+  task: HumanEvalTask,
+  completion: string,
+  limits?: SandboxLimits,
+): Promise<CompletionCheck> {
   const r = await runPythonSandboxed(humanEvalProgram(task, completion), limits);
   if (r.status === "passed") return { passed: true, status: r.status };
-  const reason = r.status === "timeout" ? `timed out after ${r.durationMs} ms` : r.stderr.trim().split("\n").pop() || `exit ${r.exitCode ?? r.signal}`;
+  const reason =
+    r.status === "timeout"
+      ? `timed out after ${r.durationMs} ms`
+      : r.stderr.trim().split("\n").pop() || `exit ${r.exitCode ?? r.signal}`;
   return { passed: false, status: r.status, reason };
 }
 
@@ -57,10 +73,14 @@ export interface HumanEvalResult {
 }
 
 /** Generates n completions per task, runs them, and estimates pass@k for each k. */
-export async function evaluateHumanEval(generator: TextGenerator, opts: HumanEvalOptions = {}): Promise<HumanEvalResult> {
+export async function evaluateHumanEval(
+  generator: TextGenerator,
+  opts: HumanEvalOptions = {},
+): Promise<HumanEvalResult> {
   const ks = Array.isArray(opts.k) ? opts.k : [opts.k ?? 1];
   const n = opts.n ?? Math.max(...ks);
-  if (ks.some((k) => !Number.isInteger(k) || k < 1 || k > n)) throw new Error(`HumanEval: every k must be in 1..n (n=${n}), found [${ks.join(", ")}]`);
+  if (ks.some((k) => !Number.isInteger(k) || k < 1 || k > n))
+    throw new Error(`HumanEval: every k must be in 1..n (n=${n}), found [${ks.join(", ")}]`);
   const seed = opts.seed ?? 0;
   const tasks = subsample(opts.tasks ?? loadHumanEval({ dir: opts.dir }), opts.limit, seed);
   if (tasks.length === 0) throw new Error("HumanEval: no tasks to evaluate (limit 0 or empty task list)");
@@ -69,16 +89,34 @@ export async function evaluateHumanEval(generator: TextGenerator, opts: HumanEva
   // Sample s of every task shares one seed offset so runs are reproducible sample by sample.
   const completions: string[][] = tasks.map(() => []);
   for (let s = 0; s < n; s++) {
-    const out = await generator.generate(prompts, { maxTokens: opts.maxTokens ?? 384, temperature, seed: seed + s, stop: HUMANEVAL_STOP });
-    if (out.length !== prompts.length) throw new Error(`TextGenerator returned ${out.length} completions for ${prompts.length} prompts`);
-    out.forEach((c, i) => completions[i].push(truncateAtStop(c, HUMANEVAL_STOP)));
+    const out = await generator.generate(prompts, {
+      maxTokens: opts.maxTokens ?? 384,
+      temperature,
+      seed: seed + s,
+      stop: HUMANEVAL_STOP,
+    });
+    if (out.length !== prompts.length)
+      throw new Error(`TextGenerator returned ${out.length} completions for ${prompts.length} prompts`);
+    out.forEach((c, i) => {
+      completions[i].push(truncateAtStop(c, HUMANEVAL_STOP));
+    });
   }
   const jobs = tasks.flatMap((task, ti) => completions[ti].map((completion) => ({ task, ti, completion })));
-  const checks = await mapLimit(jobs, opts.concurrency ?? 2, (j) => checkCompletion(j.task, j.completion, opts.sandbox));
-  const perTask = tasks.map((t) => ({ taskId: t.taskId, correct: 0, samples: [] as HumanEvalResult["tasks"][number]["samples"] }));
+  const checks = await mapLimit(jobs, opts.concurrency ?? 2, (j) =>
+    checkCompletion(j.task, j.completion, opts.sandbox),
+  );
+  const perTask = tasks.map((t) => ({
+    taskId: t.taskId,
+    correct: 0,
+    samples: [] as HumanEvalResult["tasks"][number]["samples"],
+  }));
   jobs.forEach((j, i) => {
     const c = checks[i];
-    perTask[j.ti].samples.push({ completion: j.completion, passed: c.passed, ...(c.reason ? { reason: c.reason } : {}) });
+    perTask[j.ti].samples.push({
+      completion: j.completion,
+      passed: c.passed,
+      ...(c.reason ? { reason: c.reason } : {}),
+    });
     if (c.passed) perTask[j.ti].correct++;
   });
   const result: Record<number, number> = {};

@@ -21,7 +21,10 @@ export function judgeFromEnv(env: NodeJS.ProcessEnv = process.env): JudgeConfig 
   const baseUrl = env.PEFT_JUDGE_BASE_URL;
   const model = env.PEFT_JUDGE_MODEL;
   if (!baseUrl && !model) return undefined;
-  if (!baseUrl || !model) throw new Error("judge half-configured: set both PEFT_JUDGE_BASE_URL and PEFT_JUDGE_MODEL (and PEFT_JUDGE_API_KEY if the endpoint needs one)");
+  if (!baseUrl || !model)
+    throw new Error(
+      "judge half-configured: set both PEFT_JUDGE_BASE_URL and PEFT_JUDGE_MODEL (and PEFT_JUDGE_API_KEY if the endpoint needs one)",
+    );
   return { baseUrl, model, ...(env.PEFT_JUDGE_API_KEY ? { apiKey: env.PEFT_JUDGE_API_KEY } : {}) };
 }
 
@@ -45,10 +48,15 @@ export interface JudgeCase {
 /** The judge's user message for one case. */
 export function judgePrompt(c: JudgeCase): string {
   if (c.questions.length !== c.answers.length || c.questions.length === 0) {
-    throw new Error(`judgePrompt: need as many answers as questions (>0), found ${c.questions.length} questions, ${c.answers.length} answers`);
+    throw new Error(
+      `judgePrompt: need as many answers as questions (>0), found ${c.questions.length} questions, ${c.answers.length} answers`,
+    );
   }
   const ref = c.reference !== undefined ? `\n\n[Reference Answer]\n${c.reference}\n[End of Reference Answer]` : "";
-  const refRule = c.reference !== undefined ? " Compare the assistant's answer with the reference answer and point out any mistakes." : "";
+  const refRule =
+    c.reference !== undefined
+      ? " Compare the assistant's answer with the reference answer and point out any mistakes."
+      : "";
   if (c.questions.length === 1) {
     return (
       `[Instruction]\nYou are an impartial judge. Rate the quality of the AI assistant's response to the user question below. ` +
@@ -103,6 +111,7 @@ export async function askJudge(cfg: JudgeConfig, userMessage: string): Promise<s
   } catch {
     throw new Error(`judge ${url} answered non-JSON: ${text.slice(0, 300)}`);
   }
-  if (typeof content !== "string") throw new Error(`judge ${url}: response lacks choices[0].message.content: ${text.slice(0, 300)}`);
+  if (typeof content !== "string")
+    throw new Error(`judge ${url}: response lacks choices[0].message.content: ${text.slice(0, 300)}`);
   return content;
 }

@@ -66,7 +66,13 @@ export async function runMtBench(generator: TextGenerator, opts: MtBenchOptions 
   if (questions.length === 0) throw new Error(`MT-Bench: no questions to run (limit ${opts.limit})`);
   const maxTokens = opts.maxTokens ?? 512;
   const first = await generateByTemperature(generator, questions, (q) => chatPrompt([q.turns[0]], []), maxTokens, seed);
-  const second = await generateByTemperature(generator, questions, (q, i) => chatPrompt(q.turns, [first[i]]), maxTokens, seed);
+  const second = await generateByTemperature(
+    generator,
+    questions,
+    (q, i) => chatPrompt(q.turns, [first[i]]),
+    maxTokens,
+    seed,
+  );
   const answers: MtBenchAnswer[] = questions.map((q, i) => ({
     questionId: q.questionId,
     category: q.category,
@@ -106,9 +112,11 @@ export async function runMtBench(generator: TextGenerator, opts: MtBenchOptions 
     a.ratings[c.t] = parseRating(judgments[j]) ?? null;
   });
   const mean = (xs: number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN);
-  const rated = (pick: (a: MtBenchAnswer) => (number | null)[]): number[] => answers.flatMap((a) => pick(a).filter((r): r is number => r !== null));
+  const rated = (pick: (a: MtBenchAnswer) => (number | null)[]): number[] =>
+    answers.flatMap((a) => pick(a).filter((r): r is number => r !== null));
   const perCategory: Partial<Record<MtBenchCategory, number>> = {};
-  for (const cat of new Set(answers.map((a) => a.category))) perCategory[cat] = mean(rated((a) => (a.category === cat ? a.ratings! : [])));
+  for (const cat of new Set(answers.map((a) => a.category)))
+    perCategory[cat] = mean(rated((a) => (a.category === cat ? a.ratings! : [])));
   const all = rated((a) => a.ratings!);
   return save({
     status: "judged",
@@ -137,9 +145,15 @@ async function generateByTemperature(
     groups.set(t, [...(groups.get(t) ?? []), i]);
   });
   for (const [temperature, idx] of [...groups].sort((a, b) => a[0] - b[0])) {
-    const res = await gen.generate(idx.map((i) => prompt(questions[i], i)), { maxTokens, temperature, seed, stop: CHAT_STOP });
-    if (res.length !== idx.length) throw new Error(`TextGenerator returned ${res.length} answers for ${idx.length} prompts`);
-    idx.forEach((i, j) => (out[i] = truncateAtStop(res[j], CHAT_STOP).trim()));
+    const res = await gen.generate(
+      idx.map((i) => prompt(questions[i], i)),
+      { maxTokens, temperature, seed, stop: CHAT_STOP },
+    );
+    if (res.length !== idx.length)
+      throw new Error(`TextGenerator returned ${res.length} answers for ${idx.length} prompts`);
+    idx.forEach((i, j) => {
+      out[i] = truncateAtStop(res[j], CHAT_STOP).trim();
+    });
   }
   return out;
 }

@@ -3,7 +3,11 @@
 
 /** pass@k of one task with n samples of which c pass. */
 export function passAtK(n: number, c: number, k: number): number {
-  for (const [name, v] of [["n", n], ["c", c], ["k", k]] as const) {
+  for (const [name, v] of [
+    ["n", n],
+    ["c", c],
+    ["k", k],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`pass@k: ${name} must be a non-negative integer, found ${v}`);
   }
   if (c > n) throw new Error(`pass@k: c (${c} correct) exceeds n (${n} samples)`);

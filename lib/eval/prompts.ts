@@ -31,8 +31,13 @@ export function stripCalculatorAnnotations(answer: string): string {
 }
 
 /** GSM8K prompt: `shots` worked examples, then the question; the model continues after "Answer:". */
-export function gsm8kPrompt(question: string, shots: readonly Pick<Gsm8kExample, "question" | "answer">[] = []): string {
-  const demo = shots.map((s) => `Question: ${s.question}\nAnswer: ${stripCalculatorAnnotations(s.answer)}\n\n`).join("");
+export function gsm8kPrompt(
+  question: string,
+  shots: readonly Pick<Gsm8kExample, "question" | "answer">[] = [],
+): string {
+  const demo = shots
+    .map((s) => `Question: ${s.question}\nAnswer: ${stripCalculatorAnnotations(s.answer)}\n\n`)
+    .join("");
   return `${demo}Question: ${question}\nAnswer:`;
 }
 
@@ -50,9 +55,12 @@ export const HUMANEVAL_STOP = ["\nclass ", "\ndef ", "\n#", "\nif __name__", "\n
 /** A plain chat transcript for MT-Bench; `answers` holds the assistant replies so far. */
 export function chatPrompt(userTurns: readonly string[], answers: readonly string[]): string {
   if (answers.length !== userTurns.length - 1) {
-    throw new Error(`chatPrompt: ${userTurns.length} user turns need ${userTurns.length - 1} earlier answers, found ${answers.length}`);
+    throw new Error(
+      `chatPrompt: ${userTurns.length} user turns need ${userTurns.length - 1} earlier answers, found ${answers.length}`,
+    );
   }
-  let s = "A chat between a curious user and a helpful assistant. The assistant gives helpful, detailed and polite answers.\n\n";
+  let s =
+    "A chat between a curious user and a helpful assistant. The assistant gives helpful, detailed and polite answers.\n\n";
   userTurns.forEach((u, i) => {
     s += `### User:\n${u}\n\n### Assistant:\n`;
     if (i < answers.length) s += `${answers[i]}\n\n`;

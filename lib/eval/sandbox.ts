@@ -53,13 +53,18 @@ let cachedIsolation: Isolation | undefined;
 /** Probes once which namespace isolation this machine allows. */
 export function detectIsolation(): Isolation {
   if (cachedIsolation) return cachedIsolation;
-  const works = (flags: string): boolean => spawnSync("unshare", [flags, "true"], { stdio: "ignore", timeout: 5000 }).status === 0;
+  const works = (flags: string): boolean =>
+    spawnSync("unshare", [flags, "true"], { stdio: "ignore", timeout: 5000 }).status === 0;
   // The mount probe must also show that a bind remount works inside, not just that unshare starts.
   const mountsWork =
-    spawnSync("unshare", ["-rmn", "sh", "-c", "mount -o remount,bind,ro / && ! touch /.peft_sandbox_probe 2>/dev/null"], {
-      stdio: "ignore",
-      timeout: 5000,
-    }).status === 0;
+    spawnSync(
+      "unshare",
+      ["-rmn", "sh", "-c", "mount -o remount,bind,ro / && ! touch /.peft_sandbox_probe 2>/dev/null"],
+      {
+        stdio: "ignore",
+        timeout: 5000,
+      },
+    ).status === 0;
   if (mountsWork) cachedIsolation = { network: true, filesystem: true, method: "unshare -rmn" };
   else if (works("-rn")) cachedIsolation = { network: true, filesystem: false, method: "unshare -rn" };
   else cachedIsolation = { network: false, filesystem: false, method: "python guard only" };
@@ -89,7 +94,8 @@ const STRENGTH: Isolation["method"][] = ["python guard only", "unshare -rn", "un
 function chooseIsolation(wanted: Isolation["method"] | undefined): Isolation {
   const detected = detectIsolation();
   if (wanted === undefined || wanted === detected.method) return detected;
-  if (!STRENGTH.includes(wanted)) throw new Error(`unknown sandbox isolation ${JSON.stringify(wanted)}; expected one of ${STRENGTH.join(", ")}`);
+  if (!STRENGTH.includes(wanted))
+    throw new Error(`unknown sandbox isolation ${JSON.stringify(wanted)}; expected one of ${STRENGTH.join(", ")}`);
   if (STRENGTH.indexOf(wanted) > STRENGTH.indexOf(detected.method)) {
     throw new Error(`sandbox isolation "${wanted}" is not available here; the strongest is "${detected.method}"`);
   }

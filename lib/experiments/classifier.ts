@@ -6,7 +6,8 @@ import { Gpt2Model } from "../models/gpt2.js";
 import type { TransformerModel } from "../models/model.js";
 
 export function withClassificationHead(base: TransformerModel, numLabels: number, seed: number): TransformerModel {
-  if (!Number.isInteger(numLabels) || numLabels < 2) throw new Error(`withClassificationHead: numLabels must be an integer >= 2, found ${numLabels}`);
+  if (!Number.isInteger(numLabels) || numLabels < 2)
+    throw new Error(`withClassificationHead: numLabels must be an integer >= 2, found ${numLabels}`);
   const config = { ...base.config, task: "sequence-classification" as const, numLabels };
   // In-memory layout already, so GPT-2 Conv1D weights need no transpose here.
   const values = new Map<string, Float32Array>();

@@ -18,14 +18,23 @@ export const IGNORE_INDEX = -100;
  * tokens do not depend on the prompt). The context is cut from the left to fit maxLength; the
  * continuation is never cut.
  */
-export function encodeContinuation(tokenizer: HfTokenizer, context: string, continuation: string, maxLength: number): EncodedRow {
+export function encodeContinuation(
+  tokenizer: HfTokenizer,
+  context: string,
+  continuation: string,
+  maxLength: number,
+): EncodedRow {
   const cont = tokenizer.encode(continuation, { addSpecialTokens: false });
   if (cont.length === 0) throw new Error(`continuation ${JSON.stringify(continuation)} encodes to no tokens`);
-  if (cont.length >= maxLength) throw new Error(`continuation ${JSON.stringify(continuation)} has ${cont.length} tokens; maxLength ${maxLength} leaves no room for the context`);
+  if (cont.length >= maxLength)
+    throw new Error(
+      `continuation ${JSON.stringify(continuation)} has ${cont.length} tokens; maxLength ${maxLength} leaves no room for the context`,
+    );
   let ctx = tokenizer.encode(context, { addSpecialTokens: false });
   // The first continuation token must be predicted from something.
   if (ctx.length === 0) {
-    if (tokenizer.bosId === undefined) throw new Error("empty context and the tokenizer has no BOS token to start from");
+    if (tokenizer.bosId === undefined)
+      throw new Error("empty context and the tokenizer has no BOS token to start from");
     ctx = [tokenizer.bosId];
   }
   ctx = ctx.slice(Math.max(0, ctx.length - (maxLength - cont.length)));
@@ -33,7 +42,12 @@ export function encodeContinuation(tokenizer: HfTokenizer, context: string, cont
 }
 
 /** text [EOS text2] EOS, cut to maxLength keeping the final EOS the head reads. */
-export function encodeForHead(tokenizer: HfTokenizer, text: string, textPair: string | undefined, maxLength: number): EncodedRow {
+export function encodeForHead(
+  tokenizer: HfTokenizer,
+  text: string,
+  textPair: string | undefined,
+  maxLength: number,
+): EncodedRow {
   const eos = tokenizer.eosId;
   if (eos === undefined) throw new Error("classification rows end with EOS, but the tokenizer has no EOS token");
   if (maxLength < 2) throw new Error(`maxLength must be at least 2, found ${maxLength}`);
@@ -67,7 +81,11 @@ export function padRows(rows: readonly EncodedRow[], padId: number): PaddedRows 
     }
   }
   const shape: [number, number] = [rows.length, width];
-  return { inputIds: tf.tensor2d(ids, shape, "int32"), attentionMask: tf.tensor2d(mask, shape, "int32"), lmLabels: tf.tensor2d(labels, shape, "int32") };
+  return {
+    inputIds: tf.tensor2d(ids, shape, "int32"),
+    attentionMask: tf.tensor2d(mask, shape, "int32"),
+    lmLabels: tf.tensor2d(labels, shape, "int32"),
+  };
 }
 
 export function padIdOf(tokenizer: HfTokenizer): number {

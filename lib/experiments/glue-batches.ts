@@ -45,23 +45,32 @@ export interface GlueBatchSource extends BatchSource<GlueBatch> {
 }
 
 /** Token row of one example: its prompt + label word, or its text for a classification head. */
-export function encodeGlueExample(tokenizer: HfTokenizer, ex: GlueExample, mode: ScoringMode, seqLen: number): EncodedRow {
+export function encodeGlueExample(
+  tokenizer: HfTokenizer,
+  ex: GlueExample,
+  mode: ScoringMode,
+  seqLen: number,
+): EncodedRow {
   if (mode === "head") return encodeForHead(tokenizer, ex.text, ex.textPair, seqLen);
   // Same context and continuation as evaluateGlue + scorerFromLogLikelihood score, so training and evaluation agree.
   return encodeContinuation(tokenizer, gluePrompt(ex), ` ${GLUE_VERBALIZERS[ex.task][ex.label]}`, seqLen);
 }
 
 export function glueBatches(task: GlueTask, tokenizer: HfTokenizer, options: GlueBatchOptions = {}): GlueBatchSource {
-  if (!GLUE_TASKS.includes(task)) throw new Error(`glueBatches: unknown GLUE task ${JSON.stringify(task)}; expected one of ${GLUE_TASKS.join(", ")}`);
+  if (!GLUE_TASKS.includes(task))
+    throw new Error(`glueBatches: unknown GLUE task ${JSON.stringify(task)}; expected one of ${GLUE_TASKS.join(", ")}`);
   const mode = options.mode ?? "lm";
-  if (mode !== "lm" && mode !== "head") throw new Error(`glueBatches: unknown mode ${JSON.stringify(mode)} (expected "lm" or "head")`);
+  if (mode !== "lm" && mode !== "head")
+    throw new Error(`glueBatches: unknown mode ${JSON.stringify(mode)} (expected "lm" or "head")`);
   const seqLen = options.seqLen ?? 64;
   const batchSize = options.batchSize ?? 8;
   const seed = options.seed ?? 0;
   const all = options.examples ?? loadGlue(task, options.split ?? "train", { dir: options.dir });
   const examples = subsample(all, options.limit, seed);
   if (examples.length < batchSize) {
-    throw new Error(`glueBatches(${task}): ${examples.length} example(s) cannot fill a batch of ${batchSize} (limit ${options.limit ?? "none"})`);
+    throw new Error(
+      `glueBatches(${task}): ${examples.length} example(s) cannot fill a batch of ${batchSize} (limit ${options.limit ?? "none"})`,
+    );
   }
   const rows = examples.map((ex) => encodeGlueExample(tokenizer, ex, mode, seqLen));
   const pad = padIdOf(tokenizer);
@@ -71,8 +80,14 @@ export function glueBatches(task: GlueTask, tokenizer: HfTokenizer, options: Glu
     seed,
     shuffle: options.shuffle ?? true,
     collate: (idx) => {
-      const p = padRows(idx.map((i) => rows[i] as EncodedRow), pad);
-      const labels = tf.tensor1d(idx.map((i) => (examples[i] as GlueExample).label), "int32");
+      const p = padRows(
+        idx.map((i) => rows[i] as EncodedRow),
+        pad,
+      );
+      const labels = tf.tensor1d(
+        idx.map((i) => (examples[i] as GlueExample).label),
+        "int32",
+      );
       if (mode === "lm") return { inputIds: p.inputIds, attentionMask: p.attentionMask, labels, lmLabels: p.lmLabels };
       p.lmLabels.dispose();
       return { inputIds: p.inputIds, attentionMask: p.attentionMask, labels };

@@ -10,13 +10,25 @@ import type { GlueBatch } from "./glue-batches.js";
 /** `pooling` applies to "head" rows only (default "last", transformers' choice). */
 export function glueLoss(model: TransformerModel, batch: GlueBatch, pooling: Pooling = "last"): tf.Scalar {
   if (batch.lmLabels) {
-    return tf.tidy(() => causalLmLoss(model.forward(batch.inputIds, { attentionMask: batch.attentionMask }), batch.lmLabels as tf.Tensor2D, { ignoreIndex: IGNORE_INDEX, attentionMask: batch.attentionMask }));
+    return tf.tidy(() =>
+      causalLmLoss(
+        model.forward(batch.inputIds, { attentionMask: batch.attentionMask }),
+        batch.lmLabels as tf.Tensor2D,
+        { ignoreIndex: IGNORE_INDEX, attentionMask: batch.attentionMask },
+      ),
+    );
   }
-  return tf.tidy(() => classificationLoss(classifyPooled(model, batch.inputIds, batch.attentionMask, pooling), batch.labels));
+  return tf.tidy(() =>
+    classificationLoss(classifyPooled(model, batch.inputIds, batch.attentionMask, pooling), batch.labels),
+  );
 }
 
 /** Mean loss over batches (weighted by rows), without gradients; disposes the batches. */
-export function meanGlueLoss(model: TransformerModel, batches: readonly GlueBatch[], pooling: Pooling = "last"): number {
+export function meanGlueLoss(
+  model: TransformerModel,
+  batches: readonly GlueBatch[],
+  pooling: Pooling = "last",
+): number {
   let sum = 0;
   let n = 0;
   for (const b of batches) {

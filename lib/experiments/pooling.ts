@@ -11,12 +11,20 @@ export type Pooling = "mean" | "last";
 export const POOLINGS: readonly Pooling[] = ["mean", "last"];
 
 export function checkPooling(pooling: unknown): Pooling {
-  if (!POOLINGS.includes(pooling as Pooling)) throw new Error(`pooling: expected one of ${POOLINGS.map((p) => JSON.stringify(p)).join(", ")}, found ${JSON.stringify(pooling)}`);
+  if (!POOLINGS.includes(pooling as Pooling))
+    throw new Error(
+      `pooling: expected one of ${POOLINGS.map((p) => JSON.stringify(p)).join(", ")}, found ${JSON.stringify(pooling)}`,
+    );
   return pooling as Pooling;
 }
 
 /** Logits [B, numLabels] of a sequence-classification model. */
-export function classifyPooled(model: TransformerModel, inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, pooling: Pooling): tf.Tensor2D {
+export function classifyPooled(
+  model: TransformerModel,
+  inputIds: tf.Tensor2D,
+  attentionMask: tf.Tensor2D,
+  pooling: Pooling,
+): tf.Tensor2D {
   checkPooling(pooling);
   if (pooling === "last") return model.classify(inputIds, { attentionMask }) as tf.Tensor2D;
   const score = model.linears().get("score");

@@ -53,11 +53,20 @@ export async function runGrid(o: RunGridOptions): Promise<GridResult> {
 }
 
 /** Headline metric per task, mean ± std over seeds. */
-export function gridMetricTable(runs: readonly RunResult[], methods: readonly MethodName[], tasks: readonly GlueTask[]): Table {
+export function gridMetricTable(
+  runs: readonly RunResult[],
+  methods: readonly MethodName[],
+  tasks: readonly GlueTask[],
+): Table {
   const primary = (t: GlueTask) => runs.find((r) => r.task === t)?.primary ?? "metric";
   return {
     columns: ["method", ...tasks.map((t) => `${t} ${primary(t)}`)],
-    rows: methods.map((m) => [m, ...tasks.map((t) => meanStdCell(runs.filter((r) => r.method === m && r.task === t).map((r) => r.metrics[r.primary] as number)))]),
+    rows: methods.map((m) => [
+      m,
+      ...tasks.map((t) =>
+        meanStdCell(runs.filter((r) => r.method === m && r.task === t).map((r) => r.metrics[r.primary] as number)),
+      ),
+    ]),
     digits: 3,
     caption: `GLUE dev, mean ± std over ${new Set(runs.map((r) => r.seed)).size} seed(s)`,
   };
@@ -77,7 +86,16 @@ export function gridResourceTable(runs: readonly RunResult[], methods: readonly 
   const ratio = (x: number, y: number): Cell => (Number.isFinite(x) && Number.isFinite(y) && y > 0 ? x / y : null);
   return {
     columns: ["method", "trainable params", "step ms", "time / full", "peak tensor MB", "memory / full"],
-    rows: trained.filter(has).map((m) => [m, Math.round(params(m)), stepMs(m), ratio(stepMs(m), stepMs("full")), peakMb(m), ratio(peakMb(m), peakMb("full"))]),
+    rows: trained
+      .filter(has)
+      .map((m) => [
+        m,
+        Math.round(params(m)),
+        stepMs(m),
+        ratio(stepMs(m), stepMs("full")),
+        peakMb(m),
+        ratio(peakMb(m), peakMb("full")),
+      ]),
     digits: [0, 0, 1, 2, 2, 2],
     caption: "Training resources (median step time, peak tf.memory bytes); ratios are to full fine-tuning",
   };

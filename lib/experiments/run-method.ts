@@ -33,7 +33,14 @@ export const DEFAULT_TARGETS = /\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj
  * (LoRA, LoRA-GA, hybrid) get 5e-3: at 2e-2 the head overshot and the training loss rose. The
  * orthogonal ones (bounded rotations) tolerate 5e-2. uRNN's is carried over from the "lm" sweep.
  */
-export const DEFAULT_LR: Record<Exclude<MethodName, "base">, number> = { full: 2e-3, lora: 5e-3, boft: 5e-2, loraga: 5e-3, urnn: 5e-2, hybrid: 5e-3 };
+export const DEFAULT_LR: Record<Exclude<MethodName, "base">, number> = {
+  full: 2e-3,
+  lora: 5e-3,
+  boft: 5e-2,
+  loraga: 5e-3,
+  urnn: 5e-2,
+  hybrid: 5e-3,
+};
 
 export interface AdapterSettings {
   /** LoRA / LoRA-GA / hybrid rank (default 4) and alpha (default 2·r). */
@@ -107,13 +114,18 @@ function divisorUpTo(n: number, max: number): number {
 }
 
 function checkOptions(o: RunMethodOptions): void {
-  if (!RUN_METHODS.includes(o.method)) throw new Error(`runMethod: unknown method ${JSON.stringify(o.method)}; expected one of ${RUN_METHODS.join(", ")}`);
-  if (o.method !== "base" && (!Number.isInteger(o.steps) || o.steps < 1)) throw new Error(`runMethod: steps must be a positive integer, found ${o.steps}`);
+  if (!RUN_METHODS.includes(o.method))
+    throw new Error(`runMethod: unknown method ${JSON.stringify(o.method)}; expected one of ${RUN_METHODS.join(", ")}`);
+  if (o.method !== "base" && (!Number.isInteger(o.steps) || o.steps < 1))
+    throw new Error(`runMethod: steps must be a positive integer, found ${o.steps}`);
   if (o.pooling !== undefined) checkPooling(o.pooling);
   if (o.lr !== undefined && !(o.lr > 0)) throw new Error(`runMethod: lr must be positive, found ${o.lr}`);
 }
 
-async function loadBase(o: RunMethodOptions, seed: number): Promise<{ model: TransformerModel; tokenizer: HfTokenizer }> {
+async function loadBase(
+  o: RunMethodOptions,
+  seed: number,
+): Promise<{ model: TransformerModel; tokenizer: HfTokenizer }> {
   const { model: lm, tokenizerPath } = await loadModelWithTokenizer(o.baseDir);
   if (!tokenizerPath) {
     lm.dispose();
@@ -126,20 +138,34 @@ async function loadBase(o: RunMethodOptions, seed: number): Promise<{ model: Tra
   return { model, tokenizer };
 }
 
-async function evaluate(model: TransformerModel, tokenizer: HfTokenizer, o: RunMethodOptions, dev: ReturnType<typeof loadGlue>, devLossBatches: () => GlueBatch[]) {
+async function evaluate(
+  model: TransformerModel,
+  tokenizer: HfTokenizer,
+  o: RunMethodOptions,
+  dev: ReturnType<typeof loadGlue>,
+  devLossBatches: () => GlueBatch[],
+) {
   const scoring = o.scoring ?? "head";
   const seqLen = o.seqLen ?? 64;
   const pooling = o.pooling ?? "mean";
-  const scorer = labelScorerFor(model, tokenizer, GLUE_VERBALIZERS[o.task], { mode: scoring, maxLength: seqLen, pooling });
+  const scorer = labelScorerFor(model, tokenizer, GLUE_VERBALIZERS[o.task], {
+    mode: scoring,
+    maxLength: seqLen,
+    pooling,
+  });
   const r = await evaluateGlue(o.task, scorer, { examples: dev, batchSize: 32 });
-  const metrics: Record<string, number> = { ...(r.metrics as Record<string, number>), devLoss: meanGlueLoss(model, devLossBatches(), pooling) };
+  const metrics: Record<string, number> = {
+    ...(r.metrics as Record<string, number>),
+    devLoss: meanGlueLoss(model, devLossBatches(), pooling),
+  };
   return { metrics, primary: r.primary as string };
 }
 
 /** Adapter groups plus the new classification head (trained with the adapter, as PEFT's modules_to_save). */
 function withHead(att: Attachment, model: TransformerModel, scoring: ScoringMode): Trainable {
   const score = model.namedParameters().get("score.weight");
-  const extra: ParameterGroup[] = scoring === "head" && score ? [{ layer: "score", branch: "head", variables: [score] }] : [];
+  const extra: ParameterGroup[] =
+    scoring === "head" && score ? [{ layer: "score", branch: "head", variables: [score] }] : [];
   return {
     groups: () => [...att.groups(), ...extra],
     onGradients: (grads, step) => att.onGradients(grads, step),
@@ -158,31 +184,84 @@ export async function runMethod(o: RunMethodOptions): Promise<RunResult> {
   const devLossExamples = subsample(dev, o.evalLossLimit ?? 64, seed + 1);
   const { model, tokenizer } = await loadBase(o, seed);
   const devLossBatches = (): GlueBatch[] => {
-    const src = glueBatches(o.task, tokenizer, { examples: devLossExamples, seqLen, batchSize: divisorUpTo(devLossExamples.length, 16), seed, mode: scoring, shuffle: false });
+    const src = glueBatches(o.task, tokenizer, {
+      examples: devLossExamples,
+      seqLen,
+      batchSize: divisorUpTo(devLossExamples.length, 16),
+      seed,
+      mode: scoring,
+      shuffle: false,
+    });
     return Array.from({ length: src.batchesPerEpoch }, () => src.next());
   };
   let att: Attachment | null = null;
   try {
-    const base = o.evaluateBase || o.method === "base" ? await evaluate(model, tokenizer, o, dev, devLossBatches) : null;
+    const base =
+      o.evaluateBase || o.method === "base" ? await evaluate(model, tokenizer, o, dev, devLossBatches) : null;
     if (o.method === "base") {
       const empty = (metric: string): RunCurve => ({ run: "base", metric, seed, steps: [], values: [] });
-      return { method: "base", task: o.task, seed, steps: 0, metrics: base!.metrics, primary: base!.primary, baseMetrics: base!.metrics, resources: null, lossCurve: empty("loss"), evalCurve: empty("devLoss"), gradNorms: [], gates: [] };
+      return {
+        method: "base",
+        task: o.task,
+        seed,
+        steps: 0,
+        metrics: base!.metrics,
+        primary: base!.primary,
+        baseMetrics: base!.metrics,
+        resources: null,
+        lossCurve: empty("loss"),
+        evalCurve: empty("devLoss"),
+        gradNorms: [],
+        gates: [],
+      };
     }
-    const data = glueBatches(o.task, tokenizer, { split: "train", limit: o.trainLimit, seqLen, batchSize, seed, mode: scoring, dir: o.dataDir });
+    const data = glueBatches(o.task, tokenizer, {
+      split: "train",
+      limit: o.trainLimit,
+      seqLen,
+      batchSize,
+      seed,
+      mode: scoring,
+      dir: o.dataDir,
+    });
     let trainable: Trainable;
     if (o.method === "full") trainable = fullFineTuning(model);
     else {
       const a = o.adapter ?? {};
       const r = a.r ?? 4;
-      const common = { targets: o.targets ?? DEFAULT_TARGETS, seed, r, alpha: a.alpha ?? 2 * r, blockSize: a.blockSize ?? 4 };
+      const common = {
+        targets: o.targets ?? DEFAULT_TARGETS,
+        seed,
+        r,
+        alpha: a.alpha ?? 2 * r,
+        blockSize: a.blockSize ?? 4,
+      };
       let opts: AttachOptions;
       if (o.method === "loraga" || o.method === "hybrid") {
         // LoRA-GA's gradient estimate on the untuned model, from a separately seeded stream of training batches.
-        const est = glueBatches(o.task, tokenizer, { split: "train", limit: o.trainLimit, seqLen, batchSize, seed: seed + 7919, mode: scoring, dir: o.dataDir });
+        const est = glueBatches(o.task, tokenizer, {
+          split: "train",
+          limit: o.trainLimit,
+          seqLen,
+          batchSize,
+          seed: seed + 7919,
+          mode: scoring,
+          dir: o.dataDir,
+        });
         const samples = a.gradientSamples ?? 4 * batchSize;
         const batches = Array.from({ length: Math.ceil(samples / batchSize) }, () => est.next());
         try {
-          opts = { ...common, method: o.method, estimate: { loss: (b: GlueBatch) => glueLoss(model, b, pooling), batches, samples, count: (b: GlueBatch) => b.labels.shape[0] }, ...(o.method === "hybrid" && a.gate ? { gate: a.gate } : {}) } as AttachOptions;
+          opts = {
+            ...common,
+            method: o.method,
+            estimate: {
+              loss: (b: GlueBatch) => glueLoss(model, b, pooling),
+              batches,
+              samples,
+              count: (b: GlueBatch) => b.labels.shape[0],
+            },
+            ...(o.method === "hybrid" && a.gate ? { gate: a.gate } : {}),
+          } as AttachOptions;
           att = attach(model, opts);
         } finally {
           tf.dispose(batches as unknown as tf.TensorContainer);

@@ -25,14 +25,23 @@ export interface ScoringOptions {
 }
 
 /** Sum of log p(continuation | context) per pair, in batches. */
-export function logLikelihood(model: TransformerModel, tokenizer: HfTokenizer, contexts: readonly string[], continuations: readonly string[], options: ScoringOptions = {}): number[] {
-  if (contexts.length !== continuations.length) throw new Error(`logLikelihood: ${contexts.length} contexts but ${continuations.length} continuations`);
+export function logLikelihood(
+  model: TransformerModel,
+  tokenizer: HfTokenizer,
+  contexts: readonly string[],
+  continuations: readonly string[],
+  options: ScoringOptions = {},
+): number[] {
+  if (contexts.length !== continuations.length)
+    throw new Error(`logLikelihood: ${contexts.length} contexts but ${continuations.length} continuations`);
   const maxLength = options.maxLength ?? 128;
   const batchSize = options.batchSize ?? 16;
   const pad = padIdOf(tokenizer);
   const out: number[] = [];
   for (let i = 0; i < contexts.length; i += batchSize) {
-    const rows = contexts.slice(i, i + batchSize).map((c, j) => encodeContinuation(tokenizer, c, continuations[i + j] as string, maxLength));
+    const rows = contexts
+      .slice(i, i + batchSize)
+      .map((c, j) => encodeContinuation(tokenizer, c, continuations[i + j] as string, maxLength));
     const { logp, width, vocab } = tf.tidy(() => {
       const p = padRows(rows, pad);
       const logits = model.forward(p.inputIds, { attentionMask: p.attentionMask });
@@ -42,7 +51,8 @@ export function logLikelihood(model: TransformerModel, tokenizer: HfTokenizer, c
     rows.forEach((r, b) => {
       let sum = 0;
       // Position t - 1 predicts token t.
-      for (let t = r.contStart; t < r.ids.length; t++) sum += logp[(b * width + t - 1) * vocab + (r.ids[t] as number)] as number;
+      for (let t = r.contStart; t < r.ids.length; t++)
+        sum += logp[(b * width + t - 1) * vocab + (r.ids[t] as number)] as number;
       out.push(sum);
     });
   }
@@ -50,7 +60,12 @@ export function logLikelihood(model: TransformerModel, tokenizer: HfTokenizer, c
 }
 
 /** Logits of a sequence-classification model for each input's text (and pair). */
-export function headLogits(model: TransformerModel, tokenizer: HfTokenizer, inputs: readonly Pick<LabelScoringInput, "text" | "textPair">[], options: ScoringOptions = {}): number[][] {
+export function headLogits(
+  model: TransformerModel,
+  tokenizer: HfTokenizer,
+  inputs: readonly Pick<LabelScoringInput, "text" | "textPair">[],
+  options: ScoringOptions = {},
+): number[][] {
   const maxLength = options.maxLength ?? 128;
   const batchSize = options.batchSize ?? 16;
   const pad = padIdOf(tokenizer);
@@ -71,15 +86,26 @@ export function headLogits(model: TransformerModel, tokenizer: HfTokenizer, inpu
  * A LabelScorer for `model`. In "lm" mode `labels` are the label words the scorer accepts (the
  * evaluator's verbalizers); in "head" mode labels[i] names head column i.
  */
-export function labelScorerFor(model: TransformerModel, tokenizer: HfTokenizer, labels: readonly string[], options: ScoringOptions = {}): LabelScorer {
+export function labelScorerFor(
+  model: TransformerModel,
+  tokenizer: HfTokenizer,
+  labels: readonly string[],
+  options: ScoringOptions = {},
+): LabelScorer {
   const mode = options.mode ?? "lm";
   if (labels.length === 0) throw new Error("labelScorerFor: labels is empty");
   const known = (asked: readonly string[]) => {
     const missing = asked.filter((l) => !labels.includes(l));
-    if (missing.length) throw new Error(`labelScorerFor: asked to score label(s) ${missing.map((l) => JSON.stringify(l)).join(", ")}; this scorer knows ${labels.map((l) => JSON.stringify(l)).join(", ")}`);
+    if (missing.length)
+      throw new Error(
+        `labelScorerFor: asked to score label(s) ${missing.map((l) => JSON.stringify(l)).join(", ")}; this scorer knows ${labels.map((l) => JSON.stringify(l)).join(", ")}`,
+      );
   };
   if (mode === "lm") {
-    if (model.config.task !== "causal-lm") throw new Error(`labelScorerFor: mode "lm" needs a causal-LM model, found task '${model.config.task}' (use mode "head")`);
+    if (model.config.task !== "causal-lm")
+      throw new Error(
+        `labelScorerFor: mode "lm" needs a causal-LM model, found task '${model.config.task}' (use mode "head")`,
+      );
     const inner = scorerFromLogLikelihood(async (ctx, cont) => logLikelihood(model, tokenizer, ctx, cont, options));
     return {
       async scoreLabels(inputs, asked) {
@@ -88,9 +114,16 @@ export function labelScorerFor(model: TransformerModel, tokenizer: HfTokenizer, 
       },
     };
   }
-  if (mode !== "head") throw new Error(`labelScorerFor: unknown mode ${JSON.stringify(mode)} (expected "lm" or "head")`);
-  if (model.config.task !== "sequence-classification") throw new Error(`labelScorerFor: mode "head" needs a sequence-classification model, found task '${model.config.task}'`);
-  if (model.config.numLabels !== labels.length) throw new Error(`labelScorerFor: the head has ${model.config.numLabels} outputs but ${labels.length} labels were given`);
+  if (mode !== "head")
+    throw new Error(`labelScorerFor: unknown mode ${JSON.stringify(mode)} (expected "lm" or "head")`);
+  if (model.config.task !== "sequence-classification")
+    throw new Error(
+      `labelScorerFor: mode "head" needs a sequence-classification model, found task '${model.config.task}'`,
+    );
+  if (model.config.numLabels !== labels.length)
+    throw new Error(
+      `labelScorerFor: the head has ${model.config.numLabels} outputs but ${labels.length} labels were given`,
+    );
   return {
     async scoreLabels(inputs, asked) {
       known(asked);

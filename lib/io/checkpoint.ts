@@ -18,14 +18,27 @@ export interface LoadedCheckpoint {
 
 export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
   const st = await stat(path).catch(() => undefined);
-  if (!st) throw new CheckpointError(path, "checkpoint not found (expected a Hugging Face model folder or a llama2.c .bin file)");
+  if (!st)
+    throw new CheckpointError(
+      path,
+      "checkpoint not found (expected a Hugging Face model folder or a llama2.c .bin file)",
+    );
   if (st.isDirectory()) {
     const f = await readHfFolder(path);
-    return { config: f.config, tensors: f.tensors, format: "hf-folder", source: path, ...(f.tokenizerPath ? { tokenizerPath: f.tokenizerPath } : {}) };
+    return {
+      config: f.config,
+      tensors: f.tensors,
+      format: "hf-folder",
+      source: path,
+      ...(f.tokenizerPath ? { tokenizerPath: f.tokenizerPath } : {}),
+    };
   }
   if (path.endsWith(".bin")) {
     const c = await readLlama2c(path);
     return { config: c.config, tensors: c.tensors, format: "llama2c", source: path };
   }
-  throw new CheckpointError(path, "unrecognised checkpoint: expected a Hugging Face model folder or a llama2.c .bin file");
+  throw new CheckpointError(
+    path,
+    "unrecognised checkpoint: expected a Hugging Face model folder or a llama2.c .bin file",
+  );
 }

@@ -35,7 +35,10 @@ export interface ReadHfFolderOptions {
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 /** Reads a JSON file; a missing file or bad JSON is a CheckpointError naming the file. */
@@ -56,9 +59,12 @@ export async function readJson(path: string, what: string): Promise<unknown> {
 
 /** The model_type of a config, checked against the architectures this library supports. */
 export function requireModelType(config: HfConfig, file: string): ModelType {
-  const t = config["model_type"];
+  const t = config.model_type;
   if (t === undefined) {
-    throw new CheckpointError(file, `missing config field 'model_type' (expected one of ${SUPPORTED_MODEL_TYPES.map((m) => `"${m}"`).join(", ")})`);
+    throw new CheckpointError(
+      file,
+      `missing config field 'model_type' (expected one of ${SUPPORTED_MODEL_TYPES.map((m) => `"${m}"`).join(", ")})`,
+    );
   }
   if (typeof t !== "string" || !(SUPPORTED_MODEL_TYPES as readonly string[]).includes(t)) {
     throw new CheckpointError(
@@ -83,9 +89,16 @@ export function configField<K extends FieldKind>(
   file: string,
 ): K extends "string" ? string : K extends "boolean" ? boolean : number {
   const v = config[field];
-  if (v === undefined || v === null) throw new CheckpointError(file, `missing config field '${field}' (expected ${kind === "integer" ? "an integer" : `a ${kind}`})`);
+  if (v === undefined || v === null)
+    throw new CheckpointError(
+      file,
+      `missing config field '${field}' (expected ${kind === "integer" ? "an integer" : `a ${kind}`})`,
+    );
   if (!fieldOk(v, kind)) {
-    throw new CheckpointError(file, `config field '${field}' must be ${kind === "integer" ? "an integer" : `a ${kind}`}, found ${JSON.stringify(v)}`);
+    throw new CheckpointError(
+      file,
+      `config field '${field}' must be ${kind === "integer" ? "an integer" : `a ${kind}`}, found ${JSON.stringify(v)}`,
+    );
   }
   return v as never;
 }
@@ -126,16 +139,20 @@ export function checkTensors(
       const near = [...tensors.keys()].find((n) => n.endsWith(`.${name}`) || name.endsWith(`.${n}`));
       const hint = near ? `; found '${near}' — a different name prefix?` : "";
       problems.push(`tensor '${name}' is missing (expected shape ${formatShape(shape)})${hint}`);
-    }
-    else if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      problems.push(`tensor '${name}' has the wrong shape: expected ${formatShape(shape)}, found ${formatShape(t.shape)}`);
+    } else if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      problems.push(
+        `tensor '${name}' has the wrong shape: expected ${formatShape(shape)}, found ${formatShape(t.shape)}`,
+      );
     }
   }
   const unexpected = [...tensors.keys()].filter((n) => !expected.has(n));
   if (options.rejectUnexpected) for (const n of unexpected) problems.push(`unexpected tensor '${n}'`);
   if (problems.length === 1) throw new CheckpointError(file, problems[0] as string);
   if (problems.length > 1) {
-    const shown = problems.slice(0, 20).map((p) => `\n  - ${p}`).join("");
+    const shown = problems
+      .slice(0, 20)
+      .map((p) => `\n  - ${p}`)
+      .join("");
     const more = problems.length > 20 ? `\n  ... and ${problems.length - 20} more` : "";
     throw new CheckpointError(file, `${problems.length} tensor problems:${shown}${more}`);
   }
@@ -149,11 +166,17 @@ interface ShardIndex {
 function parseIndex(raw: unknown, file: string): ShardIndex {
   const wm = (raw as { weight_map?: unknown } | null)?.weight_map;
   if (wm === undefined || wm === null || typeof wm !== "object" || Array.isArray(wm)) {
-    throw new CheckpointError(file, "missing field 'weight_map' (expected an object mapping tensor names to shard files)");
+    throw new CheckpointError(
+      file,
+      "missing field 'weight_map' (expected an object mapping tensor names to shard files)",
+    );
   }
   for (const [name, shard] of Object.entries(wm)) {
     if (typeof shard !== "string" || shard === "" || basename(shard) !== shard) {
-      throw new CheckpointError(file, `weight_map entry '${name}' must be a shard file name in this folder, found ${JSON.stringify(shard)}`);
+      throw new CheckpointError(
+        file,
+        `weight_map entry '${name}' must be a shard file name in this folder, found ${JSON.stringify(shard)}`,
+      );
     }
   }
   return { weight_map: wm as Record<string, string> };
@@ -171,8 +194,15 @@ async function readSharded(dir: string, tensors: Map<string, HostTensor>): Promi
   // Check every shard exists before reading any: a missing one is the common broken download.
   for (const [shard, names] of byShard) {
     if (!(await isFile(join(dir, shard)))) {
-      const some = names.slice(0, 3).map((n) => `'${n}'`).join(", ") + (names.length > 3 ? ", ..." : "");
-      throw new CheckpointError(indexPath, `weight_map points at shard '${shard}', which is missing from ${dir} (it should hold ${names.length} tensors: ${some})`);
+      const some =
+        names
+          .slice(0, 3)
+          .map((n) => `'${n}'`)
+          .join(", ") + (names.length > 3 ? ", ..." : "");
+      throw new CheckpointError(
+        indexPath,
+        `weight_map points at shard '${shard}', which is missing from ${dir} (it should hold ${names.length} tensors: ${some})`,
+      );
     }
   }
   for (const [shard, names] of byShard) {
@@ -191,7 +221,11 @@ async function readSharded(dir: string, tensors: Map<string, HostTensor>): Promi
 export async function readHfFolder(dir: string, options: ReadHfFolderOptions = {}): Promise<HfFolder> {
   const st = await stat(dir).catch(() => undefined);
   if (!st) throw new CheckpointError(dir, "model folder not found");
-  if (!st.isDirectory()) throw new CheckpointError(dir, "not a folder (expected a Hugging Face model folder with config.json and model.safetensors)");
+  if (!st.isDirectory())
+    throw new CheckpointError(
+      dir,
+      "not a folder (expected a Hugging Face model folder with config.json and model.safetensors)",
+    );
 
   const configPath = join(dir, CONFIG_FILE);
   const config = await readJson(configPath, "config.json");
@@ -250,11 +284,15 @@ export async function writeHfFolder(
     const t = tensors.get(name) as TensorToWrite;
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) {
-      throw new CheckpointError(dir, `tensor '${name}' has shape ${formatShape(t.shape)} (${count} values) but ${t.data.length} values`);
+      throw new CheckpointError(
+        dir,
+        `tensor '${name}' has shape ${formatShape(t.shape)} (${count} values) but ${t.data.length} values`,
+      );
     }
   }
   const max = options.maxShardBytes;
-  if (max !== undefined && !(Number.isFinite(max) && max > 0)) throw new CheckpointError(dir, `maxShardBytes must be a positive number, found ${max}`);
+  if (max !== undefined && !(Number.isFinite(max) && max > 0))
+    throw new CheckpointError(dir, `maxShardBytes must be a positive number, found ${max}`);
 
   const shards: string[][] = [[]];
   let size = 0;
@@ -289,9 +327,12 @@ export async function writeHfFolder(
         totalSize += (tensors.get(n) as TensorToWrite).data.length * 4;
       }
     }
-    await writeAtomic(join(dir, INDEX_FILE), JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2) + "\n");
+    await writeAtomic(
+      join(dir, INDEX_FILE),
+      `${JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2)}\n`,
+    );
   }
-  await writeAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + "\n");
+  await writeAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
   // Only now remove weight files of an earlier save, so a failed write never leaves the folder empty.
   const keep = new Set(written[0] === WEIGHTS_FILE ? written : [...written, INDEX_FILE]);
   const stale = before.filter((f) => (f === WEIGHTS_FILE || f === INDEX_FILE || SHARD_RE.test(f)) && !keep.has(f));

@@ -43,21 +43,45 @@ const MAGIC_V1 = 0x616b3432;
 
 function parseHeader(view: DataView, file: string): Llama2cHeader {
   if (view.byteLength < HEADER_BYTES) {
-    throw new CheckpointError(file, `truncated: ${view.byteLength} bytes, too short for the ${HEADER_BYTES}-byte llama2.c header`);
+    throw new CheckpointError(
+      file,
+      `truncated: ${view.byteLength} bytes, too short for the ${HEADER_BYTES}-byte llama2.c header`,
+    );
   }
   if (view.getUint32(0, true) === MAGIC_V1) {
-    throw new CheckpointError(file, `llama2.c export version ${view.getInt32(4, true)} (magic "ak42") is not supported; only the legacy version-0 format is read`);
+    throw new CheckpointError(
+      file,
+      `llama2.c export version ${view.getInt32(4, true)} (magic "ak42") is not supported; only the legacy version-0 format is read`,
+    );
   }
-  const h = Array.from({ length: 7 }, (_, i) => view.getInt32(i * 4, true)) as [number, number, number, number, number, number, number];
+  const h = Array.from({ length: 7 }, (_, i) => view.getInt32(i * 4, true)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const [dim, hiddenDim, nLayers, nHeads, nKvHeads, vocab, seqLen] = h;
-  const named = { dim, hidden_dim: hiddenDim, n_layers: nLayers, n_heads: nHeads, n_kv_heads: nKvHeads, seq_len: seqLen };
+  const named = {
+    dim,
+    hidden_dim: hiddenDim,
+    n_layers: nLayers,
+    n_heads: nHeads,
+    n_kv_heads: nKvHeads,
+    seq_len: seqLen,
+  };
   for (const [k, v] of Object.entries(named)) {
     if (v <= 0) throw new CheckpointError(file, `bad header: ${k} must be positive, found ${v}`);
   }
   if (vocab === 0) throw new CheckpointError(file, "bad header: vocab_size must be non-zero, found 0");
-  if (dim % nHeads !== 0) throw new CheckpointError(file, `bad header: dim ${dim} is not divisible by n_heads ${nHeads}`);
-  if ((dim / nHeads) % 2 !== 0) throw new CheckpointError(file, `bad header: head size ${dim / nHeads} must be even for rotary embeddings`);
-  if (nHeads % nKvHeads !== 0) throw new CheckpointError(file, `bad header: n_heads ${nHeads} is not divisible by n_kv_heads ${nKvHeads}`);
+  if (dim % nHeads !== 0)
+    throw new CheckpointError(file, `bad header: dim ${dim} is not divisible by n_heads ${nHeads}`);
+  if ((dim / nHeads) % 2 !== 0)
+    throw new CheckpointError(file, `bad header: head size ${dim / nHeads} must be even for rotary embeddings`);
+  if (nHeads % nKvHeads !== 0)
+    throw new CheckpointError(file, `bad header: n_heads ${nHeads} is not divisible by n_kv_heads ${nKvHeads}`);
   return { dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize: Math.abs(vocab), seqLen, sharedClassifier: vocab > 0 };
 }
 
@@ -89,7 +113,12 @@ function layout(h: Llama2cHeader): Array<[string, number]> {
  * Permutes the rows of a [nHeads*headSize, cols] projection from interleaved RoPE pairs to
  * half rotation, per head. Exported for tests and for converting other interleaved checkpoints.
  */
-export function permuteInterleavedToHalf(data: Float32Array, nHeads: number, headSize: number, cols: number): Float32Array {
+export function permuteInterleavedToHalf(
+  data: Float32Array,
+  nHeads: number,
+  headSize: number,
+  cols: number,
+): Float32Array {
   if (data.length !== nHeads * headSize * cols) {
     throw new Error(`permuteInterleavedToHalf: ${data.length} values, expected ${nHeads}*${headSize}*${cols}`);
   }
@@ -97,7 +126,10 @@ export function permuteInterleavedToHalf(data: Float32Array, nHeads: number, hea
   const half = headSize / 2;
   for (let h = 0; h < nHeads; h++) {
     for (let i = 0; i < half; i++) {
-      for (const [src, dst] of [[2 * i, i], [2 * i + 1, half + i]] as const) {
+      for (const [src, dst] of [
+        [2 * i, i],
+        [2 * i + 1, half + i],
+      ] as const) {
         const from = (h * headSize + src) * cols;
         out.set(data.subarray(from, from + cols), (h * headSize + dst) * cols);
       }
@@ -115,10 +147,16 @@ export function parseLlama2c(buf: Uint8Array, file = "<buffer>"): Llama2cCheckpo
   const expected = HEADER_BYTES + floats * 4;
   const desc = `dim ${h.dim}, hidden_dim ${h.hiddenDim}, n_layers ${h.nLayers}, n_heads ${h.nHeads}, n_kv_heads ${h.nKvHeads}, vocab_size ${h.sharedClassifier ? "" : "-"}${h.vocabSize}, seq_len ${h.seqLen}`;
   if (buf.byteLength < expected) {
-    throw new CheckpointError(file, `truncated: the header (${desc}) needs ${expected} bytes, the file has ${buf.byteLength}`);
+    throw new CheckpointError(
+      file,
+      `truncated: the header (${desc}) needs ${expected} bytes, the file has ${buf.byteLength}`,
+    );
   }
   if (buf.byteLength > expected) {
-    throw new CheckpointError(file, `size mismatch: the header (${desc}) needs ${expected} bytes, the file has ${buf.byteLength} (wrong header or not a version-0 llama2.c checkpoint)`);
+    throw new CheckpointError(
+      file,
+      `size mismatch: the header (${desc}) needs ${expected} bytes, the file has ${buf.byteLength} (wrong header or not a version-0 llama2.c checkpoint)`,
+    );
   }
   // Copy once into an aligned buffer; every array below is a view or a copy of it.
   const all = new Float32Array(floats);
@@ -134,15 +172,25 @@ export function parseLlama2c(buf: Uint8Array, file = "<buffer>"): Llama2cCheckpo
   const headSize = h.dim / h.nHeads;
   const kvDim = headSize * h.nKvHeads;
   const tensors = new Map<string, HostTensor>();
-  const put = (name: string, shape: number[], data: Float32Array) => tensors.set(name, { shape, data: data.slice(), dtype: "F32" });
-  const layer = (arr: string, l: number, rows: number, cols: number) => get(arr).subarray(l * rows * cols, (l + 1) * rows * cols);
+  const put = (name: string, shape: number[], data: Float32Array) =>
+    tensors.set(name, { shape, data: data.slice(), dtype: "F32" });
+  const layer = (arr: string, l: number, rows: number, cols: number) =>
+    get(arr).subarray(l * rows * cols, (l + 1) * rows * cols);
 
   put("model.embed_tokens.weight", [h.vocabSize, h.dim], get("token_embedding"));
   for (let l = 0; l < h.nLayers; l++) {
     const p = `model.layers.${l}`;
     put(`${p}.input_layernorm.weight`, [h.dim], layer("rms_att", l, 1, h.dim));
-    tensors.set(`${p}.self_attn.q_proj.weight`, { shape: [h.dim, h.dim], dtype: "F32", data: permuteInterleavedToHalf(layer("wq", l, h.dim, h.dim), h.nHeads, headSize, h.dim) });
-    tensors.set(`${p}.self_attn.k_proj.weight`, { shape: [kvDim, h.dim], dtype: "F32", data: permuteInterleavedToHalf(layer("wk", l, kvDim, h.dim), h.nKvHeads, headSize, h.dim) });
+    tensors.set(`${p}.self_attn.q_proj.weight`, {
+      shape: [h.dim, h.dim],
+      dtype: "F32",
+      data: permuteInterleavedToHalf(layer("wq", l, h.dim, h.dim), h.nHeads, headSize, h.dim),
+    });
+    tensors.set(`${p}.self_attn.k_proj.weight`, {
+      shape: [kvDim, h.dim],
+      dtype: "F32",
+      data: permuteInterleavedToHalf(layer("wk", l, kvDim, h.dim), h.nKvHeads, headSize, h.dim),
+    });
     put(`${p}.self_attn.v_proj.weight`, [kvDim, h.dim], layer("wv", l, kvDim, h.dim));
     put(`${p}.self_attn.o_proj.weight`, [h.dim, h.dim], layer("wo", l, h.dim, h.dim));
     put(`${p}.post_attention_layernorm.weight`, [h.dim], layer("rms_ffn", l, 1, h.dim));

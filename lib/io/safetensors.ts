@@ -20,7 +20,16 @@ export interface SafetensorsFile {
 }
 
 const BYTES: Record<SafetensorsDtype, number> = {
-  F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  F64: 8,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 };
 
 /** Largest JSON header accepted (the reference implementation uses 100 MB). */
@@ -99,7 +108,10 @@ export function parseSafetensors(buf: Uint8Array, file = "<buffer>"): Safetensor
     throw new SafetensorsError(file, `corrupt header: declared header length ${headerLen} exceeds ${MAX_HEADER} bytes`);
   }
   if (8 + headerLen > buf.byteLength) {
-    throw new SafetensorsError(file, `truncated header: declares ${headerLen} bytes but only ${buf.byteLength - 8} follow`);
+    throw new SafetensorsError(
+      file,
+      `truncated header: declares ${headerLen} bytes but only ${buf.byteLength - 8} follow`,
+    );
   }
   let header: Record<string, unknown>;
   try {
@@ -129,7 +141,12 @@ export function parseSafetensors(buf: Uint8Array, file = "<buffer>"): Safetensor
       throw new SafetensorsError(file, `tensor '${name}': invalid shape ${JSON.stringify(e.shape)}`);
     }
     const offs = e.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isInteger(o) && o >= 0) || offs[0] > offs[1]) {
+    if (
+      !Array.isArray(offs) ||
+      offs.length !== 2 ||
+      !offs.every((o) => Number.isInteger(o) && o >= 0) ||
+      offs[0] > offs[1]
+    ) {
       throw new SafetensorsError(file, `tensor '${name}': invalid data_offsets ${JSON.stringify(offs)}`);
     }
     const shape = e.shape as number[];
@@ -142,7 +159,10 @@ export function parseSafetensors(buf: Uint8Array, file = "<buffer>"): Safetensor
       );
     }
     if (end > dataLen) {
-      throw new SafetensorsError(file, `truncated: tensor '${name}' ends at byte ${end} of the data section, which has ${dataLen}`);
+      throw new SafetensorsError(
+        file,
+        `truncated: tensor '${name}' ends at byte ${end} of the data section, which has ${dataLen}`,
+      );
     }
     // A view: decode() always returns fresh memory, so tensors never pin the file buffer.
     const bytes = buf.subarray(dataStart + begin, dataStart + end);
@@ -154,7 +174,8 @@ export function parseSafetensors(buf: Uint8Array, file = "<buffer>"): Safetensor
   for (let i = 1; i < spans.length; i++) {
     const [pb, pe, pn] = spans[i - 1] as [number, number, string];
     const [b, , n] = spans[i] as [number, number, string];
-    if (b < pe && pe > pb) throw new SafetensorsError(file, `corrupt header: tensors '${pn}' and '${n}' overlap in the data section`);
+    if (b < pe && pe > pb)
+      throw new SafetensorsError(file, `corrupt header: tensors '${pn}' and '${n}' overlap in the data section`);
   }
   return { tensors, metadata };
 }
@@ -180,10 +201,12 @@ export async function readSafetensorsHeader(path: string): Promise<Record<string
     const { bytesRead } = await fh.read(lenBuf, 0, 8, 0);
     if (bytesRead < 8) throw new SafetensorsError(path, "truncated: too short for the 8-byte header length");
     const headerLen = Number(lenBuf.readBigUInt64LE(0));
-    if (headerLen > MAX_HEADER) throw new SafetensorsError(path, `corrupt header: declared length ${headerLen} too large`);
+    if (headerLen > MAX_HEADER)
+      throw new SafetensorsError(path, `corrupt header: declared length ${headerLen} too large`);
     const hdr = Buffer.alloc(headerLen);
     const r = await fh.read(hdr, 0, headerLen, 8);
-    if (r.bytesRead < headerLen) throw new SafetensorsError(path, `truncated header: declares ${headerLen} bytes, file has ${r.bytesRead}`);
+    if (r.bytesRead < headerLen)
+      throw new SafetensorsError(path, `truncated header: declares ${headerLen} bytes, file has ${r.bytesRead}`);
     let parsed: Record<string, { dtype: string; shape: number[] }>;
     try {
       parsed = JSON.parse(hdr.toString("utf8")) as Record<string, { dtype: string; shape: number[] }>;
@@ -193,7 +216,7 @@ export async function readSafetensorsHeader(path: string): Promise<Record<string
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       throw new SafetensorsError(path, "corrupt header: expected a JSON object");
     }
-    delete (parsed as Record<string, unknown>)["__metadata__"];
+    delete (parsed as Record<string, unknown>).__metadata__;
     return parsed;
   } finally {
     await fh.close();
@@ -206,15 +229,22 @@ export interface TensorToWrite {
 }
 
 /** Serialises f32 tensors; names are sorted so the same tensors always give the same bytes. */
-export function serializeSafetensors(tensors: Map<string, TensorToWrite> | Record<string, TensorToWrite>, metadata: Record<string, string> = {}): Uint8Array {
-  const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+export function serializeSafetensors(
+  tensors: Map<string, TensorToWrite> | Record<string, TensorToWrite>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
   const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length) header["__metadata__"] = metadata;
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of entries) {
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) {
-      throw new Error(`safetensors: tensor '${name}' has shape [${t.shape.join(", ")}] (${count} values) but ${t.data.length} values`);
+      throw new Error(
+        `safetensors: tensor '${name}' has shape [${t.shape.join(", ")}] (${count} values) but ${t.data.length} values`,
+      );
     }
     header[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + count * 4] };
     offset += count * 4;
@@ -241,7 +271,11 @@ export function serializeSafetensors(tensors: Map<string, TensorToWrite> | Recor
 }
 
 /** Writes atomically (temp file + rename) so a crash never leaves a half-written checkpoint. */
-export async function writeSafetensors(path: string, tensors: Map<string, TensorToWrite> | Record<string, TensorToWrite>, metadata: Record<string, string> = {}): Promise<void> {
+export async function writeSafetensors(
+  path: string,
+  tensors: Map<string, TensorToWrite> | Record<string, TensorToWrite>,
+  metadata: Record<string, string> = {},
+): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   await writeFile(tmp, serializeSafetensors(tensors, metadata));
   await rename(tmp, path);

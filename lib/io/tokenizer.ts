@@ -2,7 +2,7 @@
 // maintained @huggingface/tokenizers library; this file only adds ids for special tokens,
 // batch padding and errors that name the file.
 import { readJson } from "./hf-folder.js";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { CheckpointError } from "./errors.js";
@@ -46,7 +46,8 @@ type Json = Record<string, unknown>;
 /** tokenizer_config.json writes special tokens as a string or as {content: ...}. */
 function tokenName(v: unknown): string | undefined {
   if (typeof v === "string") return v;
-  if (v && typeof v === "object" && typeof (v as { content?: unknown }).content === "string") return (v as { content: string }).content;
+  if (v && typeof v === "object" && typeof (v as { content?: unknown }).content === "string")
+    return (v as { content: string }).content;
   return undefined;
 }
 
@@ -62,15 +63,31 @@ export class HfTokenizer {
    * Builds from parsed tokenizer.json / tokenizer_config.json. `file` names the source in
    * errors; special ids come from the config's *_token names unless overridden.
    */
-  constructor(tokenizerJson: unknown, tokenizerConfig: unknown = {}, file = "<tokenizer.json>", overrides: SpecialIdOverrides = {}) {
+  constructor(
+    tokenizerJson: unknown,
+    tokenizerConfig: unknown = {},
+    file = "<tokenizer.json>",
+    overrides: SpecialIdOverrides = {},
+  ) {
     if (tokenizerJson === null || typeof tokenizerJson !== "object" || Array.isArray(tokenizerJson)) {
       throw new CheckpointError(file, "tokenizer.json must hold a JSON object");
     }
-    const model = (tokenizerJson as Json)["model"];
-    if (!model || typeof model !== "object") throw new CheckpointError(file, "missing field 'model' (expected the tokenizer model, e.g. {type: \"BPE\", vocab, merges})");
+    const model = (tokenizerJson as Json).model;
+    if (!model || typeof model !== "object")
+      throw new CheckpointError(
+        file,
+        "missing field 'model' (expected the tokenizer model, e.g. {type: \"BPE\", vocab, merges})",
+      );
     const config = (tokenizerConfig ?? {}) as Json;
     // tokenizers.js insists on keys the Rust library treats as optional.
-    const json = { added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, ...(tokenizerJson as Json) };
+    const json = {
+      added_tokens: [],
+      normalizer: null,
+      pre_tokenizer: null,
+      post_processor: null,
+      decoder: null,
+      ...(tokenizerJson as Json),
+    };
     try {
       // Without a config transformers' cleanup (" ." -> ".") would default on in tokenizers.js;
       // the tokenizers library itself never does it, so off unless the config asks.
@@ -82,7 +99,11 @@ export class HfTokenizer {
       const name = tokenName(config[field]);
       if (name === undefined) return undefined;
       const id = this.tok.token_to_id(name);
-      if (id === undefined) throw new CheckpointError(file, `tokenizer_config field '${field}' names token ${JSON.stringify(name)}, which is not in the vocabulary`);
+      if (id === undefined)
+        throw new CheckpointError(
+          file,
+          `tokenizer_config field '${field}' names token ${JSON.stringify(name)}, which is not in the vocabulary`,
+        );
       return id;
     };
     this.bosId = overrides.bosId ?? idOf("bos_token");
@@ -98,7 +119,9 @@ export class HfTokenizer {
     // A vocabulary without an unknown token yields undefined ids, which would surface later as NaN embeddings.
     const bad = enc.ids.findIndex((id: number) => !Number.isInteger(id));
     if (bad >= 0) {
-      throw new Error(`encode: token ${bad} of ${JSON.stringify(text.length > 40 ? text.slice(0, 40) + "..." : text)} has no id and the tokenizer has no unk_token`);
+      throw new Error(
+        `encode: token ${bad} of ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text)} has no id and the tokenizer has no unk_token`,
+      );
     }
     return enc.ids;
   }
@@ -125,16 +148,29 @@ export class HfTokenizer {
   /** Encodes rows and pads them to one length; pads with padId, else eosId (as LLaMA/GPT-2 setups do). */
   encodeBatch(texts: readonly string[], options: BatchEncodeOptions = {}): BatchEncoding {
     const pad = this.padId ?? this.eosId;
-    if (pad === undefined) throw new Error("encodeBatch: the tokenizer has no pad_token or eos_token to pad with; pass padId when loading it");
+    if (pad === undefined)
+      throw new Error(
+        "encodeBatch: the tokenizer has no pad_token or eos_token to pad with; pass padId when loading it",
+      );
     const { maxLength, padToLength } = options;
     let rows = texts.map((t) => this.encode(t, options));
     if (maxLength !== undefined) {
-      if (!(Number.isInteger(maxLength) && maxLength > 0)) throw new RangeError(`encodeBatch: maxLength must be a positive integer, found ${maxLength}`);
-      rows = rows.map((r) => (r.length <= maxLength ? r : options.truncationSide === "left" ? r.slice(r.length - maxLength) : r.slice(0, maxLength)));
+      if (!(Number.isInteger(maxLength) && maxLength > 0))
+        throw new RangeError(`encodeBatch: maxLength must be a positive integer, found ${maxLength}`);
+      rows = rows.map((r) =>
+        r.length <= maxLength
+          ? r
+          : options.truncationSide === "left"
+            ? r.slice(r.length - maxLength)
+            : r.slice(0, maxLength),
+      );
     }
     const longest = rows.reduce((a, r) => Math.max(a, r.length), 0);
     const width = padToLength ?? longest;
-    if (width < longest) throw new RangeError(`encodeBatch: padToLength ${width} is shorter than the longest row (${longest} tokens); set maxLength to truncate`);
+    if (width < longest)
+      throw new RangeError(
+        `encodeBatch: padToLength ${width} is shorter than the longest row (${longest} tokens); set maxLength to truncate`,
+      );
     const left = options.paddingSide === "left";
     const ids: number[][] = [];
     const attentionMask: number[][] = [];
@@ -149,17 +185,22 @@ export class HfTokenizer {
   }
 }
 
-
 /**
  * Loads a tokenizer from a folder or a tokenizer.json path; tokenizer_config.json next to it
  * is read when present.
  */
 export async function loadTokenizer(path: string, overrides: SpecialIdOverrides = {}): Promise<HfTokenizer> {
-  const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   const file = isDir ? join(path, "tokenizer.json") : path;
   const json = await readJson(file, "tokenizer.json");
   const configPath = join(dirname(file), "tokenizer_config.json");
-  const hasConfig = await stat(configPath).then((s) => s.isFile(), () => false);
+  const hasConfig = await stat(configPath).then(
+    (s) => s.isFile(),
+    () => false,
+  );
   const config = hasConfig ? await readJson(configPath, "tokenizer_config.json") : {};
   return new HfTokenizer(json, config, file, overrides);
 }

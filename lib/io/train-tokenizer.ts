@@ -76,11 +76,14 @@ const KEY = 65536;
 export function trainByteLevelBpe(corpus: string | readonly string[], options: TrainBpeOptions): TrainedTokenizer {
   const specials = options.specialTokens ?? DEFAULT_SPECIALS;
   const specialList = [specials.pad, specials.bos, specials.eos];
-  if (new Set(specialList).size !== 3) throw new Error(`trainByteLevelBpe: special tokens must differ, found ${JSON.stringify(specials)}`);
+  if (new Set(specialList).size !== 3)
+    throw new Error(`trainByteLevelBpe: special tokens must differ, found ${JSON.stringify(specials)}`);
   const base = specialList.length + 256;
   const { vocabSize } = options;
   if (!Number.isInteger(vocabSize) || vocabSize < base || vocabSize > KEY) {
-    throw new Error(`trainByteLevelBpe: vocabSize must be an integer in [${base}, ${KEY}] (3 special tokens + 256 bytes + merges), found ${vocabSize}`);
+    throw new Error(
+      `trainByteLevelBpe: vocabSize must be an integer in [${base}, ${KEY}] (3 special tokens + 256 bytes + merges), found ${vocabSize}`,
+    );
   }
   const minFrequency = options.minFrequency ?? 2;
 
@@ -140,7 +143,11 @@ export function trainByteLevelBpe(corpus: string | readonly string[], options: T
     for (const wi of pairWords.get(best) ?? []) {
       const w = words[wi] as number[];
       let has = false;
-      for (let i = 0; i + 1 < w.length; i++) if (w[i] === a && w[i + 1] === b) { has = true; break; }
+      for (let i = 0; i + 1 < w.length; i++)
+        if (w[i] === a && w[i + 1] === b) {
+          has = true;
+          break;
+        }
       if (!has) continue;
       addPairs(wi, -1);
       const out: number[] = [];
@@ -158,7 +165,9 @@ export function trainByteLevelBpe(corpus: string | readonly string[], options: T
   }
 
   const vocab: Record<string, number> = {};
-  tokens.forEach((t, i) => (vocab[t] = i));
+  tokens.forEach((t, i) => {
+    vocab[t] = i;
+  });
   const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
   const postProcessor = options.addBosToken
     ? {
@@ -178,7 +187,13 @@ export function trainByteLevelBpe(corpus: string | readonly string[], options: T
     truncation: null,
     padding: null,
     added_tokens: specialList.map((content, id) => ({
-      id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
     })),
     normalizer: null,
     pre_tokenizer: byteLevel,
@@ -212,11 +227,17 @@ export function trainByteLevelBpe(corpus: string | readonly string[], options: T
 }
 
 /** Writes tokenizer.json and tokenizer_config.json into `dir` (created if needed). */
-export async function writeTokenizer(dir: string, trained: Pick<TrainedTokenizer, "tokenizer" | "tokenizerConfig">): Promise<string> {
+export async function writeTokenizer(
+  dir: string,
+  trained: Pick<TrainedTokenizer, "tokenizer" | "tokenizerConfig">,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
-  for (const [name, value] of [["tokenizer.json", trained.tokenizer], ["tokenizer_config.json", trained.tokenizerConfig]] as const) {
+  for (const [name, value] of [
+    ["tokenizer.json", trained.tokenizer],
+    ["tokenizer_config.json", trained.tokenizerConfig],
+  ] as const) {
     const path = join(dir, name);
-    await writeFile(`${path}.tmp-${process.pid}`, JSON.stringify(value, null, 2) + "\n");
+    await writeFile(`${path}.tmp-${process.pid}`, `${JSON.stringify(value, null, 2)}\n`);
     await rename(`${path}.tmp-${process.pid}`, path);
   }
   return join(dir, "tokenizer.json");

@@ -52,10 +52,20 @@ export interface AttentionContext {
  * [B, past + T] marks real tokens with 1 and padding with 0 (left or right); positions are
  * cumsum(mask) − 1, so a left-padded row gets the same positions as the unpadded sequence.
  */
-export function attentionContext(batch: number, steps: number, past: number, attentionMask?: tf.Tensor): AttentionContext {
+export function attentionContext(
+  batch: number,
+  steps: number,
+  past: number,
+  attentionMask?: tf.Tensor,
+): AttentionContext {
   const total = past + steps;
-  if (attentionMask && (attentionMask.rank !== 2 || attentionMask.shape[0] !== batch || attentionMask.shape[1] !== total)) {
-    throw new Error(`attentionMask: expected shape [${batch}, ${total}] (batch, cached + new tokens), found [${attentionMask.shape.join(", ")}]`);
+  if (
+    attentionMask &&
+    (attentionMask.rank !== 2 || attentionMask.shape[0] !== batch || attentionMask.shape[1] !== total)
+  ) {
+    throw new Error(
+      `attentionMask: expected shape [${batch}, ${total}] (batch, cached + new tokens), found [${attentionMask.shape.join(", ")}]`,
+    );
   }
   const causal = new Float32Array(steps * total);
   for (let i = 0; i < steps; i++) for (let j = 0; j <= past + i; j++) causal[i * total + j] = 1;

@@ -22,9 +22,14 @@ export async function loadModel(path: string): Promise<TransformerModel> {
 
 export async function loadModelWithTokenizer(path: string): Promise<LoadedModel> {
   const st = await stat(path).catch(() => undefined);
-  if (!st) throw new CheckpointError(path, "model not found (expected a Hugging Face model folder or a llama2.c .bin file)");
+  if (!st)
+    throw new CheckpointError(path, "model not found (expected a Hugging Face model folder or a llama2.c .bin file)");
   if (st.isFile()) {
-    if (!path.endsWith(".bin")) throw new CheckpointError(path, "a model file must be a llama2.c .bin checkpoint; pass the folder for Hugging Face models");
+    if (!path.endsWith(".bin"))
+      throw new CheckpointError(
+        path,
+        "a model file must be a llama2.c .bin checkpoint; pass the folder for Hugging Face models",
+      );
     const ckpt = await readLlama2c(path);
     return { model: modelFromTensors(parseConfig(ckpt.config, path), ckpt.tensors, path) };
   }
@@ -41,5 +46,10 @@ export interface SaveOptions {
 
 /** Writes config.json + safetensors in Hugging Face naming and layout; returns the weight files. */
 export async function saveModel(model: TransformerModel, dir: string, options: SaveOptions = {}): Promise<string[]> {
-  return writeHfFolder(dir, toHfConfig(model.config), model.checkpointTensors(), options.maxShardBytes ? { maxShardBytes: options.maxShardBytes } : {});
+  return writeHfFolder(
+    dir,
+    toHfConfig(model.config),
+    model.checkpointTensors(),
+    options.maxShardBytes ? { maxShardBytes: options.maxShardBytes } : {},
+  );
 }

@@ -39,7 +39,9 @@ export class ConfigError extends CheckpointError {
 }
 
 /** Fills defaults for a config built in code; sizes not given are derived from hiddenSize. */
-export function makeConfig(c: Partial<ModelConfig> & Pick<ModelConfig, "family" | "vocabSize" | "hiddenSize" | "numLayers" | "numHeads">): ModelConfig {
+export function makeConfig(
+  c: Partial<ModelConfig> & Pick<ModelConfig, "family" | "vocabSize" | "hiddenSize" | "numLayers" | "numHeads">,
+): ModelConfig {
   const headDim = c.headDim ?? c.hiddenSize / c.numHeads;
   const cfg: ModelConfig = {
     task: "causal-lm",
@@ -61,7 +63,17 @@ export function makeConfig(c: Partial<ModelConfig> & Pick<ModelConfig, "family" 
 }
 
 function validateConfig(c: ModelConfig, file: string): void {
-  const positive: (keyof ModelConfig)[] = ["vocabSize", "hiddenSize", "numLayers", "numHeads", "numKvHeads", "headDim", "intermediateSize", "maxPositions", "numLabels"];
+  const positive: (keyof ModelConfig)[] = [
+    "vocabSize",
+    "hiddenSize",
+    "numLayers",
+    "numHeads",
+    "numKvHeads",
+    "headDim",
+    "intermediateSize",
+    "maxPositions",
+    "numLabels",
+  ];
   for (const k of positive) {
     const v = c[k];
     if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
@@ -98,9 +110,41 @@ function tokenId(v: unknown): number | null {
   return null;
 }
 
-const LLAMA_KEYS = ["vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim", "intermediate_size", "max_position_embeddings", "rms_norm_eps", "rope_theta", "tie_word_embeddings"];
-const GPT2_KEYS = ["vocab_size", "n_embd", "n_layer", "n_head", "n_inner", "n_positions", "n_ctx", "layer_norm_epsilon", "tie_word_embeddings"];
-const COMMON_KEYS = ["model_type", "architectures", "num_labels", "id2label", "label2id", "bos_token_id", "eos_token_id", "pad_token_id", "torch_dtype"];
+const LLAMA_KEYS = [
+  "vocab_size",
+  "hidden_size",
+  "num_hidden_layers",
+  "num_attention_heads",
+  "num_key_value_heads",
+  "head_dim",
+  "intermediate_size",
+  "max_position_embeddings",
+  "rms_norm_eps",
+  "rope_theta",
+  "tie_word_embeddings",
+];
+const GPT2_KEYS = [
+  "vocab_size",
+  "n_embd",
+  "n_layer",
+  "n_head",
+  "n_inner",
+  "n_positions",
+  "n_ctx",
+  "layer_norm_epsilon",
+  "tie_word_embeddings",
+];
+const COMMON_KEYS = [
+  "model_type",
+  "architectures",
+  "num_labels",
+  "id2label",
+  "label2id",
+  "bos_token_id",
+  "eos_token_id",
+  "pad_token_id",
+  "torch_dtype",
+];
 
 function taskOf(j: Json): ModelTask {
   const arch = Array.isArray(j.architectures) ? String(j.architectures[0] ?? "") : "";
@@ -119,8 +163,10 @@ export function parseConfig(json: unknown, file = "config.json"): ModelConfig {
   const type = j.model_type;
   let cfg: ModelConfig;
   if (type === "llama") {
-    if (j.rope_scaling) throw new ConfigError(file, `rope_scaling ${JSON.stringify(j.rope_scaling)} is not supported (expected null)`);
-    if (j.attention_bias === true || j.mlp_bias === true) throw new ConfigError(file, "attention_bias/mlp_bias = true is not supported");
+    if (j.rope_scaling)
+      throw new ConfigError(file, `rope_scaling ${JSON.stringify(j.rope_scaling)} is not supported (expected null)`);
+    if (j.attention_bias === true || j.mlp_bias === true)
+      throw new ConfigError(file, "attention_bias/mlp_bias = true is not supported");
     const act = j.hidden_act ?? "silu";
     if (act !== "silu") throw new ConfigError(file, `hidden_act: expected "silu", found ${JSON.stringify(act)}`);
     const hidden = num(j, file, ["hidden_size"]);
@@ -149,8 +195,15 @@ export function parseConfig(json: unknown, file = "config.json"): ModelConfig {
     if (act !== "gelu_new" && act !== "gelu_pytorch_tanh") {
       throw new ConfigError(file, `activation_function: expected "gelu_new", found ${JSON.stringify(act)}`);
     }
-    if (j.scale_attn_weights === false || j.scale_attn_by_inverse_layer_idx === true || j.reorder_and_upcast_attn === true) {
-      throw new ConfigError(file, "scale_attn_weights = false, scale_attn_by_inverse_layer_idx and reorder_and_upcast_attn are not supported");
+    if (
+      j.scale_attn_weights === false ||
+      j.scale_attn_by_inverse_layer_idx === true ||
+      j.reorder_and_upcast_attn === true
+    ) {
+      throw new ConfigError(
+        file,
+        "scale_attn_weights = false, scale_attn_by_inverse_layer_idx and reorder_and_upcast_attn are not supported",
+      );
     }
     const hidden = num(j, file, ["n_embd", "hidden_size"]);
     const heads = num(j, file, ["n_head", "num_attention_heads"]);
@@ -175,7 +228,10 @@ export function parseConfig(json: unknown, file = "config.json"): ModelConfig {
     };
     if (!cfg.tieWordEmbeddings) throw new ConfigError(file, "tie_word_embeddings = false is not supported for gpt2");
   } else {
-    throw new ConfigError(file, `unknown architecture: model_type ${JSON.stringify(type)} (expected "llama" or "gpt2")`);
+    throw new ConfigError(
+      file,
+      `unknown architecture: model_type ${JSON.stringify(type)} (expected "llama" or "gpt2")`,
+    );
   }
   const known = new Set([...COMMON_KEYS, ...(type === "llama" ? LLAMA_KEYS : GPT2_KEYS)]);
   cfg.extra = Object.fromEntries(Object.entries(j).filter(([k]) => !known.has(k)));
@@ -185,8 +241,16 @@ export function parseConfig(json: unknown, file = "config.json"): ModelConfig {
 
 /** The Hugging Face config.json for a config (inverse of parseConfig). */
 export function toHfConfig(c: ModelConfig): Record<string, unknown> {
-  const head = c.task === "sequence-classification" ? "ForSequenceClassification" : c.family === "llama" ? "ForCausalLM" : "LMHeadModel";
-  const labels = c.task === "sequence-classification" ? { id2label: Object.fromEntries(Array.from({ length: c.numLabels }, (_, i) => [String(i), `LABEL_${i}`])) } : {};
+  const head =
+    c.task === "sequence-classification"
+      ? "ForSequenceClassification"
+      : c.family === "llama"
+        ? "ForCausalLM"
+        : "LMHeadModel";
+  const labels =
+    c.task === "sequence-classification"
+      ? { id2label: Object.fromEntries(Array.from({ length: c.numLabels }, (_, i) => [String(i), `LABEL_${i}`])) }
+      : {};
   const ids = { bos_token_id: c.bosTokenId, eos_token_id: c.eosTokenId, pad_token_id: c.padTokenId };
   if (c.family === "llama") {
     return {

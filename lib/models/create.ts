@@ -20,13 +20,21 @@ export function createModel(config: ModelConfig, options: CreateOptions = {}): T
  * the "transformer." prefix (as the original hub upload) are accepted. Missing or misshapen
  * tensors raise a CheckpointError naming each (expected vs found shape).
  */
-export function modelFromTensors(config: ModelConfig, tensors: Map<string, HostTensor>, file: string): TransformerModel {
+export function modelFromTensors(
+  config: ModelConfig,
+  tensors: Map<string, HostTensor>,
+  file: string,
+): TransformerModel {
   const specs = parameterSpecs(config);
   let named = tensors;
   if (config.family === "gpt2" && !tensors.has("transformer.wte.weight") && tensors.has("wte.weight")) {
-    named = new Map([...tensors].map(([k, v]) => [k.startsWith("score.") || k.startsWith("lm_head.") ? k : `transformer.${k}`, v]));
+    named = new Map(
+      [...tensors].map(([k, v]) => [k.startsWith("score.") || k.startsWith("lm_head.") ? k : `transformer.${k}`, v]),
+    );
   }
-  const expected = new Map(specs.map((s) => [s.name, s.conv1d ? [s.shape[1] as number, s.shape[0] as number] : s.shape]));
+  const expected = new Map(
+    specs.map((s) => [s.name, s.conv1d ? [s.shape[1] as number, s.shape[0] as number] : s.shape]),
+  );
   // Unexpected names (buffers such as rotary inv_freq, a tied lm_head saved anyway) are ignored.
   checkTensors(named, expected, file);
   const values = new Map<string, Float32Array>();
@@ -45,7 +53,11 @@ export function transpose(data: Float32Array, rows: number, cols: number): Float
 }
 
 /** A tensor of `model` named `name` in checkpoint layout (GPT-2 Conv1D weights transposed). */
-export function transposeIfConv1d(model: TransformerModel, name: string, t: { dataSync(): ArrayLike<number> | Uint8Array[]; shape: number[] }): Float32Array {
+export function transposeIfConv1d(
+  model: TransformerModel,
+  name: string,
+  t: { dataSync(): ArrayLike<number> | Uint8Array[]; shape: number[] },
+): Float32Array {
   const spec = model.parameterSpecs().find((s) => s.name === name);
   const data = Float32Array.from(t.dataSync() as ArrayLike<number>);
   return spec?.conv1d ? transpose(data, t.shape[0] as number, t.shape[1] as number) : data;

@@ -38,7 +38,10 @@ export function generate(model: TransformerModel, prompts: number[][], opts: Gen
   const width = Math.max(...prompts.map((p) => p.length));
   // Full token and mask rows (left padding), grown by one column per step.
   const ids = prompts.map((p) => [...new Array<number>(width - p.length).fill(pad), ...p]);
-  const mask = prompts.map((p) => [...new Array<number>(width - p.length).fill(0), ...new Array<number>(p.length).fill(1)]);
+  const mask = prompts.map((p) => [
+    ...new Array<number>(width - p.length).fill(0),
+    ...new Array<number>(p.length).fill(1),
+  ]);
   const out: number[][] = prompts.map(() => []);
   const done = new Array<boolean>(b).fill(false);
   const cache = useCache ? new KVCache(model.config.numLayers) : undefined;
@@ -48,7 +51,11 @@ export function generate(model: TransformerModel, prompts: number[][], opts: Gen
       const total = ids[0]!.length;
       const from = useCache ? fed : 0;
       const last = tf.tidy(() => {
-        const input = tf.tensor2d(ids.map((r) => r.slice(from)), [b, total - from], "int32");
+        const input = tf.tensor2d(
+          ids.map((r) => r.slice(from)),
+          [b, total - from],
+          "int32",
+        );
         const attentionMask = tf.tensor2d(mask, [b, total], "int32");
         const logits = model.forward(input, { attentionMask, ...(cache ? { cache } : {}) });
         return logits.slice([0, total - from - 1, 0], [b, 1, vocab]).reshape([b, vocab]);

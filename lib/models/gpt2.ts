@@ -32,8 +32,12 @@ export function gpt2Specs(c: ModelConfig): ParamSpec[] {
       { name: `${p}.mlp.c_proj.bias`, shape: [d], init: "zeros" },
     );
   }
-  specs.push({ name: "transformer.ln_f.weight", shape: [d], init: "ones" }, { name: "transformer.ln_f.bias", shape: [d], init: "zeros" });
-  if (c.task === "sequence-classification") specs.push({ name: "score.weight", shape: [c.numLabels, d], init: "normal" });
+  specs.push(
+    { name: "transformer.ln_f.weight", shape: [d], init: "ones" },
+    { name: "transformer.ln_f.bias", shape: [d], init: "zeros" },
+  );
+  if (c.task === "sequence-classification")
+    specs.push({ name: "score.weight", shape: [c.numLabels, d], init: "normal" });
   return specs;
 }
 

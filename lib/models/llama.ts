@@ -28,7 +28,8 @@ export function llamaSpecs(c: ModelConfig): ParamSpec[] {
     );
   }
   specs.push({ name: "model.norm.weight", shape: [d], init: "ones" });
-  if (c.task === "sequence-classification") specs.push({ name: "score.weight", shape: [c.numLabels, d], init: "normal" });
+  if (c.task === "sequence-classification")
+    specs.push({ name: "score.weight", shape: [c.numLabels, d], init: "normal" });
   else if (!c.tieWordEmbeddings) specs.push({ name: "lm_head.weight", shape: [c.vocabSize, d], init: "normal" });
   return specs;
 }

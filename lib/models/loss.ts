@@ -14,7 +14,8 @@ export interface LossOptions {
  * [B, T] (usually the input ids). Returns a scalar; 0 when nothing is predicted.
  */
 export function causalLmLoss(logits: tf.Tensor, labels: tf.Tensor, opts: LossOptions = {}): tf.Scalar {
-  if (logits.rank !== 3) throw new Error(`causalLmLoss: logits must be [batch, tokens, vocab], found [${logits.shape.join(", ")}]`);
+  if (logits.rank !== 3)
+    throw new Error(`causalLmLoss: logits must be [batch, tokens, vocab], found [${logits.shape.join(", ")}]`);
   const [b, t, v] = logits.shape as [number, number, number];
   if (labels.rank !== 2 || labels.shape[0] !== b || labels.shape[1] !== t) {
     throw new Error(`causalLmLoss: labels must be [${b}, ${t}], found [${labels.shape.join(", ")}]`);
@@ -41,7 +42,8 @@ export function causalLmLoss(logits: tf.Tensor, labels: tf.Tensor, opts: LossOpt
 /** Cross-entropy of classification logits [B, C] against integer labels [B]. */
 export function classificationLoss(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   const [b, c] = logits.shape as [number, number];
-  if (labels.rank !== 1 || labels.shape[0] !== b) throw new Error(`classificationLoss: labels must be [${b}], found [${labels.shape.join(", ")}]`);
+  if (labels.rank !== 1 || labels.shape[0] !== b)
+    throw new Error(`classificationLoss: labels must be [${b}], found [${labels.shape.join(", ")}]`);
   return tf.tidy(() => {
     const logp = tf.logSoftmax(logits, -1);
     return tf.neg(tf.mean(tf.sum(tf.mul(logp, tf.oneHot(tf.cast(labels, "int32"), c)), -1))) as tf.Scalar;

@@ -92,7 +92,12 @@ export abstract class TransformerModel implements LinearHost, ParameterHost {
   }
 
   protected linear(name: string, bias: boolean, conv1d = false): Linear {
-    const l = new Linear(name, this.param(`${name}.weight`), bias ? this.param(`${name}.bias`) : null, conv1d ? "conv1d" : "linear");
+    const l = new Linear(
+      name,
+      this.param(`${name}.weight`),
+      bias ? this.param(`${name}.bias`) : null,
+      conv1d ? "conv1d" : "linear",
+    );
     this.linearMap.set(name, l);
     return l;
   }
@@ -111,7 +116,8 @@ export abstract class TransformerModel implements LinearHost, ParameterHost {
 
   /** Checks ids and builds the mask/positions for this call. */
   protected context(inputIds: tf.Tensor, opts: ForwardOptions): AttentionContext {
-    if (inputIds.rank !== 2) throw new Error(`inputIds: expected shape [batch, tokens], found [${inputIds.shape.join(", ")}]`);
+    if (inputIds.rank !== 2)
+      throw new Error(`inputIds: expected shape [batch, tokens], found [${inputIds.shape.join(", ")}]`);
     const [b, t] = inputIds.shape as [number, number];
     const past = opts.cache?.length ?? 0;
     if (past + t > this.config.maxPositions && this.config.family === "gpt2") {

@@ -59,7 +59,9 @@ export class Linear {
 
   apply(x: tf.Tensor): tf.Tensor {
     if (x.shape[x.rank - 1] !== this.inFeatures) {
-      throw new Error(`${this.name}: input last dimension ${x.shape[x.rank - 1]} does not match in_features ${this.inFeatures}`);
+      throw new Error(
+        `${this.name}: input last dimension ${x.shape[x.rank - 1]} does not match in_features ${this.inFeatures}`,
+      );
     }
     return this.adapter ? this.adapter.forward(x, (z) => this.baseForward(z)) : this.baseForward(x);
   }

@@ -14,7 +14,9 @@ export function checkCurves(where: string, curves: readonly RunCurve[]): void {
       throw new TypeError(`${where}: ${name} needs arrays "steps" and "values"`);
     }
     if (c.steps.length !== c.values.length) {
-      throw new RangeError(`${where}: ${name} has ${c.steps.length} steps but ${c.values.length} values; expected equal lengths`);
+      throw new RangeError(
+        `${where}: ${name} has ${c.steps.length} steps but ${c.values.length} values; expected equal lengths`,
+      );
     }
   });
 }
@@ -24,7 +26,8 @@ export function metricsOf(where: string, curves: readonly RunCurve[], only?: str
   const present = [...new Set(curves.map((c) => c.metric))];
   if (!only) return present;
   for (const m of only) {
-    if (!present.includes(m)) throw new Error(`${where}: no curves for metric "${m}"; metrics present: ${present.join(", ") || "none"}`);
+    if (!present.includes(m))
+      throw new Error(`${where}: no curves for metric "${m}"; metrics present: ${present.join(", ") || "none"}`);
   }
   return only;
 }

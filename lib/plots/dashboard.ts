@@ -108,8 +108,12 @@ export function liveDashboard(opts: DashboardOptions = {}): LiveDashboard {
       const list = Array.isArray(records) ? records : [records as DashboardRecord];
       list.forEach((r, i) => {
         if (isGradNorm(r)) norms.push(r);
-        else if (typeof (r as LossPoint).loss === "number" && typeof (r as LossPoint).step === "number") losses.push(r as LossPoint);
-        else throw new TypeError(`liveDashboard.push: record ${i} is neither { step, loss } nor a GradNormRecord: ${JSON.stringify(r)}`);
+        else if (typeof (r as LossPoint).loss === "number" && typeof (r as LossPoint).step === "number")
+          losses.push(r as LossPoint);
+        else
+          throw new TypeError(
+            `liveDashboard.push: record ${i} is neither { step, loss } nor a GradNormRecord: ${JSON.stringify(r)}`,
+          );
       });
       dirty = true;
       if (gate.ready()) draw();

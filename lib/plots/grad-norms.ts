@@ -13,7 +13,8 @@ export interface HeatmapOptions {
 }
 
 function checkGradNorms(where: string, records: readonly GradNormRecord[]): void {
-  if (!Array.isArray(records)) throw new TypeError(`${where}: expected an array of GradNormRecord, found ${typeof records}`);
+  if (!Array.isArray(records))
+    throw new TypeError(`${where}: expected an array of GradNormRecord, found ${typeof records}`);
   records.forEach((r, i) => {
     requireField(where, i, r, "step", "number");
     requireField(where, i, r, "layer", "string");
@@ -38,7 +39,8 @@ export function gradNormMatrix(
   const seen = new Set<string>();
   for (const r of rs) {
     const key = `${r.layer}\u0000${r.branch}\u0000${r.step}`;
-    if (seen.has(key)) throw new Error(`${where}: two records for layer "${r.layer}" branch "${r.branch}" step ${r.step}`);
+    if (seen.has(key))
+      throw new Error(`${where}: two records for layer "${r.layer}" branch "${r.branch}" step ${r.step}`);
     seen.add(key);
     const row = sq[li.get(r.layer)!]!;
     const j = si.get(r.step)!;
@@ -88,7 +90,9 @@ export function branchSeries(
   const rs = records.filter((r) => (layer === undefined || r.layer === layer) && Number.isFinite(r.norm));
   if (layer !== undefined && rs.length === 0) {
     const known = sortLayers(records.map((r) => r.layer));
-    throw new Error(`gradNormBranchLines: no records for layer "${layer}"; layers present: ${known.slice(0, 8).join(", ")}${known.length > 8 ? ", ..." : ""}`);
+    throw new Error(
+      `gradNormBranchLines: no records for layer "${layer}"; layers present: ${known.slice(0, 8).join(", ")}${known.length > 8 ? ", ..." : ""}`,
+    );
   }
   const byBranch = new Map<string, Map<number, { sum: number; n: number }>>();
   for (const r of rs) {
@@ -134,7 +138,8 @@ export interface GateOptions {
 /** The hybrid's mixing weight λ_l over steps, one line per layer. */
 export function gateLines(records: readonly GateRecord[], opts: GateOptions = {}): PlotlyFigure {
   const where = "gateLines";
-  if (!Array.isArray(records)) throw new TypeError(`${where}: expected an array of GateRecord, found ${typeof records}`);
+  if (!Array.isArray(records))
+    throw new TypeError(`${where}: expected an array of GateRecord, found ${typeof records}`);
   records.forEach((r, i) => {
     requireField(where, i, r, "step", "number");
     requireField(where, i, r, "layer", "string");

@@ -8,8 +8,16 @@ export type { SeedAggregate, BandOptions } from "./seeds.js";
 export { liveDashboard, dashboardFigure } from "./dashboard.js";
 export type { LiveDashboard, DashboardOptions, DashboardRecord, LossPoint } from "./dashboard.js";
 export {
-  formatCell, tableToHtml, tableToMarkdown, tableToCsv, tableToText, tableBundle, displayTable,
-  validateTable, escapeMarkdownCell, csvField,
+  formatCell,
+  tableToHtml,
+  tableToMarkdown,
+  tableToCsv,
+  tableToText,
+  tableBundle,
+  displayTable,
+  validateTable,
+  escapeMarkdownCell,
+  csvField,
 } from "./table.js";
 export type { Table, Cell, MeanStd } from "./table.js";
 export { PALETTE, sortLayers } from "./figure.js";

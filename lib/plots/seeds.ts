@@ -33,7 +33,10 @@ export function aggregateSeeds(curves: readonly RunCurve[]): SeedAggregate[] {
   return [...groups.values()].map((g) => {
     const steps = sortNumbers(g.flatMap((c) => c.steps));
     const at = new Map<number, number[]>(steps.map((s) => [s, []]));
-    for (const c of g) c.steps.forEach((s, i) => Number.isFinite(c.values[i]) && at.get(s)!.push(c.values[i]!));
+    for (const c of g)
+      c.steps.forEach((s, i) => {
+        Number.isFinite(c.values[i]) && at.get(s)!.push(c.values[i]!);
+      });
     const mean: number[] = [];
     const std: number[] = [];
     const n: number[] = [];

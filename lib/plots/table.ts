@@ -20,7 +20,12 @@ export interface Table {
 }
 
 function isMeanStd(c: unknown): c is MeanStd {
-  return typeof c === "object" && c !== null && typeof (c as MeanStd).mean === "number" && typeof (c as MeanStd).std === "number";
+  return (
+    typeof c === "object" &&
+    c !== null &&
+    typeof (c as MeanStd).mean === "number" &&
+    typeof (c as MeanStd).std === "number"
+  );
 }
 
 export function validateTable(t: Table, where = "table"): void {
@@ -35,7 +40,9 @@ export function validateTable(t: Table, where = "table"): void {
     }
     row.forEach((c, j) => {
       if (c === null || typeof c === "string" || typeof c === "number" || isMeanStd(c)) return;
-      throw new TypeError(`${where}: row ${i} column "${t.columns[j]}" must be a string, number, {mean, std} or null; found ${JSON.stringify(c)}`);
+      throw new TypeError(
+        `${where}: row ${i} column "${t.columns[j]}" must be a string, number, {mean, std} or null; found ${JSON.stringify(c)}`,
+      );
     });
   });
   if (Array.isArray(t.digits) && t.digits.length !== t.columns.length) {
@@ -115,7 +122,7 @@ export function csvField(s: string): string {
 
 export function tableToCsv(t: Table): string {
   const cells = formatted(t);
-  return [t.columns, ...cells].map((r) => r.map(csvField).join(",")).join("\r\n") + "\r\n";
+  return `${[t.columns, ...cells].map((r) => r.map(csvField).join(",")).join("\r\n")}\r\n`;
 }
 
 /** Columns padded to width, for terminals. */

@@ -19,7 +19,10 @@ export function domainText(spec: DomainCorpus, dataDir?: string): string {
   }
   const parts: string[] = [];
   for (const task of spec.tasks) {
-    if (!GLUE_TASKS.includes(task)) throw new Error(`domain corpus: unknown GLUE task ${JSON.stringify(task)} (expected one of ${GLUE_TASKS.join(", ")})`);
+    if (!GLUE_TASKS.includes(task))
+      throw new Error(
+        `domain corpus: unknown GLUE task ${JSON.stringify(task)} (expected one of ${GLUE_TASKS.join(", ")})`,
+      );
     const lines: string[] = [];
     let chars = 0;
     for (const ex of loadGlue(task, "train", dataDir ? { dir: dataDir } : {})) {

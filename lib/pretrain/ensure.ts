@@ -34,7 +34,8 @@ export function baseModelDir(options: EnsureBaseModelOptions): string {
 }
 
 function checkSeed(seed: number): number {
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`ensureBaseModel: seed must be an integer in [0, 2^32), found ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new Error(`ensureBaseModel: seed must be an integer in [0, 2^32), found ${seed}`);
   return seed;
 }
 
@@ -55,8 +56,14 @@ export async function ensureBaseModel(options: EnsureBaseModelOptions): Promise<
   await mkdir(tmp, { recursive: true });
   try {
     options.log?.(`pre-training the ${recipe.scale} base model (seed ${seed}, ${tf.getBackend()}) into ${dir}`);
-    const r = await pretrainBaseModel(tmp, recipe, seed, { key, progress: options.progress ?? false, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
-    options.log?.(`held-out perplexity ${r.perplexityBefore.toFixed(1)} -> ${r.perplexityAfter.toFixed(1)} after ${recipe.train.steps} steps (${r.totalSeconds.toFixed(1)} s)`);
+    const r = await pretrainBaseModel(tmp, recipe, seed, {
+      key,
+      progress: options.progress ?? false,
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    });
+    options.log?.(
+      `held-out perplexity ${r.perplexityBefore.toFixed(1)} -> ${r.perplexityAfter.toFixed(1)} after ${recipe.train.steps} steps (${r.totalSeconds.toFixed(1)} s)`,
+    );
     try {
       await rename(tmp, dir);
     } catch (err) {

@@ -57,7 +57,12 @@ export interface PretrainOptions {
 }
 
 /** Writes tokenizer.json, config.json, model.safetensors and pretrain.json into `dir`. */
-export async function pretrainBaseModel(dir: string, recipe: PretrainRecipe, seed: number, options: PretrainOptions): Promise<PretrainReport> {
+export async function pretrainBaseModel(
+  dir: string,
+  recipe: PretrainRecipe,
+  seed: number,
+  options: PretrainOptions,
+): Promise<PretrainReport> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const { text, domainChars, bookChars } = pretrainText(recipe, options.dataDir);
@@ -90,7 +95,12 @@ export async function pretrainBaseModel(dir: string, recipe: PretrainRecipe, see
         size: corpus.train.length,
         batchSize,
         seed,
-        collate: (idx) => tf.tensor2d(idx.flatMap((i) => corpus.train[i]!), [idx.length, seqLen], "int32"),
+        collate: (idx) =>
+          tf.tensor2d(
+            idx.flatMap((i) => corpus.train[i]!),
+            [idx.length, seqLen],
+            "int32",
+          ),
       }),
       steps: recipe.train.steps,
       optimizer: { kind: "adamw", lr: recipe.train.lr, weightDecay: recipe.train.weightDecay },

@@ -17,7 +17,15 @@ export interface PretrainRecipe {
   heldOutWindows: number;
   tokenizer: { vocabSize: number };
   model: { hiddenSize: number; numLayers: number; numHeads: number; numKvHeads: number; intermediateSize: number };
-  train: { seqLen: number; batchSize: number; steps: number; lr: number; warmupSteps: number; weightDecay: number; clip: number };
+  train: {
+    seqLen: number;
+    batchSize: number;
+    steps: number;
+    lr: number;
+    warmupSteps: number;
+    weightDecay: number;
+    clip: number;
+  };
 }
 
 /**
@@ -54,7 +62,12 @@ export const PIPELINE_VERSION = 2;
 
 export function recipeFor(scale: string): PretrainRecipe {
   const r = RECIPES[scale as PretrainScale];
-  if (!r) throw new Error(`ensureBaseModel: unknown scale ${JSON.stringify(scale)} (expected ${Object.keys(RECIPES).map((s) => JSON.stringify(s)).join(" or ")})`);
+  if (!r)
+    throw new Error(
+      `ensureBaseModel: unknown scale ${JSON.stringify(scale)} (expected ${Object.keys(RECIPES)
+        .map((s) => JSON.stringify(s))
+        .join(" or ")})`,
+    );
   return r;
 }
 
@@ -62,13 +75,19 @@ export function recipeFor(scale: string): PretrainRecipe {
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (v && typeof v === "object") {
-    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(v);
 }
 
 /** The cache key: `<scale>-s<seed>-<backend>-<hash of recipe, seed, backend, pipeline version>`. */
 export function recipeKey(recipe: PretrainRecipe, seed: number, backend: string): string {
-  const hash = createHash("sha256").update(canonical({ recipe, seed, backend, version: PIPELINE_VERSION })).digest("hex").slice(0, 16);
+  const hash = createHash("sha256")
+    .update(canonical({ recipe, seed, backend, version: PIPELINE_VERSION }))
+    .digest("hex")
+    .slice(0, 16);
   return `${recipe.scale}-s${seed}-${backend}-${hash}`;
 }

@@ -16,7 +16,9 @@ export function parseScale(raw: string): Scale {
 /** Notebooks of `dir` in catalog order; any extra notebook there comes after, by name. */
 export function listReproductions(dir: string): string[] {
   if (!existsSync(dir)) throw new Error(`reproductions folder ${dir} does not exist`);
-  const found = readdirSync(dir).filter((f) => f.endsWith(".ipynb")).map((f) => basename(f, ".ipynb"));
+  const found = readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .map((f) => basename(f, ".ipynb"));
   const known = REPRODUCTIONS.filter((n) => found.includes(n));
   const extra = found.filter((n) => !(REPRODUCTIONS as readonly string[]).includes(n)).sort();
   return [...known, ...extra];
@@ -27,7 +29,10 @@ export function selectReproductions(available: readonly string[], only?: readonl
   if (!only || only.length === 0) return [...available];
   const wanted = only.map((n) => n.trim().replace(/\.ipynb$/, "")).filter(Boolean);
   const unknown = wanted.filter((n) => !available.includes(n));
-  if (unknown.length) throw new Error(`unknown reproduction${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => `'${n}'`).join(", ")}: available are ${available.join(", ")}`);
+  if (unknown.length)
+    throw new Error(
+      `unknown reproduction${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => `'${n}'`).join(", ")}: available are ${available.join(", ")}`,
+    );
   return available.filter((n) => wanted.includes(n));
 }
 

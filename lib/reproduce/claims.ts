@@ -33,7 +33,8 @@ export interface ClaimOptions {
 
 /** Verdict of one claim: it holds when the measured ratio is at most the claimed one plus the tolerance. */
 export function claimHolds(claim: ResourceClaim, measuredRatio: number, tolerance = 0.2): boolean {
-  if (!Number.isFinite(measuredRatio) || measuredRatio <= 0) throw new Error(`claimHolds: measured ${claim.resource} ratio must be a positive number, found ${measuredRatio}`);
+  if (!Number.isFinite(measuredRatio) || measuredRatio <= 0)
+    throw new Error(`claimHolds: measured ${claim.resource} ratio must be a positive number, found ${measuredRatio}`);
   return measuredRatio <= claim.ratio * (1 + tolerance);
 }
 
@@ -46,11 +47,25 @@ export function resourceClaimTable(rows: readonly ResourceRatios[], opts: ClaimO
   for (const r of rows) {
     for (const c of claims) {
       const measured = c.resource === "time" ? r.timeRatio : r.memoryRatio;
-      out.push([r.method, c.text, c.ratio, measured, 1 / measured, claimHolds(c, measured, tolerance) ? "holds" : "does not hold"]);
+      out.push([
+        r.method,
+        c.text,
+        c.ratio,
+        measured,
+        1 / measured,
+        claimHolds(c, measured, tolerance) ? "holds" : "does not hold",
+      ]);
     }
   }
   return {
-    columns: ["method", "paper's claim", "claimed ratio", "measured ratio", "measured saving (x)", `verdict (±${Math.round(tolerance * 100)}%)`],
+    columns: [
+      "method",
+      "paper's claim",
+      "claimed ratio",
+      "measured ratio",
+      "measured saving (x)",
+      `verdict (±${Math.round(tolerance * 100)}%)`,
+    ],
     rows: out,
     digits: 2,
     caption: "Resource claims of the paper beside this rerun (ratios to full fine-tuning; below 1 is cheaper)",
@@ -76,7 +91,11 @@ export interface SignalOptions {
  * For every method and every column that is not at floor, the gain over the untuned base
  * (positive = better) and whether it beats the base. Floor columns are listed, not judged.
  */
-export function learningSignalTable(base: Record<string, Score>, methods: Record<string, Record<string, Score>>, opts: SignalOptions = {}): Table {
+export function learningSignalTable(
+  base: Record<string, Score>,
+  methods: Record<string, Record<string, Score>>,
+  opts: SignalOptions = {},
+): Table {
   const floor = new Set(opts.floor ?? []);
   const lower = new Set(opts.lowerIsBetter ?? []);
   const columns = Object.keys(base);
@@ -89,12 +108,20 @@ export function learningSignalTable(base: Record<string, Score>, methods: Record
         rows.push([method, col, b, m, null, "at floor (not judged)"]);
         continue;
       }
-      if (!Number.isFinite(b) || !Number.isFinite(m)) throw new Error(`learningSignalTable: ${method} / ${col}: expected finite scores, found base ${b} and method ${m}`);
+      if (!Number.isFinite(b) || !Number.isFinite(m))
+        throw new Error(
+          `learningSignalTable: ${method} / ${col}: expected finite scores, found base ${b} and method ${m}`,
+        );
       const gain = lower.has(col) ? b - m : m - b;
       rows.push([method, col, b, m, gain, gain > 0 ? "beats base" : "does not beat base"]);
     }
   }
-  return { columns: ["method", "column", "untuned base", "fine-tuned", "gain", "verdict"], rows, digits: 3, caption: "Learning signal: each method against the untuned base model" };
+  return {
+    columns: ["method", "column", "untuned base", "fine-tuned", "gain", "verdict"],
+    rows,
+    digits: 3,
+    caption: "Learning signal: each method against the untuned base model",
+  };
 }
 
 /** Mean and sample standard deviation (n - 1); one value gives std 0. */

@@ -2,12 +2,32 @@
 // run's output folder, the claim and learning-signal checks, and the headless pipeline.
 export { reproductionOutput, ReproductionOutput, readManifest, MANIFEST_FILE } from "./outputs.js";
 export type { Manifest, SavedTable, SavedFigure, OutputSaveOptions, OutputSaveTableOptions } from "./outputs.js";
-export { PAPER_RESOURCE_CLAIMS, claimHolds, resourceClaimTable, learningSignalTable, scoreMean, meanStd } from "./claims.js";
+export {
+  PAPER_RESOURCE_CLAIMS,
+  claimHolds,
+  resourceClaimTable,
+  learningSignalTable,
+  scoreMean,
+  meanStd,
+} from "./claims.js";
 export type { ResourceClaim, ResourceRatios, ClaimOptions, Score, SignalOptions } from "./claims.js";
 export { REPRODUCTIONS, SCALES, parseScale, listReproductions, selectReproductions } from "./catalog.js";
 export type { Scale } from "./catalog.js";
-export { runReproductions, summaryLines, REPRODUCE_REPORT_FILE, REPRODUCE_SUMMARY_FILE, REPRODUCE_SUMMARY_JSON } from "./pipeline.js";
-export type { ReproduceOptions, ReproduceSummary, ReproductionResult, PipelineDeps, Execution, NotebookLike } from "./pipeline.js";
+export {
+  runReproductions,
+  summaryLines,
+  REPRODUCE_REPORT_FILE,
+  REPRODUCE_SUMMARY_FILE,
+  REPRODUCE_SUMMARY_JSON,
+} from "./pipeline.js";
+export type {
+  ReproduceOptions,
+  ReproduceSummary,
+  ReproductionResult,
+  PipelineDeps,
+  Execution,
+  NotebookLike,
+} from "./pipeline.js";
 export { SCALE_SETTINGS, TRAINED_METHODS, settingsFor, seedList, runOptionsFor } from "./settings.js";
 export type { ScaleSettings, TrainedMethod, RunSpec } from "./settings.js";
 export { cachedRun, runKey, defaultRunCacheDir, RUN_CACHE_VERSION } from "./runs.js";

@@ -42,7 +42,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function checkName(name: string, what: string): void {
   if (typeof name !== "string" || !NAME.test(name)) {
-    throw new Error(`save${what}: name must be letters, digits, '.', '_' or '-' (it becomes a file name), found ${JSON.stringify(name)}`);
+    throw new Error(
+      `save${what}: name must be letters, digits, '.', '_' or '-' (it becomes a file name), found ${JSON.stringify(name)}`,
+    );
   }
 }
 
@@ -55,7 +57,8 @@ export function readManifest(dir: string): Manifest {
   } catch (err) {
     throw new Error(`${file}: not valid JSON: ${(err as Error).message}`);
   }
-  if (!Array.isArray(parsed.tables) || !Array.isArray(parsed.figures)) throw new Error(`${file}: expected {tables: [], figures: []}`);
+  if (!Array.isArray(parsed.tables) || !Array.isArray(parsed.figures))
+    throw new Error(`${file}: expected {tables: [], figures: []}`);
   return parsed;
 }
 
@@ -68,7 +71,8 @@ export class ReproductionOutput {
   readonly dir: string;
 
   constructor(outputDir: string) {
-    if (typeof outputDir !== "string" || outputDir.trim() === "") throw new Error(`reproductionOutput: outputDir must be a folder path, found ${JSON.stringify(outputDir)}`);
+    if (typeof outputDir !== "string" || outputDir.trim() === "")
+      throw new Error(`reproductionOutput: outputDir must be a folder path, found ${JSON.stringify(outputDir)}`);
     this.dir = resolve(outputDir);
     mkdirSync(join(this.dir, "tables"), { recursive: true });
     mkdirSync(join(this.dir, "figures"), { recursive: true });
@@ -82,11 +86,18 @@ export class ReproductionOutput {
     checkName(name, "Table");
     validateTable(table, `saveTable('${name}')`);
     const base = join(this.dir, "tables", name);
-    const entry: SavedTable = { name, csv: `${base}.csv`, markdown: `${base}.md`, json: `${base}.json`, measured: opts.measured ?? false, ...(table.caption ? { caption: table.caption } : {}) };
+    const entry: SavedTable = {
+      name,
+      csv: `${base}.csv`,
+      markdown: `${base}.md`,
+      json: `${base}.json`,
+      measured: opts.measured ?? false,
+      ...(table.caption ? { caption: table.caption } : {}),
+    };
     writeFileSync(entry.csv, tableToCsv(table));
     const md = tableToMarkdown(table);
-    writeFileSync(entry.markdown, md + "\n");
-    writeFileSync(entry.json, JSON.stringify(table, null, 1) + "\n");
+    writeFileSync(entry.markdown, `${md}\n`);
+    writeFileSync(entry.json, `${JSON.stringify(table, null, 1)}\n`);
     this.record((m) => ({ ...m, tables: upsert(m.tables, entry) }));
     if (opts.display ?? true) displayTable(table);
   }
@@ -94,9 +105,12 @@ export class ReproductionOutput {
   /** Writes figures/<name>.plotly.json and shows the figure. */
   saveFigure(name: string, figure: PlotlyFigure, opts: OutputSaveOptions = {}): void {
     checkName(name, "Figure");
-    if (!figure || !Array.isArray((figure as { data?: unknown }).data)) throw new Error(`saveFigure('${name}'): expected a plotly figure {data: [...], layout}, found ${JSON.stringify(figure)?.slice(0, 80)}`);
+    if (!figure || !Array.isArray((figure as { data?: unknown }).data))
+      throw new Error(
+        `saveFigure('${name}'): expected a plotly figure {data: [...], layout}, found ${JSON.stringify(figure)?.slice(0, 80)}`,
+      );
     const entry: SavedFigure = { name, json: join(this.dir, "figures", `${name}.plotly.json`) };
-    writeFileSync(entry.json, JSON.stringify(figure) + "\n");
+    writeFileSync(entry.json, `${JSON.stringify(figure)}\n`);
     this.record((m) => ({ ...m, figures: upsert(m.figures, entry) }));
     if (opts.display ?? true) display.plotly(figure);
   }
@@ -106,7 +120,7 @@ export class ReproductionOutput {
   }
 
   private record(update: (m: Manifest) => Manifest): void {
-    writeFileSync(join(this.dir, MANIFEST_FILE), JSON.stringify(update(readManifest(this.dir)), null, 1) + "\n");
+    writeFileSync(join(this.dir, MANIFEST_FILE), `${JSON.stringify(update(readManifest(this.dir)), null, 1)}\n`);
   }
 }
 

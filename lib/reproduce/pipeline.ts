@@ -26,7 +26,10 @@ export interface Execution<N extends NotebookLike> {
 export interface PipelineDeps<N extends NotebookLike> {
   readNotebook(path: string): N;
   writeNotebook(path: string, nb: N): void;
-  execute(nb: N, opts: { cwd: string; parameters: Record<string, ParameterValue>; onCell?(index: number): void }): Promise<Execution<N>>;
+  execute(
+    nb: N,
+    opts: { cwd: string; parameters: Record<string, ParameterValue>; onCell?(index: number): void },
+  ): Promise<Execution<N>>;
   buildReport(entries: Array<{ title: string; notebook: N }>, opts: { title: string; preambleHtml: string }): string;
   notebookTitle(nb: N, fallback: string): string;
 }
@@ -69,7 +72,10 @@ export const REPRODUCE_REPORT_FILE = "report.html";
 export const REPRODUCE_SUMMARY_FILE = "summary.md";
 export const REPRODUCE_SUMMARY_JSON = "summary.json";
 
-export async function runReproductions<N extends NotebookLike>(opts: ReproduceOptions, deps: PipelineDeps<N>): Promise<ReproduceSummary> {
+export async function runReproductions<N extends NotebookLike>(
+  opts: ReproduceOptions,
+  deps: PipelineDeps<N>,
+): Promise<ReproduceSummary> {
   const log = opts.log ?? (() => undefined);
   const dir = resolve(opts.reproductionsDir);
   const out = resolve(opts.outDir);
@@ -86,7 +92,12 @@ export async function runReproductions<N extends NotebookLike>(opts: ReproduceOp
     // A stale table from an earlier run must never reach this run's report.
     rmSync(outputDir, { recursive: true, force: true });
     mkdirSync(outputDir, { recursive: true });
-    const parameters: Record<string, ParameterValue> = { scale: opts.scale, seed, outputDir, ...(opts.parameters ?? {}) };
+    const parameters: Record<string, ParameterValue> = {
+      scale: opts.scale,
+      seed,
+      outputDir,
+      ...(opts.parameters ?? {}),
+    };
     log(`[${i + 1}/${names.length}] ${name} (scale ${opts.scale}, seed ${seed})`);
     const started = performance.now();
     let nb: N | undefined;
@@ -117,19 +128,43 @@ export async function runReproductions<N extends NotebookLike>(opts: ReproduceOp
       failure = failure ?? (err as Error).message;
       ok = false;
     }
-    results.push({ name, title, ok, seconds, ...(failure ? { failure } : {}), notebook: nbFile, outputDir, tables: manifest.tables, figures: manifest.figures });
-    log(`  ${name}: ${ok ? "ok" : `FAILED: ${failure}`} in ${seconds.toFixed(1)} s, ${manifest.tables.length} tables, ${manifest.figures.length} figures`);
+    results.push({
+      name,
+      title,
+      ok,
+      seconds,
+      ...(failure ? { failure } : {}),
+      notebook: nbFile,
+      outputDir,
+      tables: manifest.tables,
+      figures: manifest.figures,
+    });
+    log(
+      `  ${name}: ${ok ? "ok" : `FAILED: ${failure}`} in ${seconds.toFixed(1)} s, ${manifest.tables.length} tables, ${manifest.figures.length} figures`,
+    );
   }
   const seconds = (performance.now() - t0) / 1000;
   const report = join(out, REPRODUCE_REPORT_FILE);
   const summaryTable = summaryAsTable(results, seconds);
   if (executed.length > 0) {
-    writeFileSync(report, deps.buildReport(executed, { title: `Reproduction of arXiv 2507.18076 (scale ${opts.scale}, seed ${seed})`, preambleHtml: preamble(summaryTable, opts.scale, seed) }));
+    writeFileSync(
+      report,
+      deps.buildReport(executed, {
+        title: `Reproduction of arXiv 2507.18076 (scale ${opts.scale}, seed ${seed})`,
+        preambleHtml: preamble(summaryTable, opts.scale, seed),
+      }),
+    );
   }
   const summary = join(out, REPRODUCE_SUMMARY_FILE);
-  writeFileSync(summary, `# Reproduction summary (scale ${opts.scale}, seed ${seed})\n\n${tableToMarkdown(summaryTable)}\n\n${tablesIndex(results, out)}`);
+  writeFileSync(
+    summary,
+    `# Reproduction summary (scale ${opts.scale}, seed ${seed})\n\n${tableToMarkdown(summaryTable)}\n\n${tablesIndex(results, out)}`,
+  );
   const ok = results.every((r) => r.ok);
-  writeFileSync(join(out, REPRODUCE_SUMMARY_JSON), JSON.stringify({ ok, scale: opts.scale, seed, seconds, results }, null, 1) + "\n");
+  writeFileSync(
+    join(out, REPRODUCE_SUMMARY_JSON),
+    `${JSON.stringify({ ok, scale: opts.scale, seed, seconds, results }, null, 1)}\n`,
+  );
   return { ok, scale: opts.scale, seed, seconds, results, report, summary };
 }
 
@@ -137,8 +172,22 @@ function summaryAsTable(results: readonly ReproductionResult[], seconds: number)
   return {
     columns: ["reproduction", "status", "seconds", "tables", "figures", "message"],
     rows: [
-      ...results.map((r) => [r.name, r.ok ? "ok" : "FAILED", Math.round(r.seconds * 10) / 10, r.tables.length, r.figures.length, r.failure ?? ""]),
-      ["total", results.every((r) => r.ok) ? "ok" : `${results.filter((r) => !r.ok).length} failed`, Math.round(seconds * 10) / 10, results.reduce((a, r) => a + r.tables.length, 0), results.reduce((a, r) => a + r.figures.length, 0), ""],
+      ...results.map((r) => [
+        r.name,
+        r.ok ? "ok" : "FAILED",
+        Math.round(r.seconds * 10) / 10,
+        r.tables.length,
+        r.figures.length,
+        r.failure ?? "",
+      ]),
+      [
+        "total",
+        results.every((r) => r.ok) ? "ok" : `${results.filter((r) => !r.ok).length} failed`,
+        Math.round(seconds * 10) / 10,
+        results.reduce((a, r) => a + r.tables.length, 0),
+        results.reduce((a, r) => a + r.figures.length, 0),
+        "",
+      ],
     ],
     digits: 1,
   };
@@ -150,15 +199,22 @@ function preamble(t: Table, scale: Scale, seed: number): string {
 
 function tablesIndex(results: readonly ReproductionResult[], out: string): string {
   const lines = ["## Tables", ""];
-  for (const r of results) for (const t of r.tables) lines.push(`- ${r.name} / ${t.name}${t.caption ? `: ${t.caption}` : ""} (${t.csv.replace(out + "/", "")}, ${t.markdown.replace(out + "/", "")})`);
-  return lines.join("\n") + "\n";
+  for (const r of results)
+    for (const t of r.tables)
+      lines.push(
+        `- ${r.name} / ${t.name}${t.caption ? `: ${t.caption}` : ""} (${t.csv.replace(`${out}/`, "")}, ${t.markdown.replace(`${out}/`, "")})`,
+      );
+  return `${lines.join("\n")}\n`;
 }
 
 /** The end-of-run lines for a terminal. */
 export function summaryLines(s: ReproduceSummary): string[] {
   const failed = s.results.filter((r) => !r.ok);
   return [
-    ...s.results.map((r) => `${r.ok ? "ok    " : "FAILED"} ${r.name.padEnd(20)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.tables.length} tables, ${r.figures.length} figures${r.failure ? `  ${r.failure}` : ""}`),
+    ...s.results.map(
+      (r) =>
+        `${r.ok ? "ok    " : "FAILED"} ${r.name.padEnd(20)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.tables.length} tables, ${r.figures.length} figures${r.failure ? `  ${r.failure}` : ""}`,
+    ),
     `${s.results.length - failed.length}/${s.results.length} reproductions ok in ${s.seconds.toFixed(1)} s (scale ${s.scale}, seed ${s.seed})`,
     `report: ${s.report}`,
     `summary: ${s.summary}`,

@@ -47,7 +47,10 @@ export interface CachedRunOptions {
   log?(message: string): void;
 }
 
-export async function cachedRun(o: RunMethodOptions, opts: CachedRunOptions = {}): Promise<RunResult & { cached: boolean }> {
+export async function cachedRun(
+  o: RunMethodOptions,
+  opts: CachedRunOptions = {},
+): Promise<RunResult & { cached: boolean }> {
   const dir = opts.cacheDir === undefined ? defaultRunCacheDir() : opts.cacheDir;
   const key = runKey(o);
   const file = dir ? join(dir, `${key}.json`) : null;

@@ -35,7 +35,14 @@ export interface ScaleSettings {
 }
 
 /** Rates of the "lm" scoring sweep (docs/reproductions.md); DEFAULT_LR is tuned for "head". */
-const LM_LR: Partial<Record<TrainedMethod, number>> = { full: 1e-3, lora: 2e-2, boft: 5e-2, loraga: 2e-2, urnn: 5e-2, hybrid: 2e-2 };
+const LM_LR: Partial<Record<TrainedMethod, number>> = {
+  full: 1e-3,
+  lora: 2e-2,
+  boft: 5e-2,
+  loraga: 2e-2,
+  urnn: 5e-2,
+  hybrid: 2e-2,
+};
 
 /**
  * smoke: CI minutes on 2 cores, proves the pipeline end to end, not the science.
@@ -43,21 +50,66 @@ const LM_LR: Partial<Record<TrainedMethod, number>> = { full: 1e-3, lora: 2e-2, 
  * full: a GPU and a real checkpoint; the paper's GLUE subset and budgets.
  */
 export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
-  smoke: { scale: "smoke", tasks: ["sst2"], seedCount: 2, steps: 6, scoring: "lm", lr: LM_LR, batchSize: 8, seqLen: 32, trainLimit: 128, evalLimit: 48, evalLossLimit: 16, evalPoints: 2, generative: { gsm8k: 2, humaneval: 2, maxTokens: 8 } },
-  small: { scale: "small", tasks: ["sst2"], seedCount: 3, steps: 40, scoring: "lm", lr: LM_LR, batchSize: 8, seqLen: 48, trainLimit: 1024, evalLimit: 128, evalLossLimit: 32, evalPoints: 4, generative: { gsm8k: 4, humaneval: 4, maxTokens: 24 } },
-  full: { scale: "full", tasks: ["sst2", "cola", "mrpc", "rte"], seedCount: 3, steps: 1000, scoring: "head", batchSize: 16, seqLen: 128, evalLimit: 1000, evalLossLimit: 256, evalPoints: 10, generative: { gsm8k: 1319, humaneval: 164, maxTokens: 256 } },
+  smoke: {
+    scale: "smoke",
+    tasks: ["sst2"],
+    seedCount: 2,
+    steps: 6,
+    scoring: "lm",
+    lr: LM_LR,
+    batchSize: 8,
+    seqLen: 32,
+    trainLimit: 128,
+    evalLimit: 48,
+    evalLossLimit: 16,
+    evalPoints: 2,
+    generative: { gsm8k: 2, humaneval: 2, maxTokens: 8 },
+  },
+  small: {
+    scale: "small",
+    tasks: ["sst2"],
+    seedCount: 3,
+    steps: 40,
+    scoring: "lm",
+    lr: LM_LR,
+    batchSize: 8,
+    seqLen: 48,
+    trainLimit: 1024,
+    evalLimit: 128,
+    evalLossLimit: 32,
+    evalPoints: 4,
+    generative: { gsm8k: 4, humaneval: 4, maxTokens: 24 },
+  },
+  full: {
+    scale: "full",
+    tasks: ["sst2", "cola", "mrpc", "rte"],
+    seedCount: 3,
+    steps: 1000,
+    scoring: "head",
+    batchSize: 16,
+    seqLen: 128,
+    evalLimit: 1000,
+    evalLossLimit: 256,
+    evalPoints: 10,
+    generative: { gsm8k: 1319, humaneval: 164, maxTokens: 256 },
+  },
 };
 
 export function settingsFor(scale: Scale): ScaleSettings {
   const s = SCALE_SETTINGS[scale];
-  if (!s) throw new Error(`settingsFor: unknown scale ${JSON.stringify(scale)} (expected ${Object.keys(SCALE_SETTINGS).join(", ")})`);
+  if (!s)
+    throw new Error(
+      `settingsFor: unknown scale ${JSON.stringify(scale)} (expected ${Object.keys(SCALE_SETTINGS).join(", ")})`,
+    );
   return s;
 }
 
 /** The seeds of a scale: `count` consecutive seeds from `seed`, unless given explicitly. */
 export function seedList(seed: number, count: number, explicit?: readonly number[] | null): number[] {
   if (explicit && explicit.length > 0) {
-    for (const s of explicit) if (!Number.isInteger(s) || s < 0) throw new Error(`seeds: expected non-negative integers, found ${JSON.stringify(explicit)}`);
+    for (const s of explicit)
+      if (!Number.isInteger(s) || s < 0)
+        throw new Error(`seeds: expected non-negative integers, found ${JSON.stringify(explicit)}`);
     return [...explicit];
   }
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed: expected a non-negative integer, found ${seed}`);

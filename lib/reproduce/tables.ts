@@ -14,7 +14,9 @@ function cellOf(values: number[]): Cell {
 
 function methodsIn(runs: readonly RunSummary[], order?: readonly string[]): string[] {
   const seen = [...new Set(runs.map((r) => r.method))];
-  return order ? [...order.filter((m) => seen.includes(m as RunSummary["method"])), ...seen.filter((m) => !order.includes(m))] : seen;
+  return order
+    ? [...order.filter((m) => seen.includes(m as RunSummary["method"])), ...seen.filter((m) => !order.includes(m))]
+    : seen;
 }
 
 export interface ScoreColumn {
@@ -27,17 +29,29 @@ export interface ScoreColumn {
 /** GLUE columns: each task's headline metric (named as the runs name it), then its validation loss. */
 export function glueColumns(tasks: readonly string[], runs: readonly RunSummary[] = []): ScoreColumn[] {
   return tasks.flatMap((task) => [
-    { name: `${task} ${runs.find((r) => r.task === task)?.primary ?? "score"}`, value: (r: RunSummary) => (r.task === task ? r.metrics[r.primary] : undefined) },
+    {
+      name: `${task} ${runs.find((r) => r.task === task)?.primary ?? "score"}`,
+      value: (r: RunSummary) => (r.task === task ? r.metrics[r.primary] : undefined),
+    },
     { name: `${task} dev loss`, value: (r: RunSummary) => (r.task === task ? r.metrics.devLoss : undefined) },
   ]);
 }
 
 /** One row per method (in `order`), one column per score: mean ± std over the runs that have it. */
-export function scoreTable(runs: readonly RunSummary[], columns: readonly ScoreColumn[], opts: { order?: readonly string[]; caption?: string; digits?: number } = {}): Table {
+export function scoreTable(
+  runs: readonly RunSummary[],
+  columns: readonly ScoreColumn[],
+  opts: { order?: readonly string[]; caption?: string; digits?: number } = {},
+): Table {
   if (runs.length === 0) throw new Error("scoreTable: no runs");
   const rows = methodsIn(runs, opts.order).map((m) => {
     const mine = runs.filter((r) => r.method === m);
-    return [m, ...columns.map((c) => cellOf(mine.map((r) => c.value(r)).filter((v): v is number => v !== undefined && Number.isFinite(v))))];
+    return [
+      m,
+      ...columns.map((c) =>
+        cellOf(mine.map((r) => c.value(r)).filter((v): v is number => v !== undefined && Number.isFinite(v))),
+      ),
+    ];
   });
   return { columns: ["method", ...columns.map((c) => c.name)], rows, digits: opts.digits ?? 3, caption: opts.caption };
 }
@@ -100,6 +114,7 @@ export function resourceTable(rows: readonly ResourceRow[]): Table {
     columns: ["method", "trainable params", "step ms", "time × full", "peak MiB", "memory × full"],
     rows: rows.map((r) => [r.method, r.trainableParams, r.stepMs, r.timeRatio, r.peakMiB, r.memoryRatio]),
     digits: [0, 0, 1, 2, 2, 2],
-    caption: "Training time (median optimiser step) and peak memory (model weights + what training allocated), as ratios to full fine-tuning",
+    caption:
+      "Training time (median optimiser step) and peak memory (model weights + what training allocated), as ratios to full fine-tuning",
   };
 }

@@ -67,7 +67,8 @@ export async function saveCheckpoint(dir: string, data: CheckpointData, keepLast
   await rm(final, { recursive: true, force: true });
   await rename(tmp, final);
   if (keepLast > 0) {
-    for (const old of (await listCheckpoints(dir)).slice(0, -keepLast)) await rm(old.path, { recursive: true, force: true });
+    for (const old of (await listCheckpoints(dir)).slice(0, -keepLast))
+      await rm(old.path, { recursive: true, force: true });
   }
   return final;
 }
@@ -109,15 +110,22 @@ export async function readCheckpoint(path: string): Promise<CheckpointData> {
     } catch {
       throw new CheckpointError(path, `${name} is missing`);
     }
-    if (b.byteLength !== want.bytes) throw new CheckpointError(path, `${name} is truncated or padded: ${b.byteLength} bytes, manifest says ${want.bytes}`);
-    if (sha256(b) !== want.sha256) throw new CheckpointError(path, `${name} is corrupt: SHA-256 differs from the manifest`);
+    if (b.byteLength !== want.bytes)
+      throw new CheckpointError(
+        path,
+        `${name} is truncated or padded: ${b.byteLength} bytes, manifest says ${want.bytes}`,
+      );
+    if (sha256(b) !== want.sha256)
+      throw new CheckpointError(path, `${name} is corrupt: SHA-256 differs from the manifest`);
     bytes[name] = b;
   }
   const state = JSON.parse(new TextDecoder().decode(bytes["state.json"])) as TrainerState;
-  if (state.step !== manifest.step) throw new CheckpointError(path, `state.json step ${state.step} differs from manifest step ${manifest.step}`);
+  if (state.step !== manifest.step)
+    throw new CheckpointError(path, `state.json step ${state.step} differs from manifest step ${manifest.step}`);
   const tensors = (name: string) => {
     const out = new Map<string, TensorToWrite>();
-    for (const [k, t] of parseSafetensors(bytes[name] as Uint8Array, join(path, name)).tensors) out.set(k, { shape: t.shape, data: t.data });
+    for (const [k, t] of parseSafetensors(bytes[name] as Uint8Array, join(path, name)).tensors)
+      out.set(k, { shape: t.shape, data: t.data });
     return out;
   };
   return { trainable: tensors("trainable.safetensors"), optimizer: tensors("optimizer.safetensors"), state };

@@ -20,7 +20,11 @@ export function clipCoefficient(totalNorm: number, maxNorm: number): number {
  * Returns clipped copies of `grads` (the caller disposes both) and the total norm before
  * clipping. Pass `totalNorm` when it is already known to skip recomputing it.
  */
-export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number, totalNorm?: number): { grads: tf.Tensor[]; norm: number } {
+export function clipByGlobalNorm(
+  grads: tf.Tensor[],
+  maxNorm: number,
+  totalNorm?: number,
+): { grads: tf.Tensor[]; norm: number } {
   if (!(maxNorm > 0)) throw new Error(`clip: maxNorm must be positive, found ${maxNorm}`);
   const norm = totalNorm ?? Math.sqrt(squaredNorms(grads).reduce((a, b) => a + b, 0));
   const coef = clipCoefficient(norm, maxNorm);

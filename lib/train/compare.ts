@@ -59,12 +59,17 @@ export async function compareMethods<M, B>(o: CompareOptions<M, B>): Promise<Com
   const baseline = o.baseline ?? "full";
   const methods = [...o.methods];
   if (!methods.some((m) => m.name === baseline)) {
-    if (baseline !== "full") throw new Error(`compareMethods: baseline '${baseline}' is not among the methods (${methods.map((m) => m.name).join(", ")})`);
+    if (baseline !== "full")
+      throw new Error(
+        `compareMethods: baseline '${baseline}' is not among the methods (${methods.map((m) => m.name).join(", ")})`,
+      );
     methods.unshift({
       name: "full",
       makeTrainable: (model: M) => {
         if (!model || typeof (model as unknown as ParameterHost).namedParameters !== "function") {
-          throw new Error("compareMethods: add a method named 'full' (or set `baseline`): the model is not a ParameterHost, so full fine-tuning cannot be built automatically");
+          throw new Error(
+            "compareMethods: add a method named 'full' (or set `baseline`): the model is not a ParameterHost, so full fine-tuning cannot be built automatically",
+          );
         }
         return fullFineTuning(model as unknown as ParameterHost);
       },
@@ -119,7 +124,10 @@ export function comparisonMarkdown(rows: ComparisonRow[]): string {
   const lines = [
     "| method | trainable params | step ms | time × full | peak MiB | memory × full | final loss |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...rows.map((r) => `| ${r.name} | ${r.trainableParams} | ${r.stepMs.toFixed(1)} | ${r.timeRatio.toFixed(2)} | ${mb(r.peakBytes)} | ${r.memoryRatio.toFixed(2)} | ${r.finalLoss.toFixed(4)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.trainableParams} | ${r.stepMs.toFixed(1)} | ${r.timeRatio.toFixed(2)} | ${mb(r.peakBytes)} | ${r.memoryRatio.toFixed(2)} | ${r.finalLoss.toFixed(4)} |`,
+    ),
   ];
   return lines.join("\n");
 }

@@ -32,7 +32,8 @@ export interface ShuffledBatchesOptions<B> {
  */
 export function shuffledBatches<B>(opts: ShuffledBatchesOptions<B>): BatchSource<B> {
   const { size, batchSize, seed, collate } = opts;
-  if (!Number.isInteger(size) || size <= 0) throw new Error(`shuffledBatches.size: expected a positive integer, found ${size}`);
+  if (!Number.isInteger(size) || size <= 0)
+    throw new Error(`shuffledBatches.size: expected a positive integer, found ${size}`);
   if (!Number.isInteger(batchSize) || batchSize <= 0 || batchSize > size) {
     throw new Error(`shuffledBatches.batchSize: expected an integer in [1, ${size}], found ${batchSize}`);
   }
@@ -41,7 +42,10 @@ export function shuffledBatches<B>(opts: ShuffledBatchesOptions<B>): BatchSource
   let epoch = 0;
   let batch = 0;
   let order: number[] | null = null;
-  const orderFor = (e: number) => (shuffle ? permutation(size, new Rng((seed ^ Math.imul(e + 1, 0x9e3779b1)) >>> 0)) : Array.from({ length: size }, (_, i) => i));
+  const orderFor = (e: number) =>
+    shuffle
+      ? permutation(size, new Rng((seed ^ Math.imul(e + 1, 0x9e3779b1)) >>> 0))
+      : Array.from({ length: size }, (_, i) => i);
   return {
     batchesPerEpoch: perEpoch,
     next() {
@@ -58,7 +62,9 @@ export function shuffledBatches<B>(opts: ShuffledBatchesOptions<B>): BatchSource
     position: () => ({ kind: "shuffled", seed, epoch, batch }),
     seek(p) {
       if (p.kind !== "shuffled" || p.seed !== seed || typeof p.epoch !== "number" || typeof p.batch !== "number") {
-        throw new Error(`shuffledBatches.seek: position ${JSON.stringify(p)} does not belong to a shuffled source with seed ${seed}`);
+        throw new Error(
+          `shuffledBatches.seek: position ${JSON.stringify(p)} does not belong to a shuffled source with seed ${seed}`,
+        );
       }
       epoch = p.epoch;
       batch = p.batch;

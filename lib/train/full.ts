@@ -14,7 +14,11 @@ export function fullFineTuning(host: ParameterHost, options: FullFineTuningOptio
   const groups: ParameterGroup[] = [];
   for (const [name, variable] of host.namedParameters()) {
     if (options.filter && !options.filter(name)) continue;
-    groups.push({ layer: name.endsWith(".weight") ? name.slice(0, -".weight".length) : name, branch: "full", variables: [variable as tf.Variable] });
+    groups.push({
+      layer: name.endsWith(".weight") ? name.slice(0, -".weight".length) : name,
+      branch: "full",
+      variables: [variable as tf.Variable],
+    });
   }
   if (groups.length === 0) throw new Error("fullFineTuning: the host has no parameters to train (after the filter)");
   return { groups: () => groups };

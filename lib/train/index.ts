@@ -1,7 +1,15 @@
 // The trainer and its parts: optimisers, schedules, clipping, data order, checkpoints,
 // gradient-norm records and resource accounting.
 export { train, resume } from "./trainer.js";
-export type { TrainOptions, TrainResult, StepContext, StepInfo, EvalMetrics, DashboardSink, Trainable } from "./trainer.js";
+export type {
+  TrainOptions,
+  TrainResult,
+  StepContext,
+  StepInfo,
+  EvalMetrics,
+  DashboardSink,
+  Trainable,
+} from "./trainer.js";
 export { AdamW, SGD, createOptimizer } from "./optim.js";
 export type { Optimizer, OptimizerSpec, OptimizerState, AdamWOptions, SGDOptions, ParamGrad } from "./optim.js";
 export { lrMultiplier } from "./schedule.js";

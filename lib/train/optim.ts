@@ -81,7 +81,9 @@ abstract class BufferedOptimizer implements Optimizer {
       const want = shapes.get(key);
       if (!want) throw new Error(`${this.name} state: buffer '${name}' belongs to no trainable parameter`);
       if (want.join(",") !== t.shape.join(",")) {
-        throw new Error(`${this.name} state: buffer '${name}' has shape [${t.shape.join(", ")}], parameter '${key}' has [${want.join(", ")}]`);
+        throw new Error(
+          `${this.name} state: buffer '${name}' has shape [${t.shape.join(", ")}], parameter '${key}' has [${want.join(", ")}]`,
+        );
       }
     }
     this.dispose();
@@ -120,7 +122,10 @@ export class AdamW extends BufferedOptimizer {
     this.b2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     this.wd = opts.weightDecay ?? 0.01;
-    for (const [k, v] of [["beta1", this.b1], ["beta2", this.b2]] as const) {
+    for (const [k, v] of [
+      ["beta1", this.b1],
+      ["beta2", this.b2],
+    ] as const) {
       if (!(v >= 0 && v < 1)) throw new Error(`AdamW.${k}: expected a value in [0, 1), found ${v}`);
     }
   }
@@ -165,7 +170,9 @@ export class SGD extends BufferedOptimizer {
     this.wd = opts.weightDecay ?? 0;
     this.nesterov = opts.nesterov ?? false;
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
-      throw new Error(`SGD: nesterov needs momentum > 0 and dampening 0, found momentum ${this.momentum}, dampening ${this.dampening}`);
+      throw new Error(
+        `SGD: nesterov needs momentum > 0 and dampening 0, found momentum ${this.momentum}, dampening ${this.dampening}`,
+      );
     }
   }
 
@@ -189,7 +196,8 @@ export class SGD extends BufferedOptimizer {
 }
 
 function checkRate(name: string, lr: number): number {
-  if (!(Number.isFinite(lr) && lr >= 0)) throw new Error(`${name}.lr: expected a finite non-negative number, found ${lr}`);
+  if (!(Number.isFinite(lr) && lr >= 0))
+    throw new Error(`${name}.lr: expected a finite non-negative number, found ${lr}`);
   return lr;
 }
 
@@ -203,6 +211,8 @@ export function createOptimizer(spec: OptimizerSpec | Optimizer): Optimizer {
     case "sgd":
       return new SGD(spec);
     default:
-      throw new Error(`optimizer.kind: expected "adamw" or "sgd", found ${JSON.stringify((spec as { kind: unknown }).kind)}`);
+      throw new Error(
+        `optimizer.kind: expected "adamw" or "sgd", found ${JSON.stringify((spec as { kind: unknown }).kind)}`,
+      );
   }
 }

@@ -96,7 +96,11 @@ export class ResourceMeter {
   report(): ResourceReport {
     const times = this.stepTimes.length > 1 ? this.stepTimes.slice(1) : this.stepTimes;
     const sorted = [...times].sort((a, b) => a - b);
-    const median = sorted.length ? (sorted.length % 2 ? (sorted[(sorted.length - 1) / 2] as number) : ((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2) : 0;
+    const median = sorted.length
+      ? sorted.length % 2
+        ? (sorted[(sorted.length - 1) / 2] as number)
+        : ((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2
+      : 0;
     const wallMs = performance.now() - this.t0;
     return {
       backend: tf.getBackend(),

@@ -33,6 +33,8 @@ export function lrMultiplier(schedule: Schedule, step: number, totalSteps: numbe
       return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * cycles * 2 * progress)));
     }
     default:
-      throw new Error(`schedule.kind: expected "constant", "linear" or "cosine", found ${JSON.stringify((schedule as ScheduleSpec).kind)}`);
+      throw new Error(
+        `schedule.kind: expected "constant", "linear" or "cosine", found ${JSON.stringify((schedule as ScheduleSpec).kind)}`,
+      );
   }
 }

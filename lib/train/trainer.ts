@@ -140,9 +140,15 @@ function flattenGroups(groups: ParameterGroup[]): Param[] {
   const seen = new Set<tf.Variable>();
   for (const g of groups) {
     g.variables.forEach((variable, i) => {
-      if (seen.has(variable)) throw new Error(`trainable: variable '${variable.name}' appears in more than one group (second: ${g.layer}/${g.branch})`);
+      if (seen.has(variable))
+        throw new Error(
+          `trainable: variable '${variable.name}' appears in more than one group (second: ${g.layer}/${g.branch})`,
+        );
       seen.add(variable);
-      if (variable.dtype !== "float32") throw new Error(`trainable: ${g.layer}/${g.branch} variable ${i} has dtype ${variable.dtype}, expected float32`);
+      if (variable.dtype !== "float32")
+        throw new Error(
+          `trainable: ${g.layer}/${g.branch} variable ${i} has dtype ${variable.dtype}, expected float32`,
+        );
       out.push({ key: `${g.layer}/${g.branch}/${i}`, variable });
     });
   }
@@ -153,8 +159,16 @@ function flattenGroups(groups: ParameterGroup[]): Param[] {
 function defaultTokens(batch: unknown): number {
   const first = (x: unknown): tf.Tensor | null => {
     if (x instanceof tf.Tensor) return x;
-    if (Array.isArray(x)) for (const v of x) { const t = first(v); if (t) return t; }
-    else if (x && typeof x === "object") for (const v of Object.values(x)) { const t = first(v); if (t) return t; }
+    if (Array.isArray(x))
+      for (const v of x) {
+        const t = first(v);
+        if (t) return t;
+      }
+    else if (x && typeof x === "object")
+      for (const v of Object.values(x)) {
+        const t = first(v);
+        if (t) return t;
+      }
     return null;
   };
   const t = first(batch);
@@ -164,14 +178,18 @@ function defaultTokens(batch: unknown): number {
 
 function totalSteps<B>(o: TrainOptions<B>, accumulation: number): number {
   if (o.steps !== undefined) {
-    if (!Number.isInteger(o.steps) || o.steps <= 0) throw new Error(`train.steps: expected a positive integer, found ${o.steps}`);
+    if (!Number.isInteger(o.steps) || o.steps <= 0)
+      throw new Error(`train.steps: expected a positive integer, found ${o.steps}`);
     return o.steps;
   }
   if (o.epochs !== undefined) {
     const per = o.data.batchesPerEpoch;
     if (!per) throw new Error("train.epochs: the data source does not report batchesPerEpoch; give `steps` instead");
     const n = Math.floor((o.epochs * per) / accumulation);
-    if (n <= 0) throw new Error(`train.epochs: ${o.epochs} epoch(s) of ${per} batches make no step of ${accumulation} micro-batches`);
+    if (n <= 0)
+      throw new Error(
+        `train.epochs: ${o.epochs} epoch(s) of ${per} batches make no step of ${accumulation} micro-batches`,
+      );
     return n;
   }
   throw new Error("train: give `steps` or `epochs`");
@@ -185,12 +203,15 @@ function curve(run: string, metric: string, values: number[], steps?: number[]):
 export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
   const warn = o.warn ?? ((m: string) => console.warn(m));
   const accumulation = o.accumulation ?? 1;
-  if (!Number.isInteger(accumulation) || accumulation < 1) throw new Error(`train.accumulation: expected a positive integer, found ${accumulation}`);
-  if (o.clip !== undefined && !(o.clip > 0)) throw new Error(`train.clip: expected a positive max norm, found ${o.clip}`);
+  if (!Number.isInteger(accumulation) || accumulation < 1)
+    throw new Error(`train.accumulation: expected a positive integer, found ${accumulation}`);
+  if (o.clip !== undefined && !(o.clip > 0))
+    throw new Error(`train.clip: expected a positive max norm, found ${o.clip}`);
   if (o.checkpoint && !(Number.isInteger(o.checkpoint.every) && o.checkpoint.every > 0)) {
     throw new Error(`train.checkpoint.every: expected a positive integer, found ${o.checkpoint.every}`);
   }
-  if (o.evalEvery !== undefined && !o.evaluate) throw new Error("train.evalEvery is set but no `evaluate` callback was given");
+  if (o.evalEvery !== undefined && !o.evaluate)
+    throw new Error("train.evalEvery is set but no `evaluate` callback was given");
   const total = totalSteps(o, accumulation);
   const schedule = o.schedule ?? { kind: "constant" };
   const groups = o.trainable.groups();
@@ -201,8 +222,16 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
   const run = o.name ?? "train";
 
   let state: TrainerState = {
-    step: 0, rngState: rng.state, data: o.data.position(), optimizer: { name: optimizer.name, scalars: {} },
-    losses: [], lrs: [], evals: [], gradNorms: [], gates: [], tokens: 0,
+    step: 0,
+    rngState: rng.state,
+    data: o.data.position(),
+    optimizer: { name: optimizer.name, scalars: {} },
+    losses: [],
+    lrs: [],
+    evals: [],
+    gradNorms: [],
+    gates: [],
+    tokens: 0,
   };
   let resumedFrom: string | undefined;
   try {
@@ -221,26 +250,41 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
       return undefined;
     }
     if (ck.state.optimizer.name !== optimizer.name) {
-      throw new Error(`resume ${ck.path}: checkpoint optimiser is ${ck.state.optimizer.name}, this run uses ${optimizer.name}`);
+      throw new Error(
+        `resume ${ck.path}: checkpoint optimiser is ${ck.state.optimizer.name}, this run uses ${optimizer.name}`,
+      );
     }
     for (const { key, variable } of params) {
       const t = ck.trainable.get(key);
-      if (!t) throw new Error(`resume ${ck.path}/trainable.safetensors: no tensor '${key}' (the trainable set differs from the checkpointed run)`);
+      if (!t)
+        throw new Error(
+          `resume ${ck.path}/trainable.safetensors: no tensor '${key}' (the trainable set differs from the checkpointed run)`,
+        );
       if (t.shape.join(",") !== variable.shape.join(",")) {
-        throw new Error(`resume ${ck.path}/trainable.safetensors: tensor '${key}' has shape [${t.shape.join(", ")}], the live parameter [${variable.shape.join(", ")}]`);
+        throw new Error(
+          `resume ${ck.path}/trainable.safetensors: tensor '${key}' has shape [${t.shape.join(", ")}], the live parameter [${variable.shape.join(", ")}]`,
+        );
       }
     }
     for (const { key, variable } of params) {
       const t = ck.trainable.get(key)!;
       tf.tidy(() => variable.assign(tf.tensor(t.data, t.shape, "float32")));
     }
-    optimizer.setState({ scalars: ck.state.optimizer.scalars, tensors: ck.optimizer }, new Map(params.map((p) => [p.key, p.variable.shape])));
+    optimizer.setState(
+      { scalars: ck.state.optimizer.scalars, tensors: ck.optimizer },
+      new Map(params.map((p) => [p.key, p.variable.shape])),
+    );
     if (ck.state.extra) {
       if (o.trainable.restoreCheckpointState) o.trainable.restoreCheckpointState(ck.state.extra);
-      else warn(`resume ${ck.path}: the checkpoint holds trainable state (${Object.keys(ck.state.extra).join(", ")}) this trainable set cannot restore; the run may diverge from the original`);
+      else
+        warn(
+          `resume ${ck.path}: the checkpoint holds trainable state (${Object.keys(ck.state.extra).join(", ")}) this trainable set cannot restore; the run may diverge from the original`,
+        );
     } else if (ck.state.gates.length > 0 && !o.trainable.restoreCheckpointState) {
       // A gate with memory (e.g. an EMA of λ) restarts from its initial value.
-      warn(`resume ${ck.path}: the trainable set reports gate values but has no restoreCheckpointState(); its gates restart from their initial state and the run may diverge from the original`);
+      warn(
+        `resume ${ck.path}: the trainable set reports gate values but has no restoreCheckpointState(); its gates restart from their initial state and the run may diverge from the original`,
+      );
     }
     o.data.seek(ck.state.data);
     rng.state = ck.state.rngState;
@@ -248,7 +292,10 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
     return ck.path;
   }
 
-  const meter = new ResourceMeter({ trainableParams: countTrainable(o.trainable), totalParams: countRegisteredVariables() });
+  const meter = new ResourceMeter({
+    trainableParams: countTrainable(o.trainable),
+    totalParams: countRegisteredVariables(),
+  });
   const countTokens = o.countTokens ?? defaultTokens;
   const memoryMode = o.memory ?? "auto";
   const firstStep = state.step + 1;
@@ -284,12 +331,19 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
         const batch = o.data.next();
         tokens += countTokens(batch);
         const ctx: StepContext = { step, micro, rng };
-        const { value, grads: named } = await meter.within(memoryMode === "exact" || (memoryMode === "auto" && step - firstStep < PROFILED_STEPS), () => tf.variableGrads(() => {
-          const l = o.loss(batch, ctx);
-          if (!(l instanceof tf.Tensor) || l.rank !== 0) throw new Error(`train.loss must return a scalar tensor, found ${l instanceof tf.Tensor ? `rank ${l.rank}` : typeof l}`);
-          meter.sample();
-          return l;
-        }, vars));
+        const { value, grads: named } = await meter.within(
+          memoryMode === "exact" || (memoryMode === "auto" && step - firstStep < PROFILED_STEPS),
+          () =>
+            tf.variableGrads(() => {
+              const l = o.loss(batch, ctx);
+              if (!(l instanceof tf.Tensor) || l.rank !== 0)
+                throw new Error(
+                  `train.loss must return a scalar tensor, found ${l instanceof tf.Tensor ? `rank ${l.rank}` : typeof l}`,
+                );
+              meter.sample();
+              return l;
+            }, vars),
+        );
         meter.sample();
         const lossValue = (await value.data())[0] as number;
         value.dispose();
@@ -297,7 +351,9 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
         if (!Number.isFinite(lossValue)) {
           tf.dispose(Object.values(named).filter((g): g is tf.Tensor => g != null));
           tf.dispose(grads);
-          throw new Error(`train: loss is ${lossValue} at step ${step} (micro-batch ${micro})${lastCheckpoint ? `; last checkpoint ${lastCheckpoint}` : ""}`);
+          throw new Error(
+            `train: loss is ${lossValue} at step ${step} (micro-batch ${micro})${lastCheckpoint ? `; last checkpoint ${lastCheckpoint}` : ""}`,
+          );
         }
         lossSum += lossValue;
         // A variable the loss does not reach gets a zero gradient, as torch leaves .grad None and skips nothing else.
@@ -317,7 +373,9 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
       }
       if (o.trainable.onGradients) {
         const byName: Record<string, tf.Tensor> = {};
-        vars.forEach((v, i) => (byName[v.name] = grads[i] as tf.Tensor));
+        vars.forEach((v, i) => {
+          byName[v.name] = grads[i] as tf.Tensor;
+        });
         o.trainable.onGradients(byName, step);
       }
       const norms = gradNormRecords(groups, grads, step);
@@ -325,7 +383,10 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
       const coef = o.clip !== undefined ? clipCoefficient(norms.total, o.clip) : 1;
       const used = coef < 1 ? grads.map((g) => tf.mul(g, coef)) : grads;
       meter.sample();
-      optimizer.apply(params.map((p, i): ParamGrad => ({ key: p.key, variable: p.variable, grad: used[i] as tf.Tensor })), lr);
+      optimizer.apply(
+        params.map((p, i): ParamGrad => ({ key: p.key, variable: p.variable, grad: used[i] as tf.Tensor })),
+        lr,
+      );
       meter.sample();
       if (used !== grads) tf.dispose(used);
       tf.dispose(grads);
@@ -344,18 +405,39 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
         const metrics = await o.evaluate(step);
         state.evals.push({ step, metrics });
         // Only loss-like metrics share the dashboard's loss axis.
-        dashboard?.push(Object.entries(metrics).filter(([k]) => /loss/i.test(k)).map(([metric, loss]) => ({ step, loss, metric })));
+        dashboard?.push(
+          Object.entries(metrics)
+            .filter(([k]) => /loss/i.test(k))
+            .map(([metric, loss]) => ({ step, loss, metric })),
+        );
         await o.callbacks?.onEval?.(step, metrics);
       }
       if (o.checkpoint && (step % o.checkpoint.every === 0 || step === total)) {
         const opt = await optimizer.getState();
         const trainableHost = new Map<string, { shape: number[]; data: Float32Array }>();
-        for (const p of params) trainableHost.set(p.key, { shape: p.variable.shape.slice(), data: (await p.variable.data()) as Float32Array });
+        for (const p of params)
+          trainableHost.set(p.key, {
+            shape: p.variable.shape.slice(),
+            data: (await p.variable.data()) as Float32Array,
+          });
         state.optimizer = { name: optimizer.name, scalars: opt.scalars };
         state.extra = o.trainable.checkpointState?.();
-        lastCheckpoint = await saveCheckpoint(o.checkpoint.dir, { trainable: trainableHost, optimizer: opt.tensors, state: { ...state, gates: gatesNow() } }, o.checkpoint.keepLast ?? 3);
+        lastCheckpoint = await saveCheckpoint(
+          o.checkpoint.dir,
+          { trainable: trainableHost, optimizer: opt.tensors, state: { ...state, gates: gatesNow() } },
+          o.checkpoint.keepLast ?? 3,
+        );
       }
-      const info: StepInfo = { step, totalSteps: total, loss, lr, gradNorm: norms.total, tokens, stepMs, tokensPerSec: meter.throughput() };
+      const info: StepInfo = {
+        step,
+        totalSteps: total,
+        loss,
+        lr,
+        gradNorm: norms.total,
+        tokens,
+        stepMs,
+        tokensPerSec: meter.throughput(),
+      };
       bar?.update(step, { loss, "tok/s": Math.round(info.tokensPerSec) });
       await o.callbacks?.onStep?.(info);
       if (o.signal?.aborted && step < total) {
@@ -364,7 +446,9 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
       }
     }
   } finally {
-    vars.forEach((v, i) => (v.trainable = flags[i] as boolean));
+    vars.forEach((v, i) => {
+      v.trainable = flags[i] as boolean;
+    });
     bar?.close();
     dashboard?.close();
     optimizer.dispose();
@@ -373,7 +457,12 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
   const evalNames = [...new Set(state.evals.flatMap((e) => Object.keys(e.metrics)))];
   const evalCurves = evalNames.map((m) => {
     const pts = state.evals.filter((e) => m in e.metrics);
-    return curve(run, m, pts.map((e) => e.metrics[m] as number), pts.map((e) => e.step));
+    return curve(
+      run,
+      m,
+      pts.map((e) => e.metrics[m] as number),
+      pts.map((e) => e.step),
+    );
   });
   return {
     steps: state.step,
@@ -395,5 +484,9 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
 export function resume<B>(o: TrainOptions<B> & { dir?: string }): Promise<TrainResult> {
   const dir = o.dir ?? o.checkpoint?.dir;
   if (!dir) throw new Error("resume: give `dir` or checkpoint.dir");
-  return train({ ...o, checkpoint: { every: o.checkpoint?.every ?? Number.MAX_SAFE_INTEGER, ...o.checkpoint, dir }, resume: true });
+  return train({
+    ...o,
+    checkpoint: { every: o.checkpoint?.every ?? Number.MAX_SAFE_INTEGER, ...o.checkpoint, dir },
+    resume: true,
+  });
 }

@@ -3,8 +3,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { attach, type AttachOptions, type Attachment } from "../../lib/adapters/index.js";
-import { BoftLayer } from "../../lib/adapters/boft.js";
-import { UrnnLayer } from "../../lib/adapters/urnn.js";
+import type { BoftLayer } from "../../lib/adapters/boft.js";
+import type { UrnnLayer } from "../../lib/adapters/urnn.js";
 import { inputs, maxAbsDiff, Mlp, mse } from "./host.js";
 
 const DIMS = [16, 32, 16];
@@ -22,9 +22,19 @@ function setup(method: AttachOptions["method"], extra: Record<string, unknown> =
   const x = inputs(8, 16, 3);
   const y = inputs(8, 16, 4);
   const batches = [0, 1, 2, 3].map((i) => ({ x: inputs(4, 16, 100 + i), y: inputs(4, 16, 200 + i) }));
-  const base: AttachOptions = { method, targets: ["up_proj", "down_proj"], seed: 5, blockSize: 4, factors: 2, r: 2, ...extra } as AttachOptions;
+  const base: AttachOptions = {
+    method,
+    targets: ["up_proj", "down_proj"],
+    seed: 5,
+    blockSize: 4,
+    factors: 2,
+    r: 2,
+    ...extra,
+  } as AttachOptions;
   if (method === "loraga" || method === "hybrid") {
-    Object.assign(base, { estimate: { loss: (b: { x: tf.Tensor; y: tf.Tensor }) => mse(model, b.x, b.y), batches, samples: 16 } });
+    Object.assign(base, {
+      estimate: { loss: (b: { x: tf.Tensor; y: tf.Tensor }) => mse(model, b.x, b.y), batches, samples: 16 },
+    });
   }
   const entry: { model: Mlp; att?: Attachment } = { model };
   made.push(entry);
@@ -38,7 +48,9 @@ function train(model: Mlp, att: Attachment, x: tf.Tensor, y: tf.Tensor, steps: n
     att.onGradients(grads, step);
     opt.applyGradients(grads);
     value.dispose();
-    Object.values(grads).forEach((g) => g.dispose());
+    Object.values(grads).forEach((g) => {
+      g.dispose();
+    });
   }
   opt.dispose();
 }
@@ -62,7 +74,9 @@ describe.each(METHODS)("%s", (method) => {
     expect(maxAbsDiff(model.forward(x), adapted)).toBeLessThan(1e-6);
     entry.att.detach();
     entry.att = undefined;
-    model.layers.forEach((l, i) => expect(maxAbsDiff(l.weight, weightsBefore[i] as tf.Tensor)).toBe(0));
+    model.layers.forEach((l, i) => {
+      expect(maxAbsDiff(l.weight, weightsBefore[i] as tf.Tensor)).toBe(0);
+    });
     expect(maxAbsDiff(model.forward(x), before)).toBeLessThan(1e-6);
   });
 
@@ -78,7 +92,9 @@ describe.each(METHODS)("%s", (method) => {
     expect(maxAbsDiff(model.forward(x), adapted)).toBeLessThan(1e-4);
     expect(maxAbsDiff(model.layers[0]?.weight as tf.Tensor, w[0] as tf.Tensor)).toBeGreaterThan(1e-5);
     att.unmerge();
-    model.layers.forEach((l, i) => expect(maxAbsDiff(l.weight, w[i] as tf.Tensor)).toBe(0));
+    model.layers.forEach((l, i) => {
+      expect(maxAbsDiff(l.weight, w[i] as tf.Tensor)).toBe(0);
+    });
     expect(maxAbsDiff(model.forward(x), adapted)).toBeLessThan(1e-6);
   });
 
@@ -92,9 +108,13 @@ describe.each(METHODS)("%s", (method) => {
     const { value, grads } = tf.variableGrads(() => mse(model, x, y));
     for (const name of Object.keys(grads)) expect(adapterNames.has(name)).toBe(true);
     value.dispose();
-    Object.values(grads).forEach((g) => g.dispose());
+    Object.values(grads).forEach((g) => {
+      g.dispose();
+    });
     train(model, att, x, y, 3);
-    [...model.namedParameters().values()].forEach((v, i) => expect(maxAbsDiff(v, baseBefore[i] as tf.Tensor)).toBe(0));
+    [...model.namedParameters().values()].forEach((v, i) => {
+      expect(maxAbsDiff(v, baseBefore[i] as tf.Tensor)).toBe(0);
+    });
     const changed = att.variables().map((v, i) => maxAbsDiff(v, adapterBefore[i] as tf.Tensor) > 0);
     expect(changed.some(Boolean)).toBe(true);
     // every group (branch) moved
@@ -134,7 +154,8 @@ describe("orthogonality after training", () => {
       expect(maxAbsDiff(M, tf.eye(M.shape[0]))).toBeGreaterThan(1e-3);
       expect(orthogonalityError(M)).toBeLessThan(1e-5);
       const z = inputs(5, M.shape[0], 9);
-      const nz = tf.norm(z, 2, 1), nu = tf.norm(u.transform(z), 2, 1);
+      const nz = tf.norm(z, 2, 1),
+        nu = tf.norm(u.transform(z), 2, 1);
       expect(maxAbsDiff(nz, nu)).toBeLessThan(1e-5);
       expect(u.groups()[0]?.variables.reduce((n, v) => n + v.size, 0)).toBe((7 * M.shape[0]) / 2);
     }
@@ -144,15 +165,25 @@ describe("orthogonality after training", () => {
 describe("errors", () => {
   it("names the available modules when targets match nothing", () => {
     const { model } = setup("lora");
-    expect(() => attach(model, { method: "lora", targets: ["q_proj"] })).toThrow(/match no Linear.*model\.mlp\.up_proj.*model\.mlp\.down_proj/);
+    expect(() => attach(model, { method: "lora", targets: ["q_proj"] })).toThrow(
+      /match no Linear.*model\.mlp\.up_proj.*model\.mlp\.down_proj/,
+    );
   });
 
   it("explains BOFT divisibility rules", () => {
     const { model } = setup("boft");
-    expect(() => attach(model, { method: "boft", targets: ["up_proj"], blockSize: 5 })).toThrow(/in_features 16.*divisible by blockSize 5/);
-    expect(() => attach(model, { method: "boft", targets: ["up_proj"], blockSize: 4, factors: 4 })).toThrow(/blockSize·2\^\(m-1\) = 32/);
-    expect(() => attach(model, { method: "boft", targets: ["up_proj"], blockSize: 4, blockNum: 4 })).toThrow(/exactly one of blockSize/);
-    expect(() => attach(model, { method: "boft", targets: ["up_proj"], blockNum: 2, factors: 3 })).toThrow(/blockNum divisible by 2\^\(m-1\) = 4/);
+    expect(() => attach(model, { method: "boft", targets: ["up_proj"], blockSize: 5 })).toThrow(
+      /in_features 16.*divisible by blockSize 5/,
+    );
+    expect(() => attach(model, { method: "boft", targets: ["up_proj"], blockSize: 4, factors: 4 })).toThrow(
+      /blockSize·2\^\(m-1\) = 32/,
+    );
+    expect(() => attach(model, { method: "boft", targets: ["up_proj"], blockSize: 4, blockNum: 4 })).toThrow(
+      /exactly one of blockSize/,
+    );
+    expect(() => attach(model, { method: "boft", targets: ["up_proj"], blockNum: 2, factors: 3 })).toThrow(
+      /blockNum divisible by 2\^\(m-1\) = 4/,
+    );
     expect(model.layers.every((l) => l.adapter === null)).toBe(true);
   });
 
@@ -200,7 +231,8 @@ describe("LoRA dropout", () => {
     const evalOut = model.forward(x);
     expect(maxAbsDiff(model.forward(x), evalOut)).toBe(0);
     att.train();
-    const t1 = model.forward(x), t2 = model.forward(x);
+    const t1 = model.forward(x),
+      t2 = model.forward(x);
     expect(maxAbsDiff(t1, evalOut)).toBeGreaterThan(1e-5);
     expect(maxAbsDiff(t1, t2)).toBeGreaterThan(0); // fresh mask per call
     // same seed, same call sequence → same masks
@@ -208,7 +240,9 @@ describe("LoRA dropout", () => {
     made.push({ model: twin });
     const att2 = attach(twin, { method: "lora", targets: ["up_proj"], r: 2, dropout: 0.5, seed: 4 });
     made[made.length - 1]!.att = att2;
-    att.variables().forEach((v, i) => att2.variables()[i]?.assign(v));
+    att.variables().forEach((v, i) => {
+      att2.variables()[i]?.assign(v);
+    });
     // replay: att drew masks in 1 check + 2 training + 2 forwards; t2 was the 5th draw
     for (let i = 0; i < 4; i++) twin.forward(x).dispose();
     expect(maxAbsDiff(twin.forward(x), t2)).toBeLessThan(1e-6);

@@ -24,11 +24,23 @@ const DIMS = [16, 32, 16];
 const x = inputs(6, 16, 1);
 const y = inputs(6, 16, 2);
 
-function trained(method: AttachOptions["method"], extra: Record<string, unknown> = {}): { model: Mlp; att: Attachment } {
+function trained(
+  method: AttachOptions["method"],
+  extra: Record<string, unknown> = {},
+): { model: Mlp; att: Attachment } {
   const model = new Mlp(DIMS, 3);
   const batches = [0, 1].map((i) => ({ x: inputs(4, 16, 10 + i), y: inputs(4, 16, 20 + i) }));
-  const opts = { method, targets: ["up_proj", "down_proj"], seed: 1, r: 2, blockSize: 4, factors: 2, ...extra } as AttachOptions;
-  if (method === "loraga" || method === "hybrid") Object.assign(opts, { estimate: { loss: (b: { x: tf.Tensor; y: tf.Tensor }) => mse(model, b.x, b.y), batches } });
+  const opts = {
+    method,
+    targets: ["up_proj", "down_proj"],
+    seed: 1,
+    r: 2,
+    blockSize: 4,
+    factors: 2,
+    ...extra,
+  } as AttachOptions;
+  if (method === "loraga" || method === "hybrid")
+    Object.assign(opts, { estimate: { loss: (b: { x: tf.Tensor; y: tf.Tensor }) => mse(model, b.x, b.y), batches } });
   const att = attach(model, opts);
   const opt = tf.train.sgd(0.5);
   for (let step = 0; step < 3; step++) {
@@ -36,7 +48,9 @@ function trained(method: AttachOptions["method"], extra: Record<string, unknown>
     att.onGradients(grads, step);
     opt.applyGradients(grads);
     value.dispose();
-    Object.values(grads).forEach((g) => g.dispose());
+    Object.values(grads).forEach((g) => {
+      g.dispose();
+    });
   }
   return { model, att };
 }
@@ -61,10 +75,17 @@ describe.each(["lora", "boft", "loraga", "urnn", "hybrid"] as const)("%s files",
 describe("PEFT naming, read by an independent PyTorch script", () => {
   async function viaPython(model: Mlp, dir: string, baseWeights?: Float32Array[]): Promise<number[]> {
     const layers = model.layers.map((l, i) => ({
-      name: l.name, in: l.inFeatures, out: l.outFeatures,
-      W: Array.from(baseWeights?.[i] ?? l.weight.dataSync()), bias: Array.from((l.bias as tf.Variable).dataSync()),
+      name: l.name,
+      in: l.inFeatures,
+      out: l.outFeatures,
+      W: Array.from(baseWeights?.[i] ?? l.weight.dataSync()),
+      bias: Array.from((l.bias as tf.Variable).dataSync()),
     }));
-    const res = runPythonJson<{ y: number[]; keys: string[] }>("test/reference/adapter_peft_apply.py", [], JSON.stringify({ dir, layers, x: Array.from(x.dataSync()) }));
+    const res = runPythonJson<{ y: number[]; keys: string[] }>(
+      "test/reference/adapter_peft_apply.py",
+      [],
+      JSON.stringify({ dir, layers, x: Array.from(x.dataSync()) }),
+    );
     return res.y;
   }
 
@@ -111,7 +132,9 @@ describe("loading checks the base", () => {
     await att.save(dir);
     att.detach();
     const other = new Mlp([16, 24, 16], 3);
-    await expect(loadAdapter(other, dir)).rejects.toThrow(/lora_B\.weight' has shape \[32, 2\], but model\.mlp\.up_proj \(in_features 16, out_features 24\) needs \[24, 2\]/);
+    await expect(loadAdapter(other, dir)).rejects.toThrow(
+      /lora_B\.weight' has shape \[32, 2\], but model\.mlp\.up_proj \(in_features 16, out_features 24\) needs \[24, 2\]/,
+    );
     expect(other.layers.every((l) => l.adapter === null)).toBe(true);
   });
 

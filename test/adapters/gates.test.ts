@@ -2,8 +2,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { attach, nextLambda, recordGradNorms, type GatePolicy } from "../../lib/adapters/index.js";
-import { BoftLayer } from "../../lib/adapters/boft.js";
-import { HybridLayer } from "../../lib/adapters/hybrid.js";
+import type { BoftLayer } from "../../lib/adapters/boft.js";
+import type { HybridLayer } from "../../lib/adapters/hybrid.js";
 import { inputs, maxAbsDiff, Mlp, mse, seededArray } from "./host.js";
 
 describe("recordGradNorms", () => {
@@ -11,7 +11,8 @@ describe("recordGradNorms", () => {
     const a = tf.variable(tf.tensor1d([1, 2]), true, "gn.a");
     const b = tf.variable(tf.tensor2d([[1, 1]]), true, "gn.b");
     const c = tf.variable(tf.tensor1d([0]), true, "gn.c");
-    const ga = seededArray(2, 1), gb = seededArray(2, 2);
+    const ga = seededArray(2, 1),
+      gb = seededArray(2, 2);
     const grads = { "gn.a": tf.tensor1d(ga), "gn.b": tf.tensor2d(gb, [1, 2]) };
     const groups = [
       { layer: "l0", branch: "boft", variables: [a, b] },
@@ -48,17 +49,24 @@ describe("gate policies", () => {
   it("compensation removes the gate's own feedback: norms proportional to the weights keep λ", () => {
     const lam = 0.8;
     const k = 2.5;
-    expect(nextLambda({ kind: "share", ema: 0, clamp: [0, 1], compensate: true }, lam, norms(k * lam, k * (1 - lam)))).toBeCloseTo(0.5, 12);
+    expect(
+      nextLambda({ kind: "share", ema: 0, clamp: [0, 1], compensate: true }, lam, norms(k * lam, k * (1 - lam))),
+    ).toBeCloseTo(0.5, 12);
     expect(nextLambda({ kind: "share", ...raw }, lam, norms(k * lam, k * (1 - lam)))).toBeCloseTo(0.8, 12);
   });
 
   it("softmax over normalised per-parameter norms: 1/2 at equal RMS, sharper as T falls", () => {
     // equal RMS: boft 10 over 100 params, loraga 20 over 400 params
     expect(nextLambda({ kind: "softmax", ...raw }, 0.3, norms(10, 20))).toBeCloseTo(0.5, 12);
-    const rb = 30 / 10, rl = 20 / 20; // RMS-like norms
-    const ub = rb / (rb + rl), ul = rl / (rb + rl);
+    const rb = 30 / 10,
+      rl = 20 / 20; // RMS-like norms
+    const ub = rb / (rb + rl),
+      ul = rl / (rb + rl);
     const t = 0.25;
-    expect(nextLambda({ kind: "softmax", temperature: t, ...raw }, 0.3, norms(30, 20))).toBeCloseTo(Math.exp(ub / t) / (Math.exp(ub / t) + Math.exp(ul / t)), 12);
+    expect(nextLambda({ kind: "softmax", temperature: t, ...raw }, 0.3, norms(30, 20))).toBeCloseTo(
+      Math.exp(ub / t) / (Math.exp(ub / t) + Math.exp(ul / t)),
+      12,
+    );
   });
 
   it("fixed ignores the norms; zero norms keep the previous λ", () => {
@@ -70,15 +78,21 @@ describe("gate policies", () => {
     const model = new Mlp([16, 16], 1);
     const gradients = new Map([["model.mlp.up_proj", tf.ones([16, 16]) as tf.Tensor2D]]);
     const bad: GatePolicy = { kind: "share", clamp: [0.9, 0.1] };
-    expect(() => attach(model, { method: "hybrid", targets: ["up_proj"], r: 2, gradients, gate: bad })).toThrow(/clamp must satisfy/);
-    expect(() => attach(model, { method: "hybrid", targets: ["up_proj"], r: 2, gradients, gate: { kind: "fixed", lambda: 2 } })).toThrow(/lambda must be in \[0, 1\]/);
+    expect(() => attach(model, { method: "hybrid", targets: ["up_proj"], r: 2, gradients, gate: bad })).toThrow(
+      /clamp must satisfy/,
+    );
+    expect(() =>
+      attach(model, { method: "hybrid", targets: ["up_proj"], r: 2, gradients, gate: { kind: "fixed", lambda: 2 } }),
+    ).toThrow(/lambda must be in \[0, 1\]/);
   });
 });
 
 describe("hybrid mixing", () => {
   it("λ = 1 is BOFT with the same R and s; the default gate records λ in [0.05, 0.95] every step", () => {
-    const x = inputs(6, 16, 1), y = inputs(6, 16, 2);
-    const m1 = new Mlp([16, 32, 16], 5), m2 = new Mlp([16, 32, 16], 5);
+    const x = inputs(6, 16, 1),
+      y = inputs(6, 16, 2);
+    const m1 = new Mlp([16, 32, 16], 5),
+      m2 = new Mlp([16, 32, 16], 5);
     const batches = [{ x, y }];
     const estimate = { loss: (b: { x: tf.Tensor; y: tf.Tensor }) => mse(m1, b.x, b.y), batches };
     const hyb = attach(m1, { method: "hybrid", targets: ["up_proj", "down_proj"], r: 2, blockSize: 4, estimate });
@@ -88,10 +102,15 @@ describe("hybrid mixing", () => {
       hyb.onGradients(grads, step);
       opt.applyGradients(grads);
       value.dispose();
-      Object.values(grads).forEach((g) => g.dispose());
+      Object.values(grads).forEach((g) => {
+        g.dispose();
+      });
     }
     expect(hyb.gateRecords).toHaveLength(8);
-    for (const g of hyb.gateRecords) expect(g.lambda).toBeGreaterThanOrEqual(0.05), expect(g.lambda).toBeLessThanOrEqual(0.95);
+    for (const g of hyb.gateRecords) {
+      expect(g.lambda).toBeGreaterThanOrEqual(0.05);
+      expect(g.lambda).toBeLessThanOrEqual(0.95);
+    }
     expect(new Set(hyb.gateRecords.map((g) => g.lambda)).size).toBeGreaterThan(1);
 
     const boft = attach(m2, { method: "boft", targets: ["up_proj", "down_proj"], blockSize: 4 });

@@ -15,13 +15,22 @@ export class Mlp implements LinearHost, ParameterHost {
   readonly layers: Linear[];
 
   /** dims e.g. [16, 32, 16]: Linear i maps dims[i] → dims[i+1]; names like an HF MLP. */
-  constructor(readonly dims: number[], seed: number) {
+  constructor(
+    readonly dims: number[],
+    seed: number,
+  ) {
     made += 1;
     const count = dims.length - 1;
-    const names = Array.from({ length: count }, (_, i) => (i === 0 ? "mlp.up_proj" : i === count - 1 ? "mlp.down_proj" : `mlp.mid${i}_proj`));
+    const names = Array.from({ length: count }, (_, i) =>
+      i === 0 ? "mlp.up_proj" : i === count - 1 ? "mlp.down_proj" : `mlp.mid${i}_proj`,
+    );
     this.layers = dims.slice(1).map((out, i) => {
       const inF = dims[i] as number;
-      const w = tf.variable(tf.tensor2d(seededArray(out * inF, seed * 31 + i, 1 / Math.sqrt(inF)), [out, inF]), true, `mlp${made}.${names[i]}.weight`);
+      const w = tf.variable(
+        tf.tensor2d(seededArray(out * inF, seed * 31 + i, 1 / Math.sqrt(inF)), [out, inF]),
+        true,
+        `mlp${made}.${names[i]}.weight`,
+      );
       const b = tf.variable(tf.tensor1d(seededArray(out, seed * 57 + i, 0.1)), true, `mlp${made}.${names[i]}.bias`);
       return new Linear(`model.${names[i]}`, w, b);
     });

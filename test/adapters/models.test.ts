@@ -16,15 +16,34 @@ afterAll(async () => {
 });
 
 const FAMILIES = {
-  llama: { targets: ["q_proj", "v_proj"], config: makeConfig({ family: "llama", vocabSize: 40, hiddenSize: 32, numLayers: 2, numHeads: 4, intermediateSize: 48 }) },
-  gpt2: { targets: ["c_attn"], config: makeConfig({ family: "gpt2", vocabSize: 40, hiddenSize: 32, numLayers: 2, numHeads: 4 }) },
+  llama: {
+    targets: ["q_proj", "v_proj"],
+    config: makeConfig({
+      family: "llama",
+      vocabSize: 40,
+      hiddenSize: 32,
+      numLayers: 2,
+      numHeads: 4,
+      intermediateSize: 48,
+    }),
+  },
+  gpt2: {
+    targets: ["c_attn"],
+    config: makeConfig({ family: "gpt2", vocabSize: 40, hiddenSize: 32, numLayers: 2, numHeads: 4 }),
+  },
 };
 
 function ids(seed: number): tf.Tensor2D {
-  return tf.tensor2d(Array.from({ length: 2 * 8 }, (_, i) => (i * 7 + seed * 13) % 40), [2, 8], "int32");
+  return tf.tensor2d(
+    Array.from({ length: 2 * 8 }, (_, i) => (i * 7 + seed * 13) % 40),
+    [2, 8],
+    "int32",
+  );
 }
 
-const CASES = (["llama", "gpt2"] as const).flatMap((f) => (["lora", "boft", "loraga", "urnn", "hybrid"] as const).map((m) => [f, m] as const));
+const CASES = (["llama", "gpt2"] as const).flatMap((f) =>
+  (["lora", "boft", "loraga", "urnn", "hybrid"] as const).map((m) => [f, m] as const),
+);
 
 describe.each(CASES)("%s + %s", (family, method) => {
   it("identity at attach, merge ≡ unmerged, unmerge restores W, save → load reproduces logits", async () => {
@@ -34,7 +53,8 @@ describe.each(CASES)("%s + %s", (family, method) => {
     const loss = (b: tf.Tensor) => tf.tidy(() => causalLmLoss(model.forward(b), b));
     const before = model.forward(input);
     const opts = { method, targets, seed: 3, r: 2, blockSize: 4, factors: 2 } as AttachOptions;
-    if (method === "loraga" || method === "hybrid") Object.assign(opts, { estimate: { loss, batches: [ids(2), ids(3)] } });
+    if (method === "loraga" || method === "hybrid")
+      Object.assign(opts, { estimate: { loss, batches: [ids(2), ids(3)] } });
     const att = attach(model, opts);
     expect(maxAbsDiff(model.forward(input), before)).toBeLessThan(1e-5);
 
@@ -46,7 +66,9 @@ describe.each(CASES)("%s + %s", (family, method) => {
       att.onGradients(grads, step);
       opt.applyGradients(grads);
       value.dispose();
-      Object.values(grads).forEach((g) => g.dispose());
+      Object.values(grads).forEach((g) => {
+        g.dispose();
+      });
     }
     opt.dispose();
     expect(records.length).toBe(3 * att.groups().length);
@@ -59,7 +81,9 @@ describe.each(CASES)("%s + %s", (family, method) => {
     att.merge();
     expect(maxAbsDiff(model.forward(input), adapted)).toBeLessThan(1e-4);
     att.unmerge();
-    [...att.layers.values()].forEach(({ linear }, i) => expect(maxAbsDiff(linear.weight, w[i] as tf.Tensor)).toBe(0));
+    [...att.layers.values()].forEach(({ linear }, i) => {
+      expect(maxAbsDiff(linear.weight, w[i] as tf.Tensor)).toBe(0);
+    });
 
     const dir = await mkdtemp(join(tmpdir(), "adapters-model-"));
     dirs.push(dir);

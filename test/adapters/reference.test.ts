@@ -2,15 +2,19 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { attach, estimateGradients, type Attachment } from "../../lib/adapters/index.js";
-import { BoftLayer } from "../../lib/adapters/boft.js";
-import { LoraGaLayer } from "../../lib/adapters/loraga.js";
+import type { BoftLayer } from "../../lib/adapters/boft.js";
+import type { LoraGaLayer } from "../../lib/adapters/loraga.js";
 import { Linear } from "../../lib/nn/linear.js";
 import type { LinearHost } from "../../lib/nn/module.js";
 import { runPythonJson } from "../helpers/python.js";
 import { inputs, maxAbsDiff, Mlp, mse, seededArray } from "./host.js";
 
 const live: Attachment[] = [];
-afterEach(() => live.splice(0).forEach((a) => a.detach()));
+afterEach(() =>
+  live.splice(0).forEach((a) => {
+    a.detach();
+  }),
+);
 
 let count = 0;
 function single(out: number, inF: number, seed: number): LinearHost & { lin: Linear } {
@@ -36,11 +40,22 @@ describe("BOFT against PyTorch (PEFT's construction, dense)", () => {
     layer.R.assign(tf.tensor(seededArray(layer.R.size, 5 + factors, 0.8), layer.R.shape));
     layer.s.assign(tf.tensor(seededArray(12, 9, 0.3), [12, 1]).add(1));
     const x = inputs(5, 16, 2);
-    const ref = runPythonJson<{ rotation: number[]; y: number[]; orth: number }>("test/reference/adapter_boft.py", [], JSON.stringify({
-      in: 16, out: 12, block_size: blockSize, block_num: blockNum, factors,
-      R: Array.from(layer.R.dataSync()), s: Array.from(layer.s.dataSync()),
-      W: Array.from(host.lin.weight.dataSync()), bias: Array.from((host.lin.bias as tf.Variable).dataSync()), x: Array.from(x.dataSync()),
-    }));
+    const ref = runPythonJson<{ rotation: number[]; y: number[]; orth: number }>(
+      "test/reference/adapter_boft.py",
+      [],
+      JSON.stringify({
+        in: 16,
+        out: 12,
+        block_size: blockSize,
+        block_num: blockNum,
+        factors,
+        R: Array.from(layer.R.dataSync()),
+        s: Array.from(layer.s.dataSync()),
+        W: Array.from(host.lin.weight.dataSync()),
+        bias: Array.from((host.lin.bias as tf.Variable).dataSync()),
+        x: Array.from(x.dataSync()),
+      }),
+    );
     expect(ref.orth).toBeLessThan(1e-10);
     const R = layer.rotation();
     expect(maxAbsDiff(R, tf.eye(16))).toBeGreaterThan(0.1); // a real rotation, not the identity
@@ -63,9 +78,11 @@ function gradientWithSpectrum(out: number, inF: number): tf.Tensor2D {
 /** max over columns of min(|a − b|, |a + b|): equality up to each vector's sign. */
 function upToSign(a: Float32Array | number[], b: number[], rows: number, cols: number, byRow: boolean): number {
   let worst = 0;
-  const n = byRow ? rows : cols, len = byRow ? cols : rows;
+  const n = byRow ? rows : cols,
+    len = byRow ? cols : rows;
   for (let v = 0; v < n; v++) {
-    let plus = 0, minus = 0;
+    let plus = 0,
+      minus = 0;
     for (let i = 0; i < len; i++) {
       const idx = byRow ? v * cols + i : i * cols + v;
       plus = Math.max(plus, Math.abs((a[idx] as number) - (b[idx] as number)));
@@ -78,13 +95,19 @@ function upToSign(a: Float32Array | number[], b: number[], rows: number, cols: n
 
 describe("LoRA-GA against torch.linalg.svd", () => {
   it("A = top-r right, B = next-r left singular vectors, stable-scaled (ArB2r)", () => {
-    const out = 24, inF = 20, r = 3;
+    const out = 24,
+      inF = 20,
+      r = 3;
     const host = single(out, inF, 3);
     const G = gradientWithSpectrum(out, inF);
     const att = attach(host, { method: "loraga", targets: ["proj"], r, gradients: new Map([["model.proj", G]]) });
     live.push(att);
     const layer = att.layers.get("model.proj")?.layer as LoraGaLayer;
-    const ref = runPythonJson<{ A: number[]; B: number[] }>("test/reference/adapter_loraga.py", [], JSON.stringify({ G: Array.from(G.dataSync()), out, in: inF, r, gamma: 16 }));
+    const ref = runPythonJson<{ A: number[]; B: number[] }>(
+      "test/reference/adapter_loraga.py",
+      [],
+      JSON.stringify({ G: Array.from(G.dataSync()), out, in: inF, r, gamma: 16 }),
+    );
     expect(upToSign(layer.A.dataSync() as Float32Array, ref.A, r, inF, true)).toBeLessThan(1e-4);
     expect(upToSign(layer.B.dataSync() as Float32Array, ref.B, out, r, false)).toBeLessThan(1e-4);
   });
@@ -92,11 +115,24 @@ describe("LoRA-GA against torch.linalg.svd", () => {
   it("the first SGD step's change of W_eff approximates −η·s²·c²·G_2r, the best rank-2r approximation", () => {
     const model = new Mlp([16, 32, 16], 4);
     const batches = [0, 1, 2, 3].map((i) => ({ x: inputs(4, 16, 300 + i), y: inputs(4, 16, 400 + i) }));
-    const loss = () => tf.tidy(() => tf.addN(batches.map((b) => mse(model, b.x, b.y))).div(batches.length) as tf.Scalar);
-    const r = 2, alpha = 16;
+    const loss = () =>
+      tf.tidy(() => tf.addN(batches.map((b) => mse(model, b.x, b.y))).div(batches.length) as tf.Scalar);
+    const r = 2,
+      alpha = 16;
     const targets = new Map([["model.mlp.up_proj", model.layers[0] as Linear]]);
-    const G = estimateGradients(targets, { loss: (b: { x: tf.Tensor; y: tf.Tensor }) => mse(model, b.x, b.y), batches, samples: 16 }).get("model.mlp.up_proj") as Float64Array;
-    const att = attach(model, { method: "loraga", targets: ["up_proj"], r, alpha, seed: 1, estimate: { loss: (b: { x: tf.Tensor; y: tf.Tensor }) => mse(model, b.x, b.y), batches, samples: 16 } });
+    const G = estimateGradients(targets, {
+      loss: (b: { x: tf.Tensor; y: tf.Tensor }) => mse(model, b.x, b.y),
+      batches,
+      samples: 16,
+    }).get("model.mlp.up_proj") as Float64Array;
+    const att = attach(model, {
+      method: "loraga",
+      targets: ["up_proj"],
+      r,
+      alpha,
+      seed: 1,
+      estimate: { loss: (b: { x: tf.Tensor; y: tf.Tensor }) => mse(model, b.x, b.y), batches, samples: 16 },
+    });
     live.push(att);
     const layer = att.layers.get("model.mlp.up_proj")?.layer as LoraGaLayer;
     const before = layer.deltaWeight();
@@ -104,11 +140,17 @@ describe("LoRA-GA against torch.linalg.svd", () => {
     const opt = tf.train.sgd(eta);
     opt.minimize(loss, false, att.variables());
     const dW = tf.sub(layer.deltaWeight(), before);
-    const ref = runPythonJson<{ G2r: number[] }>("test/reference/adapter_loraga.py", [], JSON.stringify({ G: Array.from(G), out: 32, in: 16, r, gamma: 16 }));
-    const s = alpha / Math.sqrt(r), c2 = Math.sqrt(32) / 16;
+    const ref = runPythonJson<{ G2r: number[] }>(
+      "test/reference/adapter_loraga.py",
+      [],
+      JSON.stringify({ G: Array.from(G), out: 32, in: 16, r, gamma: 16 }),
+    );
+    const s = alpha / Math.sqrt(r),
+      c2 = Math.sqrt(32) / 16;
     const expected = tf.mul(tf.tensor2d(ref.G2r, [32, 16]), -eta * s * s * c2);
     const full = tf.mul(tf.tensor2d(Float32Array.from(G), [32, 16]), -eta * s * s * c2);
-    const rel = (a: tf.Tensor, b: tf.Tensor) => tf.norm(tf.sub(a, b)).dataSync()[0] as number / (tf.norm(b).dataSync()[0] as number);
+    const rel = (a: tf.Tensor, b: tf.Tensor) =>
+      (tf.norm(tf.sub(a, b)).dataSync()[0] as number) / (tf.norm(b).dataSync()[0] as number);
     const errLowRank = rel(dW, expected);
     expect(errLowRank).toBeLessThan(1e-2);
     // and it is the rank-2r part, not the full gradient

@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { attach } from "../../lib/adapters/index.js";
-import { UrnnLayer } from "../../lib/adapters/urnn.js";
+import type { UrnnLayer } from "../../lib/adapters/urnn.js";
 import { Linear } from "../../lib/nn/linear.js";
 import { inputs, maxAbsDiff, seededArray } from "./host.js";
 
@@ -44,7 +44,8 @@ describe("uRNN gradients", () => {
     for (const p of [layer.theta, layer.v]) {
       const base = Float32Array.from(p.dataSync());
       const analytic = grads[p.name]!.dataSync();
-      let worst = 0, scale = 0;
+      let worst = 0,
+        scale = 0;
       for (let i = 0; i < base.length; i++) {
         const at = (d: number) => {
           const moved = Float32Array.from(base);

@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { attach } from "../../lib/adapters/index.js";
 import { hadamard } from "../../lib/adapters/hadamard.js";
-import { UrnnLayer } from "../../lib/adapters/urnn.js";
+import type { UrnnLayer } from "../../lib/adapters/urnn.js";
 import { Linear } from "../../lib/nn/linear.js";
 import { runPythonJson } from "../helpers/python.js";
 import { inputs, maxAbsDiff, seededArray } from "./host.js";
@@ -17,7 +17,9 @@ function denseHadamard(n: number): tf.Tensor2D {
   while (h.length < pow) h = [...h.map((r) => [...r, ...r]), ...h.map((r) => [...r, ...r.map((v) => -v)])];
   const odd = n / pow;
   const out = new Float32Array(n * n);
-  for (let a = 0; a < pow; a++) for (let b = 0; b < pow; b++) for (let j = 0; j < odd; j++) out[(a * odd + j) * n + b * odd + j] = (h[a]?.[b] as number) / Math.sqrt(pow);
+  for (let a = 0; a < pow; a++)
+    for (let b = 0; b < pow; b++)
+      for (let j = 0; j < odd; j++) out[(a * odd + j) * n + b * odd + j] = (h[a]?.[b] as number) / Math.sqrt(pow);
   return tf.tensor2d(out, [n, n]);
 }
 
@@ -41,9 +43,18 @@ describe("uRNN transform", () => {
     layer.theta.assign(tf.tensor2d(seededArray(3 * n, 2, 3), [3, n]));
     layer.v.assign(tf.tensor3d(seededArray(4 * n, 3), [2, 2, n]));
     const x = inputs(4, inF, 5);
-    const ref = runPythonJson<{ y: number[] }>("test/reference/adapter_urnn.py", [], JSON.stringify({
-      n, theta: Array.from(layer.theta.dataSync()), v: Array.from(layer.v.dataSync()), v0: Array.from(layer.v0.dataSync()), perm: layer.perm, x: Array.from(x.dataSync()),
-    }));
+    const ref = runPythonJson<{ y: number[] }>(
+      "test/reference/adapter_urnn.py",
+      [],
+      JSON.stringify({
+        n,
+        theta: Array.from(layer.theta.dataSync()),
+        v: Array.from(layer.v.dataSync()),
+        v0: Array.from(layer.v0.dataSync()),
+        perm: layer.perm,
+        x: Array.from(x.dataSync()),
+      }),
+    );
     const ours = layer.transform(x);
     expect(maxAbsDiff(ours, x)).toBeGreaterThan(0.1);
     expect(maxAbsDiff(ours, tf.tensor2d(ref.y, [4, inF]))).toBeLessThan(1e-5);

@@ -25,7 +25,9 @@ test("an argument or PEFT_BACKEND forces a backend", async () => {
   process.env.PEFT_BACKEND = "wasm";
   const c = await useBackend();
   expect(c).toMatchObject({ name: "wasm", reason: "forced by PEFT_BACKEND=wasm" });
-  await expect(useBackend("tfjs-node")).rejects.toThrow(/backend 'tensorflow' was requested but could not start: package not installed/);
+  await expect(useBackend("tfjs-node")).rejects.toThrow(
+    /backend 'tensorflow' was requested but could not start: package not installed/,
+  );
   expect(() => parseBackendName("metal")).toThrow(/unknown backend 'metal'/);
 });
 
@@ -33,14 +35,38 @@ test("an argument or PEFT_BACKEND forces a backend", async () => {
 function run(): Float32Array[] {
   const out: Float32Array[] = [];
   for (const config of [
-    makeConfig({ family: "llama", vocabSize: 23, hiddenSize: 16, numLayers: 1, numHeads: 4, numKvHeads: 2, intermediateSize: 16 }),
+    makeConfig({
+      family: "llama",
+      vocabSize: 23,
+      hiddenSize: 16,
+      numLayers: 1,
+      numHeads: 4,
+      numKvHeads: 2,
+      intermediateSize: 16,
+    }),
     makeConfig({ family: "gpt2", vocabSize: 23, hiddenSize: 16, numLayers: 1, numHeads: 2, maxPositions: 8 }),
   ]) {
     const m = createModel(config, { seed: 3, std: 0.3 });
-    const ids = tf.tensor2d([[1, 5, 7, 2], [0, 4, 9, 3]], undefined, "int32");
-    const mask = tf.tensor2d([[1, 1, 1, 1], [0, 1, 1, 1]], undefined, "int32");
+    const ids = tf.tensor2d(
+      [
+        [1, 5, 7, 2],
+        [0, 4, 9, 3],
+      ],
+      undefined,
+      "int32",
+    );
+    const mask = tf.tensor2d(
+      [
+        [1, 1, 1, 1],
+        [0, 1, 1, 1],
+      ],
+      undefined,
+      "int32",
+    );
     out.push(m.forward(ids, { attentionMask: mask }).dataSync() as Float32Array);
-    const { grads } = tf.variableGrads(() => causalLmLoss(m.forward(ids, { attentionMask: mask }), ids, { attentionMask: mask }));
+    const { grads } = tf.variableGrads(() =>
+      causalLmLoss(m.forward(ids, { attentionMask: mask }), ids, { attentionMask: mask }),
+    );
     for (const v of m.namedParameters().values()) out.push(grads[v.name]!.dataSync() as Float32Array);
     m.dispose();
   }

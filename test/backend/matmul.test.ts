@@ -15,7 +15,10 @@ function close(a: tf.Tensor, b: tf.Tensor): void {
 }
 
 test.each([
-  [false, false], [false, true], [true, false], [true, true],
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
 ])("transposeA=%s transposeB=%s: same values and gradients as tf.matMul (rank 2 and 4)", (ta, tb) => {
   for (const batch of [[], [2, 3]]) {
     const a = tf.randomNormal([...batch, ...(ta ? [5, 4] : [4, 5])], 0, 1, "float32", 1);

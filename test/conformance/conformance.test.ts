@@ -14,7 +14,9 @@ beforeAll(async () => {
 
 it("passes jupyter_kernel_test with every attribute set", () => {
   const prefix = mkdtempSync(join(tmpdir(), "peft-nb-prefix-"));
-  const install = spawnSync(process.execPath, [join(ROOT, "bin", "peft-nb.js"), "install", "--prefix", prefix], { encoding: "utf8" });
+  const install = spawnSync(process.execPath, [join(ROOT, "bin", "peft-nb.js"), "install", "--prefix", prefix], {
+    encoding: "utf8",
+  });
   expect(install.status, install.stderr).toBe(0);
   const r = spawnSync(PYTHON, [join(ROOT, "test", "conformance", "test_peft_kernel.py"), "-v"], {
     encoding: "utf8",

@@ -18,18 +18,23 @@ const DEV_LABELS: Record<GlueTask, [number, number]> = {
 };
 
 describe("real GLUE files", () => {
-  test.each(["sst2", "cola", "mrpc", "rte"] as GlueTask[])("%s: row counts match the manifest, dev label counts match GLUE", (task) => {
-    for (const split of ["train", "dev"] as const) {
-      const rows = loadGlue(task, split);
-      const src = DATA_SOURCES.find((s) => s.path === `glue/${task}/${split}.tsv`)!;
-      expect(rows).toHaveLength(src.rows);
-      expect(rows.every((r) => r.text.length > 0 && (r.label === 0 || r.label === 1))).toBe(true);
-      if (task === "mrpc" || task === "rte") expect(rows.every((r) => (r.textPair ?? "").length > 0)).toBe(true);
-      else expect(rows.every((r) => r.textPair === undefined)).toBe(true);
-    }
-    const dev = loadGlue(task, "dev");
-    expect([dev.filter((r) => r.label === 0).length, dev.filter((r) => r.label === 1).length]).toEqual(DEV_LABELS[task]);
-  });
+  test.each(["sst2", "cola", "mrpc", "rte"] as GlueTask[])(
+    "%s: row counts match the manifest, dev label counts match GLUE",
+    (task) => {
+      for (const split of ["train", "dev"] as const) {
+        const rows = loadGlue(task, split);
+        const src = DATA_SOURCES.find((s) => s.path === `glue/${task}/${split}.tsv`)!;
+        expect(rows).toHaveLength(src.rows);
+        expect(rows.every((r) => r.text.length > 0 && (r.label === 0 || r.label === 1))).toBe(true);
+        if (task === "mrpc" || task === "rte") expect(rows.every((r) => (r.textPair ?? "").length > 0)).toBe(true);
+        else expect(rows.every((r) => r.textPair === undefined)).toBe(true);
+      }
+      const dev = loadGlue(task, "dev");
+      expect([dev.filter((r) => r.label === 0).length, dev.filter((r) => r.label === 1).length]).toEqual(
+        DEV_LABELS[task],
+      );
+    },
+  );
 
   test("quirks: MRPC BOM stripped, CoLA's unterminated last row kept, first rows as in the file", () => {
     const mrpc = loadGlue("mrpc", "dev");
@@ -68,17 +73,23 @@ describe("bad files name file, line and field", () => {
   test("bad SST-2 label", () => {
     put("glue/sst2/dev.tsv", "sentence\tlabel\ngood film\t1\nbad film\tpositive\n");
     expect(() => loadGlue("sst2", "dev", { dir })).toThrow(DataFormatError);
-    expect(() => loadGlue("sst2", "dev", { dir })).toThrow(/sst2\/dev\.tsv:3: field 'label': expected 0 or 1, found "positive"/);
+    expect(() => loadGlue("sst2", "dev", { dir })).toThrow(
+      /sst2\/dev\.tsv:3: field 'label': expected 0 or 1, found "positive"/,
+    );
   });
   test("wrong header and wrong column count", () => {
     put("glue/rte/dev.tsv", "idx\tsentence1\tsentence2\tlabel\n");
     expect(() => loadGlue("rte", "dev", { dir })).toThrow(/rte\/dev\.tsv:1: field 'header'/);
     put("glue/cola/dev.tsv", "gj04\t1\t\tok sentence\ngj04\t1\tmissing a column\n");
-    expect(() => loadGlue("cola", "dev", { dir })).toThrow(/cola\/dev\.tsv:2: expected 4 tab-separated columns, found 3/);
+    expect(() => loadGlue("cola", "dev", { dir })).toThrow(
+      /cola\/dev\.tsv:2: expected 4 tab-separated columns, found 3/,
+    );
   });
   test("bad RTE label word", () => {
     put("glue/rte/train.tsv", "index\tsentence1\tsentence2\tlabel\n0\ta\tb\tentails\n");
-    expect(() => loadGlue("rte", "train", { dir })).toThrow(/train\.tsv:2: field 'label': expected entailment or not_entailment, found "entails"/);
+    expect(() => loadGlue("rte", "train", { dir })).toThrow(
+      /train\.tsv:2: field 'label': expected entailment or not_entailment, found "entails"/,
+    );
   });
   test("GSM8K: invalid JSON, missing field, missing #### line", () => {
     put("gsm8k/test.jsonl", '{"question": "q", "answer": "a\\n#### 1"}\n{oops\n');
@@ -91,10 +102,23 @@ describe("bad files name file, line and field", () => {
   test("MT-Bench: one turn only; HumanEval: bad entry point", () => {
     put("mtbench/question.jsonl", '{"question_id": 81, "category": "writing", "turns": ["only one"]}\n');
     expect(() => loadMtBench({ dir })).toThrow(/question\.jsonl:1: field 'turns': expected an array of 2 strings/);
-    put("humaneval/HumanEval.jsonl", JSON.stringify({ task_id: "X/0", prompt: "", canonical_solution: "", test: "def check(c): pass", entry_point: "not valid" }) + "\n");
-    expect(() => loadHumanEval({ dir })).toThrow(/HumanEval\.jsonl:1: field 'entry_point': expected a Python identifier/);
+    put(
+      "humaneval/HumanEval.jsonl",
+      `${JSON.stringify({
+        task_id: "X/0",
+        prompt: "",
+        canonical_solution: "",
+        test: "def check(c): pass",
+        entry_point: "not valid",
+      })}\n`,
+    );
+    expect(() => loadHumanEval({ dir })).toThrow(
+      /HumanEval\.jsonl:1: field 'entry_point': expected a Python identifier/,
+    );
   });
   test("a missing file says where to fetch it", () => {
-    expect(() => loadGlue("mrpc", "train", { dir })).toThrow(/missing data file .*mrpc\/train\.tsv[\s\S]*Nstats\/my_bert/);
+    expect(() => loadGlue("mrpc", "train", { dir })).toThrow(
+      /missing data file .*mrpc\/train\.tsv[\s\S]*Nstats\/my_bert/,
+    );
   });
 });

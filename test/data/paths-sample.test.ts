@@ -21,7 +21,9 @@ test("dataDir: PEFT_DATA_DIR wins; else ../shared/data next to the project", () 
 
 test("dataDir: a bad PEFT_DATA_DIR lists every expected file and its source", () => {
   process.env.PEFT_DATA_DIR = "/nonexistent/peft-data";
-  expect(() => dataDir()).toThrow(/PEFT_DATA_DIR=\/nonexistent\/peft-data is not a directory[\s\S]*gsm8k\/test\.jsonl <- github\.com\/openai\/grade-school-math[\s\S]*glue\/cola\/dev\.tsv <- github\.com\/nyu-mll\/CoLA-baselines/);
+  expect(() => dataDir()).toThrow(
+    /PEFT_DATA_DIR=\/nonexistent\/peft-data is not a directory[\s\S]*gsm8k\/test\.jsonl <- github\.com\/openai\/grade-school-math[\s\S]*glue\/cola\/dev\.tsv <- github\.com\/nyu-mll\/CoLA-baselines/,
+  );
 });
 
 test("subsample: seeded, deterministic, without replacement, in file order", () => {

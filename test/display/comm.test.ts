@@ -1,7 +1,14 @@
 // The comm API without a kernel: a recording transport stands in for the executor, and the
 // deliver* entry points play the frontend.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { comm, deliverCommClose, deliverCommMsg, deliverCommOpen, setCommTransport, type CommTransport } from "../../lib/display/index.js";
+import {
+  comm,
+  deliverCommClose,
+  deliverCommMsg,
+  deliverCommOpen,
+  setCommTransport,
+  type CommTransport,
+} from "../../lib/display/index.js";
 
 type Sent = [string, string, ...unknown[]];
 let sent: Sent[];
@@ -73,7 +80,9 @@ describe("comm", () => {
 
   it("names the problem for bad arguments and for a missing kernel", () => {
     expect(() => comm.open("")).toThrow(/target name must be a non-empty string/);
-    expect(() => comm.open("x", [1] as never)).toThrow(/comm.open: data must be a plain object \(JSON\), found an array/);
+    expect(() => comm.open("x", [1] as never)).toThrow(
+      /comm.open: data must be a plain object \(JSON\), found an array/,
+    );
     expect(() => comm.registerTarget("t", 3 as never)).toThrow(/handler must be a function, found number/);
     setCommTransport(null);
     expect(() => comm.open("x")).toThrow(/no Jupyter kernel connection/);

@@ -26,10 +26,15 @@ describe("figureSvg (static fallback)", () => {
   });
 
   it("draws one rect per finite heatmap cell, brightest at the maximum", () => {
-    const z = [[1, 2, null], [4, 9, 6]];
+    const z = [
+      [1, 2, null],
+      [4, 9, 6],
+    ];
     const svg = figureSvg({ data: [{ type: "heatmap", x: [0, 10, 20], y: ["a", "b"], z }] });
     const traces = /<g class="traces">(.*?)<\/g>/.exec(svg)![1]!;
-    const cells = [...traces.matchAll(/<rect x="[^"]*" y="[^"]*" width="[^"]*" height="[^"]*" fill="(rgb[^"]*)"/g)].map((m) => m[1]);
+    const cells = [...traces.matchAll(/<rect x="[^"]*" y="[^"]*" width="[^"]*" height="[^"]*" fill="(rgb[^"]*)"/g)].map(
+      (m) => m[1],
+    );
     expect(cells.length).toBe(5);
     expect(cells[3]).toBe("rgb(253,231,37)"); // cells in row order: 1, 2, 4, 9, 6; 9 is the maximum: the top of viridis
     expect(cells[0]).toBe("rgb(68,1,84)"); // 1 is the minimum

@@ -16,12 +16,16 @@ function expectClose(actual: unknown, expected: unknown, tol = 1e-4): void {
   if (Array.isArray(expected)) {
     expect(Array.isArray(actual)).toBe(true);
     expect((actual as unknown[]).length).toBe(expected.length);
-    expected.forEach((e, i) => expectClose((actual as unknown[])[i], e, tol));
+    expected.forEach((e, i) => {
+      expectClose((actual as unknown[])[i], e, tol);
+    });
   } else if (typeof expected === "number" && !Number.isFinite(expected)) {
     if (Number.isNaN(expected)) expect(actual).toBeNull();
     else expect(actual).toBe(expected);
   } else {
-    expect(Math.abs((actual as number) - (expected as number))).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected as number)));
+    expect(Math.abs((actual as number) - (expected as number))).toBeLessThanOrEqual(
+      tol * Math.max(1, Math.abs(expected as number)),
+    );
   }
 }
 
@@ -38,7 +42,14 @@ describe("tensor display", () => {
   });
 
   it("shows int32, bool and string tensors in their own notation", () => {
-    const i = tf.tensor2d([[1, -2], [3, 4]], [2, 2], "int32");
+    const i = tf.tensor2d(
+      [
+        [1, -2],
+        [3, 4],
+      ],
+      [2, 2],
+      "int32",
+    );
     expect(tensorSummary(i).values).toBe("[[1, -2],\n [3, 4]]");
     const b = tf.tensor1d([true, false], "bool");
     expect(tensorSummary(b).values).toBe("[true, false]");

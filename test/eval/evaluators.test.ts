@@ -24,12 +24,15 @@ function oracle(task: GlueTask, wrongEvery: number): LabelScorer {
   };
 }
 
-test.each(["sst2", "rte", "mrpc", "cola"] as GlueTask[])("evaluateGlue %s: a perfect scorer gets the best metric", async (task) => {
-  const r = await evaluateGlue(task, oracle(task, Infinity), { limit: 100, seed: 1 });
-  expect(r.n).toBe(100);
-  expect(r.metrics[r.primary]).toBe(1);
-  expect(r.labels).toEqual(subsample(loadGlue(task, "dev"), 100, 1).map((e) => e.label));
-});
+test.each(["sst2", "rte", "mrpc", "cola"] as GlueTask[])(
+  "evaluateGlue %s: a perfect scorer gets the best metric",
+  async (task) => {
+    const r = await evaluateGlue(task, oracle(task, Infinity), { limit: 100, seed: 1 });
+    expect(r.n).toBe(100);
+    expect(r.metrics[r.primary]).toBe(1);
+    expect(r.labels).toEqual(subsample(loadGlue(task, "dev"), 100, 1).map((e) => e.label));
+  },
+);
 
 test("evaluateGlue metrics follow the task: accuracy for SST-2, F1+accuracy for MRPC, MCC for CoLA", async () => {
   const sst = await evaluateGlue("sst2", oracle("sst2", 4), { batchSize: 7 });

@@ -1,6 +1,11 @@
 import { expect, test } from "vitest";
 import { loadGsm8k } from "../../lib/data/gsm8k.js";
-import { extractPredictedAnswer, extractReferenceAnswer, gsm8kExactMatch, normaliseNumber } from "../../lib/eval/gsm8k-answer.js";
+import {
+  extractPredictedAnswer,
+  extractReferenceAnswer,
+  gsm8kExactMatch,
+  normaliseNumber,
+} from "../../lib/eval/gsm8k-answer.js";
 
 test("every real test reference extracts to a number equal to its '#### N' text", () => {
   const test = loadGsm8k("test");

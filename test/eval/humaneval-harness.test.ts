@@ -111,7 +111,11 @@ describe("containment", () => {
       expect(r.stdout).not.toMatch(/CONNECTED/);
       // the same program outside the sandbox would connect: the server really is reachable
       const { spawnSync } = await import("node:child_process");
-      const direct = spawnSync("/usr/bin/python3", ["-c", `import socket; s = socket.create_connection(("127.0.0.1", ${port}), timeout=3); print("CONNECTED")`], { encoding: "utf8" });
+      const direct = spawnSync(
+        "/usr/bin/python3",
+        ["-c", `import socket; s = socket.create_connection(("127.0.0.1", ${port}), timeout=3); print("CONNECTED")`],
+        { encoding: "utf8" },
+      );
       expect(direct.stdout).toMatch(/CONNECTED/);
     } finally {
       server.close();
@@ -127,20 +131,27 @@ test("fallback without namespaces: the Python guard still blocks sockets and del
   const victim = join(dir, "precious.txt");
   writeFileSync(victim, "keep me");
   try {
-    const net = await runPythonSandboxed(`import socket\nsocket.create_connection(("127.0.0.1", ${port}), timeout=3)\nprint("CONNECTED")`, {
-      isolation: "python guard only",
-    });
+    const net = await runPythonSandboxed(
+      `import socket\nsocket.create_connection(("127.0.0.1", ${port}), timeout=3)\nprint("CONNECTED")`,
+      {
+        isolation: "python guard only",
+      },
+    );
     expect(net.isolation.method).toBe("python guard only");
     expect(net.status).toBe("failed");
     expect(net.stderr).toMatch(/sandbox: socket.create_connection is disabled/);
-    const rm = await runPythonSandboxed(`import shutil\nshutil.rmtree(${JSON.stringify(dir)})`, { isolation: "python guard only" });
+    const rm = await runPythonSandboxed(`import shutil\nshutil.rmtree(${JSON.stringify(dir)})`, {
+      isolation: "python guard only",
+    });
     expect(rm.stderr).toMatch(/sandbox: shutil.rmtree is disabled/);
     expect(existsSync(victim)).toBe(true);
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  await expect(runPythonSandboxed("pass", { isolation: "bogus" as never })).rejects.toThrow(/unknown sandbox isolation "bogus"/);
+  await expect(runPythonSandboxed("pass", { isolation: "bogus" as never })).rejects.toThrow(
+    /unknown sandbox isolation "bogus"/,
+  );
 });
 
 test("evaluateHumanEval: pass@k of a generator that answers half the tasks right", async () => {
@@ -153,7 +164,7 @@ test("evaluateHumanEval: pass@k of a generator that answers half the tasks right
         const t = some.find((x) => x.prompt === p)!;
         const good = some.indexOf(t) < 2 && opts.seed % 2 === 0;
         // trailing junk after a stop sequence must be cut off by the evaluator
-        return (good ? t.canonicalSolution : "    return None\n") + "\ndef junk(:\n";
+        return `${good ? t.canonicalSolution : "    return None\n"}\ndef junk(:\n`;
       });
     },
   };

@@ -15,7 +15,12 @@ describe("hand-computed cases", () => {
   test("MCC = (2*2-1*1)/sqrt(3*3*3*3) = 1/3", () => expect(matthewsCorrcoef(pred, label)).toBeCloseTo(1 / 3, 12));
   test("perfect and inverted predictions give MCC +1 and -1", () => {
     expect(matthewsCorrcoef(label, label)).toBeCloseTo(1, 12);
-    expect(matthewsCorrcoef(label.map((x) => 1 - x), label)).toBeCloseTo(-1, 12);
+    expect(
+      matthewsCorrcoef(
+        label.map((x) => 1 - x),
+        label,
+      ),
+    ).toBeCloseTo(-1, 12);
   });
   test("undefined MCC (constant prediction) is 0, as sklearn", () => {
     expect(matthewsCorrcoef([1, 1, 1, 1], [1, 0, 1, 0])).toBe(0);
@@ -44,7 +49,11 @@ test("random cases match the independent numpy reference", () => {
     const pred = label.map((y) => (rand() < noise ? 1 - y : y));
     cases.push({ pred, label });
   }
-  const ref = runPythonJson<{ accuracy: number; f1: number; mcc: number }[]>("test/reference/eval_metrics.py", [], JSON.stringify(cases));
+  const ref = runPythonJson<{ accuracy: number; f1: number; mcc: number }[]>(
+    "test/reference/eval_metrics.py",
+    [],
+    JSON.stringify(cases),
+  );
   expect(ref).toHaveLength(cases.length);
   cases.forEach((c, i) => {
     expect(accuracy(c.pred, c.label)).toBeCloseTo(ref[i].accuracy, 10);

@@ -41,8 +41,12 @@ beforeAll(async () => {
     const answers = [...user.matchAll(/ANSWER q=(\d+) t=(\d)/g)];
     const [, qid, turn] = answers[answers.length - 1];
     const content =
-      qid === "81" && turn === "2" ? "Looks fine, I'd give it a seven." : `Explanation... Rating: [[${turn === "1" ? (Number(qid) % 10) + 1 : 7}]]`;
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ choices: [{ message: { role: "assistant", content } }] }));
+      qid === "81" && turn === "2"
+        ? "Looks fine, I'd give it a seven."
+        : `Explanation... Rating: [[${turn === "1" ? (Number(qid) % 10) + 1 : 7}]]`;
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ choices: [{ message: { role: "assistant", content } }] }));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
@@ -72,7 +76,9 @@ test("with a judge: ratings parsed, unparseable ones counted, never invented", a
   requests.length = 0;
   // 11 questions: 81 (whose turn-2 judgment is unparseable), two reference-guided math ones, the rest spread out
   const all80 = loadMtBench();
-  const chosen = all80.filter((q, i) => q.questionId === 81 || i % 9 === 4 || (q.category === "math" && q.reference && q.questionId <= 112));
+  const chosen = all80.filter(
+    (q, i) => q.questionId === 81 || i % 9 === 4 || (q.category === "math" && q.reference && q.questionId <= 112),
+  );
   const r = await runMtBench(gen, { judge: { baseUrl, model: "fake-judge", apiKey: "sk-test" }, questions: chosen });
   if (r.status !== "judged") throw new Error("expected a judged result");
   expect(requests).toHaveLength(2 * chosen.length);
@@ -103,7 +109,9 @@ test("question 81's unparseable turn-2 judgment is null and left out", async () 
 });
 
 test("a failing judge endpoint is an error naming URL and status", async () => {
-  await expect(runMtBench(gen, { judge: { baseUrl: `${baseUrl}/wrong`, model: "m" }, limit: 1 })).rejects.toThrow(/judge http:\/\/127\.0\.0\.1:\d+\/v1\/wrong\/chat\/completions answered HTTP 404/);
+  await expect(runMtBench(gen, { judge: { baseUrl: `${baseUrl}/wrong`, model: "m" }, limit: 1 })).rejects.toThrow(
+    /judge http:\/\/127\.0\.0\.1:\d+\/v1\/wrong\/chat\/completions answered HTTP 404/,
+  );
 });
 
 test("parseRating and judgeFromEnv", () => {
@@ -113,6 +121,9 @@ test("parseRating and judgeFromEnv", () => {
   expect(parseRating("no rating")).toBeUndefined();
   expect(parseRating("Rating: [[42]]")).toBeUndefined();
   expect(judgeFromEnv({})).toBeUndefined();
-  expect(judgeFromEnv({ PEFT_JUDGE_BASE_URL: "http://x/v1", PEFT_JUDGE_MODEL: "gpt" })).toEqual({ baseUrl: "http://x/v1", model: "gpt" });
+  expect(judgeFromEnv({ PEFT_JUDGE_BASE_URL: "http://x/v1", PEFT_JUDGE_MODEL: "gpt" })).toEqual({
+    baseUrl: "http://x/v1",
+    model: "gpt",
+  });
   expect(() => judgeFromEnv({ PEFT_JUDGE_MODEL: "gpt" })).toThrow(/set both PEFT_JUDGE_BASE_URL and PEFT_JUDGE_MODEL/);
 });

@@ -46,7 +46,15 @@ test("stable where binomials overflow doubles", () => {
 });
 
 test("mean over tasks and errors for bad arguments", () => {
-  expect(meanPassAtK([{ n: 10, c: 3 }, { n: 10, c: 5 }], 1)).toBeCloseTo(0.4, 14);
+  expect(
+    meanPassAtK(
+      [
+        { n: 10, c: 3 },
+        { n: 10, c: 5 },
+      ],
+      1,
+    ),
+  ).toBeCloseTo(0.4, 14);
   expect(() => passAtK(5, 6, 1)).toThrow(/c \(6 correct\) exceeds n \(5/);
   expect(() => passAtK(5, 1, 6)).toThrow(/k must be in 1..n/);
   expect(() => meanPassAtK([], 1)).toThrow(/no tasks/);

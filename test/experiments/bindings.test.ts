@@ -5,7 +5,16 @@ import { GLUE_VERBALIZERS, gluePrompt } from "../../lib/eval/index.js";
 import { loadGlue } from "../../lib/data/index.js";
 import type { HfTokenizer } from "../../lib/io/index.js";
 import { generate, type TransformerModel } from "../../lib/models/index.js";
-import { encodeForHead, glueBatches, headLogits, IGNORE_INDEX, labelScorerFor, logLikelihood, textGeneratorFor, withClassificationHead } from "../../lib/experiments/index.js";
+import {
+  encodeForHead,
+  glueBatches,
+  headLogits,
+  IGNORE_INDEX,
+  labelScorerFor,
+  logLikelihood,
+  textGeneratorFor,
+  withClassificationHead,
+} from "../../lib/experiments/index.js";
 import { loadSmoke } from "./helpers.js";
 
 let model: TransformerModel;
@@ -21,7 +30,9 @@ function singleRowLogLikelihood(context: string, continuation: string): number {
   const ctx = tok.encode(context, { addSpecialTokens: false });
   const cont = tok.encode(continuation, { addSpecialTokens: false });
   const ids = [...ctx, ...cont];
-  const logp = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([ids], [1, ids.length], "int32")), -1).arraySync() as number[][][]);
+  const logp = tf.tidy(
+    () => tf.logSoftmax(model.forward(tf.tensor2d([ids], [1, ids.length], "int32")), -1).arraySync() as number[][][],
+  );
   let s = 0;
   for (let t = ctx.length; t < ids.length; t++) s += logp[0]![t - 1]![ids[t]!]!;
   return s;
@@ -29,10 +40,16 @@ function singleRowLogLikelihood(context: string, continuation: string): number {
 
 describe("labelScorerFor / logLikelihood", () => {
   it("batched, padded scoring equals scoring each row alone", () => {
-    const ctx = ["Review: a fine whale of a film\nSentiment (positive or negative):", "The sea", "Call me Ishmael. Some years ago"];
+    const ctx = [
+      "Review: a fine whale of a film\nSentiment (positive or negative):",
+      "The sea",
+      "Call me Ishmael. Some years ago",
+    ];
     const cont = [" positive", " was calm and grey", " negative"];
     const got = logLikelihood(model, tok, ctx, cont, { batchSize: 3 });
-    got.forEach((v, i) => expect(v).toBeCloseTo(singleRowLogLikelihood(ctx[i]!, cont[i]!), 3));
+    got.forEach((v, i) => {
+      expect(v).toBeCloseTo(singleRowLogLikelihood(ctx[i]!, cont[i]!), 3);
+    });
     expect(got.every((v) => v < 0)).toBe(true);
   });
 
@@ -42,21 +59,36 @@ describe("labelScorerFor / logLikelihood", () => {
     const inputs = ex.map((e) => ({ prompt: gluePrompt(e), text: e.text }));
     const scores = await scorer.scoreLabels(inputs, GLUE_VERBALIZERS.sst2);
     expect(scores).toHaveLength(3);
-    scores.forEach((row, i) => row.forEach((s, j) => expect(s).toBeCloseTo(singleRowLogLikelihood(inputs[i]!.prompt, ` ${GLUE_VERBALIZERS.sst2[j]}`), 3)));
-    await expect(scorer.scoreLabels(inputs, ["maybe"])).rejects.toThrow(/label\(s\) "maybe".*knows "negative", "positive"/);
+    scores.forEach((row, i) => {
+      row.forEach((s, j) => {
+        expect(s).toBeCloseTo(singleRowLogLikelihood(inputs[i]!.prompt, ` ${GLUE_VERBALIZERS.sst2[j]}`), 3);
+      });
+    });
+    await expect(scorer.scoreLabels(inputs, ["maybe"])).rejects.toThrow(
+      /label\(s\) "maybe".*knows "negative", "positive"/,
+    );
   });
 
   it("head mode reads a classification head over the raw text, one column per label", async () => {
     const clf = withClassificationHead(model, 2, 3);
     try {
       const scorer = labelScorerFor(clf, tok, ["negative", "positive"], { mode: "head" });
-      const inputs = [{ prompt: "", text: "a grand voyage" }, { prompt: "", text: "dull" }];
+      const inputs = [
+        { prompt: "", text: "a grand voyage" },
+        { prompt: "", text: "dull" },
+      ];
       const direct = headLogits(clf, tok, inputs);
       const swapped = await scorer.scoreLabels(inputs, ["positive", "negative"]);
-      swapped.forEach((row, i) => expect(row).toEqual([direct[i]![1], direct[i]![0]]));
-      expect(() => labelScorerFor(model, tok, ["a", "b"], { mode: "head" })).toThrow(/needs a sequence-classification model, found task 'causal-lm'/);
+      swapped.forEach((row, i) => {
+        expect(row).toEqual([direct[i]![1], direct[i]![0]]);
+      });
+      expect(() => labelScorerFor(model, tok, ["a", "b"], { mode: "head" })).toThrow(
+        /needs a sequence-classification model, found task 'causal-lm'/,
+      );
       expect(() => labelScorerFor(clf, tok, ["a", "b"])).toThrow(/mode "lm" needs a causal-LM model/);
-      expect(() => labelScorerFor(clf, tok, ["a", "b", "c"], { mode: "head" })).toThrow(/head has 2 outputs but 3 labels/);
+      expect(() => labelScorerFor(clf, tok, ["a", "b", "c"], { mode: "head" })).toThrow(
+        /head has 2 outputs but 3 labels/,
+      );
     } finally {
       clf.dispose();
     }
@@ -68,7 +100,11 @@ describe("textGeneratorFor", () => {
     const gen = textGeneratorFor(model, tok);
     const prompts = ["CHAPTER 1. Loomings\n\nCall me", "The whale"];
     const out = await gen.generate(prompts, { maxTokens: 12, temperature: 0, seed: 0 });
-    const ids = generate(model, prompts.map((p) => tok.encode(p, { addSpecialTokens: false })), { maxNewTokens: 12, temperature: 0, eosTokenId: tok.eosId ?? null });
+    const ids = generate(
+      model,
+      prompts.map((p) => tok.encode(p, { addSpecialTokens: false })),
+      { maxNewTokens: 12, temperature: 0, eosTokenId: tok.eosId ?? null },
+    );
     expect(out).toEqual(ids.map((r) => tok.decode(r, { skipSpecialTokens: true })));
     const stop = out[0]!.slice(2, 4);
     const cut = await gen.generate(prompts.slice(0, 1), { maxTokens: 12, temperature: 0, seed: 0, stop: [stop] });
@@ -124,7 +160,9 @@ describe("glueBatches", () => {
 
   it("names bad input", () => {
     expect(() => glueBatches("qnli" as "sst2", tok)).toThrow(/unknown GLUE task "qnli"/);
-    expect(() => glueBatches("sst2", tok, { limit: 3, batchSize: 8 })).toThrow(/3 example\(s\) cannot fill a batch of 8/);
+    expect(() => glueBatches("sst2", tok, { limit: 3, batchSize: 8 })).toThrow(
+      /3 example\(s\) cannot fill a batch of 8/,
+    );
     expect(() => glueBatches("sst2", tok, { mode: "cls" as "lm" })).toThrow(/unknown mode "cls"/);
   });
 });

@@ -8,7 +8,19 @@ beforeAll(async () => {
   baseDir = await smokeBase();
 });
 
-const opts = (seed: number): RunMethodOptions => ({ baseDir, method: "hybrid", task: "sst2", seed, steps: 2, targets: ["q_proj", "v_proj"], trainLimit: 16, evalLimit: 8, evalLossLimit: 4, seqLen: 40, batchSize: 4 });
+const opts = (seed: number): RunMethodOptions => ({
+  baseDir,
+  method: "hybrid",
+  task: "sst2",
+  seed,
+  steps: 2,
+  targets: ["q_proj", "v_proj"],
+  trainLimit: 16,
+  evalLimit: 8,
+  evalLossLimit: 4,
+  seqLen: 40,
+  batchSize: 4,
+});
 
 it("runMethod is deterministic for a seed and differs across seeds", async () => {
   const a = await runMethod(opts(4));

@@ -8,12 +8,29 @@ beforeAll(async () => {
   baseDir = await smokeBase();
 });
 
-const tiny = (): Omit<RunMethodOptions, "method"> => ({ baseDir, task: "sst2", seed: 0, steps: 2, trainLimit: 16, evalLimit: 12, evalLossLimit: 4, seqLen: 40, batchSize: 4, targets: ["q_proj", "v_proj"] });
+const tiny = (): Omit<RunMethodOptions, "method"> => ({
+  baseDir,
+  task: "sst2",
+  seed: 0,
+  steps: 2,
+  trainLimit: 16,
+  evalLimit: 12,
+  evalLossLimit: 4,
+  seqLen: 40,
+  batchSize: 4,
+  targets: ["q_proj", "v_proj"],
+});
 
 describe("runGrid", () => {
   it("aggregates mean ± std over seeds into a Table, resources as ratios to full", async () => {
     const seen: string[] = [];
-    const g = await runGrid({ ...tiny(), methods: ["base", "full", "lora"], tasks: ["sst2"], seeds: [0, 1], onRun: (r) => void seen.push(`${r.method}/${r.seed}`) });
+    const g = await runGrid({
+      ...tiny(),
+      methods: ["base", "full", "lora"],
+      tasks: ["sst2"],
+      seeds: [0, 1],
+      onRun: (r) => void seen.push(`${r.method}/${r.seed}`),
+    });
     expect(seen).toEqual(["base/0", "base/1", "full/0", "full/1", "lora/0", "lora/1"]);
     expect(g.table.columns).toEqual(["method", "sst2 accuracy"]);
     expect(g.table.rows.map((r) => r[0])).toEqual(["base", "full", "lora"]);
@@ -29,6 +46,8 @@ describe("runGrid", () => {
     expect(g.resources.rows[0]![3]).toBe(1);
     expect(g.resources.rows[0]![5]).toBe(1);
     expect(g.resources.rows[1]![1]).toBeLessThan(g.resources.rows[0]![1] as number);
-    await expect(runGrid({ ...tiny(), methods: [], tasks: ["sst2"], seeds: [0] })).rejects.toThrow(/methods must be a non-empty array/);
+    await expect(runGrid({ ...tiny(), methods: [], tasks: ["sst2"], seeds: [0] })).rejects.toThrow(
+      /methods must be a non-empty array/,
+    );
   });
 });

@@ -12,7 +12,20 @@ beforeAll(async () => {
   baseDir = await smokeBase();
 });
 
-const lmBudget = (): Omit<RunMethodOptions, "method"> => ({ baseDir, task: "sst2", seed: 0, steps: 20, trainLimit: 200, evalLimit: 16, evalLossLimit: 32, evalEvery: 10, seqLen: 48, batchSize: 8, evaluateBase: true, scoring: "lm" });
+const lmBudget = (): Omit<RunMethodOptions, "method"> => ({
+  baseDir,
+  task: "sst2",
+  seed: 0,
+  steps: 20,
+  trainLimit: 200,
+  evalLimit: 16,
+  evalLossLimit: 32,
+  evalEvery: 10,
+  seqLen: 48,
+  batchSize: 8,
+  evaluateBase: true,
+  scoring: "lm",
+});
 
 describe("fine-tuning beats the untuned base (SST-2 dev loss of the label word)", () => {
   it.each(["full", "lora"] as const)("%s", async (method) => {
@@ -31,7 +44,20 @@ describe("fine-tuning beats the untuned base (SST-2 dev loss of the label word)"
 describe("fine-tuning beats the untuned base (SST-2 dev accuracy, classification head)", () => {
   it("full", async () => {
     // lr 1e-2: on the domain-adapted smoke base (40 pre-training steps) 2e-3 stayed at chance (0.48).
-    const r = await runMethod({ baseDir, task: "sst2", method: "full", seed: 0, steps: 200, batchSize: 16, seqLen: 64, lr: 1e-2, evalLimit: 128, evalLossLimit: 32, evalEvery: 200, evaluateBase: true });
+    const r = await runMethod({
+      baseDir,
+      task: "sst2",
+      method: "full",
+      seed: 0,
+      steps: 200,
+      batchSize: 16,
+      seqLen: 64,
+      lr: 1e-2,
+      evalLimit: 128,
+      evalLossLimit: 32,
+      evalEvery: 200,
+      evaluateBase: true,
+    });
     const base = r.baseMetrics!.accuracy!;
     const after = r.metrics.accuracy!;
     // 128 dev examples: 0.015 is two more right than the base (measured: three, 0.531 -> 0.555).

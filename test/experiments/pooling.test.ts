@@ -4,7 +4,13 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HfTokenizer } from "../../lib/io/index.js";
 import type { TransformerModel } from "../../lib/models/index.js";
-import { classifyPooled, encodeForHead, headLogits, padRows, withClassificationHead } from "../../lib/experiments/index.js";
+import {
+  classifyPooled,
+  encodeForHead,
+  headLogits,
+  padRows,
+  withClassificationHead,
+} from "../../lib/experiments/index.js";
 import { loadSmoke } from "./helpers.js";
 
 let clf: TransformerModel;
@@ -40,15 +46,25 @@ describe("classifyPooled", () => {
     const logits = tf.tidy(() => classifyPooled(clf, p.inputIds, p.attentionMask, "mean").arraySync() as number[][]);
     tf.dispose([p.inputIds, p.attentionMask, p.lmLabels]);
     expect(tf.memory().numTensors).toBe(before);
-    logits.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(meanPooledAlone(texts[i]!)[j]!, 4)));
+    logits.forEach((row, i) => {
+      row.forEach((v, j) => {
+        expect(v).toBeCloseTo(meanPooledAlone(texts[i]!)[j]!, 4);
+      });
+    });
   });
 
   it("headLogits uses the pooling asked for; last differs from mean", () => {
     const inputs = texts.map((text) => ({ text }));
     const mean = headLogits(clf, tok, inputs, { pooling: "mean" });
     const last = headLogits(clf, tok, inputs, { pooling: "last" });
-    mean.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(meanPooledAlone(texts[i]!)[j]!, 4)));
+    mean.forEach((row, i) => {
+      row.forEach((v, j) => {
+        expect(v).toBeCloseTo(meanPooledAlone(texts[i]!)[j]!, 4);
+      });
+    });
     expect(Math.max(...last.flat().map((v, k) => Math.abs(v - mean.flat()[k]!)))).toBeGreaterThan(1e-4);
-    expect(() => headLogits(clf, tok, inputs, { pooling: "max" as "mean" })).toThrow(/pooling: expected one of "mean", "last", found "max"/);
+    expect(() => headLogits(clf, tok, inputs, { pooling: "max" as "mean" })).toThrow(
+      /pooling: expected one of "mean", "last", found "max"/,
+    );
   });
 });

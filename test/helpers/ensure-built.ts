@@ -11,7 +11,12 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const BIN = join(ROOT, "bin", "peft-nb.js");
 
 const WATCHED = ["kernel", "lib"];
-const REQUIRED = ["dist/kernel/cli/main.js", "dist/kernel/cli/kernel-command.js", "dist/kernel/cli/run-command.js", "dist/lib/index.js"];
+const REQUIRED = [
+  "dist/kernel/cli/main.js",
+  "dist/kernel/cli/kernel-command.js",
+  "dist/kernel/cli/run-command.js",
+  "dist/lib/index.js",
+];
 
 function sources(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;
@@ -45,7 +50,12 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     // tsc emits even when it reports type errors; the required outputs decide.
-    if (stale()) spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.json")], { cwd: ROOT, stdio: "ignore" });
+    if (stale())
+      spawnSync(
+        process.execPath,
+        [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.json")],
+        { cwd: ROOT, stdio: "ignore" },
+      );
     const missing = REQUIRED.filter((f) => !existsSync(join(ROOT, f)));
     if (missing.length) throw new Error(`the build did not produce ${missing.join(", ")}`);
   } finally {

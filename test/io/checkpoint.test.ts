@@ -31,7 +31,9 @@ describe("loadCheckpoint", () => {
 
   it("says what it expected for a missing path or an unknown file", async () => {
     const dir = await tempDir();
-    await expect(loadCheckpoint(join(dir, "x"))).rejects.toThrow(`${join(dir, "x")}: checkpoint not found (expected a Hugging Face model folder or a llama2.c .bin file)`);
+    await expect(loadCheckpoint(join(dir, "x"))).rejects.toThrow(
+      `${join(dir, "x")}: checkpoint not found (expected a Hugging Face model folder or a llama2.c .bin file)`,
+    );
     await writeFile(join(dir, "w.pt"), "x");
     await expect(loadCheckpoint(join(dir, "w.pt"))).rejects.toThrow(/w\.pt: unrecognised checkpoint/);
   });

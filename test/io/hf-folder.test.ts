@@ -123,7 +123,9 @@ describe("HF folder errors name the file and the problem", () => {
       `${join(dir, "config.json")}: unknown architecture: model_type "bert" is not supported (supported: "llama", "gpt2")`,
     );
     await writeHfFolder(dir, { hidden_size: 8 }, tinyTensors());
-    expect(await message(readHfFolder(dir))).toMatch(/missing config field 'model_type' \(expected one of "llama", "gpt2"\)/);
+    expect(await message(readHfFolder(dir))).toMatch(
+      /missing config field 'model_type' \(expected one of "llama", "gpt2"\)/,
+    );
     // Opting out reads the tensors anyway (e.g. to inspect a foreign checkpoint).
     expect((await readHfFolder(dir, { checkArchitecture: false })).tensors.size).toBe(tinyTensors().size);
     expect(requireModelType({ model_type: "gpt2" }, "c.json")).toBe("gpt2");
@@ -132,9 +134,13 @@ describe("HF folder errors name the file and the problem", () => {
   it("no weights, with a hint when only pytorch_model.bin is there", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "config.json"), JSON.stringify(config));
-    expect(await message(readHfFolder(dir))).toBe(`${dir}: no weights: expected model.safetensors or model.safetensors.index.json`);
+    expect(await message(readHfFolder(dir))).toBe(
+      `${dir}: no weights: expected model.safetensors or model.safetensors.index.json`,
+    );
     await writeFile(join(dir, "pytorch_model.bin"), "pickle");
-    expect(await message(readHfFolder(dir))).toMatch(/found pytorch_model\.bin, a pickle format this library does not read/);
+    expect(await message(readHfFolder(dir))).toMatch(
+      /found pytorch_model\.bin, a pickle format this library does not read/,
+    );
   });
 
   it("an index pointing at a missing shard, or at a shard without the tensor", async () => {
@@ -146,7 +152,9 @@ describe("HF folder errors name the file and the problem", () => {
     const { rm } = await import("node:fs/promises");
     await rm(join(dir, lost));
     expect(await message(readHfFolder(dir))).toMatch(
-      new RegExp(`^${indexPath.replace(/[.]/g, "\\.")}: weight_map points at shard '${lost.replace(/[.]/g, "\\.")}', which is missing from `),
+      new RegExp(
+        `^${indexPath.replace(/[.]/g, "\\.")}: weight_map points at shard '${lost.replace(/[.]/g, "\\.")}', which is missing from `,
+      ),
     );
     await writeHfFolder(dir, config, tinyTensors(), { maxShardBytes: 400 });
     index.weight_map["model.ghost.weight"] = files[0];
@@ -168,13 +176,21 @@ describe("HF folder errors name the file and the problem", () => {
     const headerLen = Number(good.readBigUInt64LE(0));
 
     await truncate(path, good.length - 10);
-    expect(await message(readHfFolder(dir))).toMatch(new RegExp(`model\\.safetensors: truncated: tensor '[^']+' ends at byte \\d+ of the data section, which has ${good.length - 8 - headerLen - 10}`));
+    expect(await message(readHfFolder(dir))).toMatch(
+      new RegExp(
+        `model\\.safetensors: truncated: tensor '[^']+' ends at byte \\d+ of the data section, which has ${good.length - 8 - headerLen - 10}`,
+      ),
+    );
 
     await writeFile(path, good.subarray(0, 20));
-    expect(await message(readHfFolder(dir))).toBe(`${path}: truncated header: declares ${headerLen} bytes but only 12 follow`);
+    expect(await message(readHfFolder(dir))).toBe(
+      `${path}: truncated header: declares ${headerLen} bytes but only 12 follow`,
+    );
 
     await writeFile(path, good.subarray(0, 5));
-    expect(await message(readHfFolder(dir))).toBe(`${path}: truncated: 5 bytes, too short for the 8-byte header length`);
+    expect(await message(readHfFolder(dir))).toBe(
+      `${path}: truncated: 5 bytes, too short for the 8-byte header length`,
+    );
 
     const corrupt = Buffer.from(good);
     corrupt.write("#", 9);
@@ -184,7 +200,9 @@ describe("HF folder errors name the file and the problem", () => {
     const huge = Buffer.from(good);
     huge.writeBigUInt64LE(1n << 40n, 0);
     await writeFile(path, huge);
-    expect(await message(readHfFolder(dir))).toMatch(/model\.safetensors: corrupt header: declared header length 1099511627776 exceeds/);
+    expect(await message(readHfFolder(dir))).toMatch(
+      /model\.safetensors: corrupt header: declared header length 1099511627776 exceeds/,
+    );
   });
 
   it("a header whose shape disagrees with its byte span", async () => {
@@ -193,7 +211,9 @@ describe("HF folder errors name the file and the problem", () => {
     const bytes = serializeSafetensors({ w: { shape: [2, 3], data: new Float32Array(6) } });
     const text = Buffer.from(bytes).toString("latin1").replace('"shape":[2,3]', '"shape":[3,3]');
     await writeFile(join(dir, "model.safetensors"), Buffer.from(text, "latin1"));
-    expect(await message(readHfFolder(dir))).toMatch(/tensor 'w': shape \[3, 3\] of F32 needs 36 bytes, data_offsets span 24/);
+    expect(await message(readHfFolder(dir))).toMatch(
+      /tensor 'w': shape \[3, 3\] of F32 needs 36 bytes, data_offsets span 24/,
+    );
   });
 });
 
@@ -205,7 +225,14 @@ describe("checkTensors", () => {
   ]);
 
   it("passes and returns the unexpected names", () => {
-    const r = checkTensors(tensors, new Map([["a", [2, 3]], ["b", [4]]]), "m.safetensors");
+    const r = checkTensors(
+      tensors,
+      new Map([
+        ["a", [2, 3]],
+        ["b", [4]],
+      ]),
+      "m.safetensors",
+    );
     expect(r.unexpected).toEqual(["rotary.inv_freq"]);
   });
 
@@ -223,14 +250,27 @@ describe("checkTensors", () => {
 
   it("hints at a name-prefix difference", async () => {
     const gpt2 = new Map([["h.0.attn.c_attn.weight", { shape: [4, 12] }]]);
-    expect(await message(() => checkTensors(gpt2, new Map([["transformer.h.0.attn.c_attn.weight", [4, 12]]]), "g.safetensors"))).toBe(
+    expect(
+      await message(() =>
+        checkTensors(gpt2, new Map([["transformer.h.0.attn.c_attn.weight", [4, 12]]]), "g.safetensors"),
+      ),
+    ).toBe(
       "g.safetensors: tensor 'transformer.h.0.attn.c_attn.weight' is missing (expected shape [4, 12]); found 'h.0.attn.c_attn.weight' — a different name prefix?",
     );
   });
 
   it("lists every problem at once, and unexpected tensors when asked", async () => {
     const msg = await message(() =>
-      checkTensors(tensors, new Map([["a", [2, 3]], ["b", [5]], ["c", [1]]]), "dir", { rejectUnexpected: true }),
+      checkTensors(
+        tensors,
+        new Map([
+          ["a", [2, 3]],
+          ["b", [5]],
+          ["c", [1]],
+        ]),
+        "dir",
+        { rejectUnexpected: true },
+      ),
     );
     expect(msg).toBe(
       "dir: 3 tensor problems:\n  - tensor 'b' has the wrong shape: expected [5], found [4]\n  - tensor 'c' is missing (expected shape [1])\n  - unexpected tensor 'rotary.inv_freq'",
@@ -246,8 +286,14 @@ describe("config fields", () => {
     expect(optionalConfigField(cfg, "rope_theta", "number", 10000, "c.json")).toBe(10000);
   });
   it("names the missing or mistyped field, expected and found", async () => {
-    expect(await message(() => configField(cfg, "vocab_size", "integer", "c.json"))).toBe("c.json: missing config field 'vocab_size' (expected an integer)");
-    expect(await message(() => configField(cfg, "rms_norm_eps", "integer", "c.json"))).toBe("c.json: config field 'rms_norm_eps' must be an integer, found 0.00001");
-    expect(await message(() => optionalConfigField(cfg, "name", "string", "x", "c.json"))).toBe("c.json: config field 'name' must be a string, found 3");
+    expect(await message(() => configField(cfg, "vocab_size", "integer", "c.json"))).toBe(
+      "c.json: missing config field 'vocab_size' (expected an integer)",
+    );
+    expect(await message(() => configField(cfg, "rms_norm_eps", "integer", "c.json"))).toBe(
+      "c.json: config field 'rms_norm_eps' must be an integer, found 0.00001",
+    );
+    expect(await message(() => optionalConfigField(cfg, "name", "string", "x", "c.json"))).toBe(
+      "c.json: config field 'name' must be a string, found 3",
+    );
   });
 });

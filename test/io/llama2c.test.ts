@@ -46,9 +46,19 @@ describe("llama2.c checkpoints", () => {
     runPythonJson(REF, ["make", bin, "3", "16", "24", "2", "4", "2", "19", "9"]);
     const ckpt = await readLlama2c(bin);
     expect(ckpt.config).toMatchObject({
-      model_type: "llama", hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 4,
-      num_key_value_heads: 2, vocab_size: 19, max_position_embeddings: 9, rms_norm_eps: 1e-5, rope_theta: 10000,
-      tie_word_embeddings: true, bos_token_id: 1, eos_token_id: 1,
+      model_type: "llama",
+      hidden_size: 16,
+      intermediate_size: 24,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      vocab_size: 19,
+      max_position_embeddings: 9,
+      rms_norm_eps: 1e-5,
+      rope_theta: 10000,
+      tie_word_embeddings: true,
+      bos_token_id: 1,
+      eos_token_id: 1,
     });
     expect(ckpt.tensors.has("lm_head.weight")).toBe(false);
     expect(ckpt.tensors.get("model.layers.1.self_attn.k_proj.weight")?.shape).toEqual([8, 16]);
@@ -75,8 +85,14 @@ describe("llama2.c checkpoints", () => {
     const ckpt = await readLlama2c(STORIES);
     // Figures from /work/shared/models/README.md.
     expect(ckpt.config).toMatchObject({
-      hidden_size: 64, intermediate_size: 172, num_hidden_layers: 5, num_attention_heads: 8, num_key_value_heads: 4,
-      vocab_size: 512, max_position_embeddings: 512, tie_word_embeddings: true,
+      hidden_size: 64,
+      intermediate_size: 172,
+      num_hidden_layers: 5,
+      num_attention_heads: 8,
+      num_key_value_heads: 4,
+      vocab_size: 512,
+      max_position_embeddings: 512,
+      tie_word_embeddings: true,
     });
     expect(ckpt.tensors.size).toBe(2 + 5 * 9);
     const params = [...ckpt.tensors.values()].reduce((a, t) => a + t.data.length, 0);
@@ -104,7 +120,9 @@ describe("llama2.c errors", () => {
   function header(...h: number[]): Uint8Array {
     const b = new Uint8Array(28);
     const v = new DataView(b.buffer);
-    h.forEach((x, i) => v.setInt32(i * 4, x, true));
+    h.forEach((x, i) => {
+      v.setInt32(i * 4, x, true);
+    });
     return b;
   }
   function msg(f: () => unknown): string {
@@ -126,22 +144,40 @@ describe("llama2.c errors", () => {
     const expected = 28 + 4 * (40 + 8 + 64 * 4 + 8 + 96 * 3 + 8 + 16);
     expect(good.length).toBe(expected);
     const desc = "dim 8, hidden_dim 12, n_layers 1, n_heads 2, n_kv_heads 2, vocab_size 5, seq_len 4";
-    expect(msg(() => parseLlama2c(good.subarray(0, 1000), bin))).toBe(`${bin}: truncated: the header (${desc}) needs ${expected} bytes, the file has 1000`);
+    expect(msg(() => parseLlama2c(good.subarray(0, 1000), bin))).toBe(
+      `${bin}: truncated: the header (${desc}) needs ${expected} bytes, the file has 1000`,
+    );
     expect(msg(() => parseLlama2c(Buffer.concat([good, Buffer.alloc(8)]), bin))).toMatch(
       new RegExp(`size mismatch: the header \\(${desc}\\) needs ${expected} bytes, the file has ${expected + 8}`),
     );
-    expect(msg(() => parseLlama2c(good.subarray(0, 12), bin))).toBe(`${bin}: truncated: 12 bytes, too short for the 28-byte llama2.c header`);
+    expect(msg(() => parseLlama2c(good.subarray(0, 12), bin))).toBe(
+      `${bin}: truncated: 12 bytes, too short for the 28-byte llama2.c header`,
+    );
     await writeFile(join(dir, "short.bin"), good.subarray(0, 100));
     await expect(readLlama2c(join(dir, "short.bin"))).rejects.toThrow(/short\.bin: truncated: the header/);
-    await expect(readLlama2c(join(dir, "missing.bin"))).rejects.toThrow(`${join(dir, "missing.bin")}: llama2.c checkpoint not found`);
+    await expect(readLlama2c(join(dir, "missing.bin"))).rejects.toThrow(
+      `${join(dir, "missing.bin")}: llama2.c checkpoint not found`,
+    );
   });
 
   it("bad headers say which field is wrong", () => {
-    expect(msg(() => parseLlama2c(header(64, 172, 5, 7, 7, 512, 512), "x.bin"))).toBe("x.bin: bad header: dim 64 is not divisible by n_heads 7");
-    expect(msg(() => parseLlama2c(header(64, 172, 5, 8, 3, 512, 512), "x.bin"))).toBe("x.bin: bad header: n_heads 8 is not divisible by n_kv_heads 3");
-    expect(msg(() => parseLlama2c(header(-64, 172, 5, 8, 4, 512, 512), "x.bin"))).toBe("x.bin: bad header: dim must be positive, found -64");
-    expect(msg(() => parseLlama2c(header(64, 172, 5, 8, 4, 0, 512), "x.bin"))).toBe("x.bin: bad header: vocab_size must be non-zero, found 0");
-    expect(msg(() => parseLlama2c(header(24, 172, 5, 8, 4, 512, 512), "x.bin"))).toBe("x.bin: bad header: head size 3 must be even for rotary embeddings");
-    expect(msg(() => parseLlama2c(header(0x616b3432, 2, 64, 172, 5, 8, 4), "x.bin"))).toMatch(/version 2 \(magic "ak42"\) is not supported/);
+    expect(msg(() => parseLlama2c(header(64, 172, 5, 7, 7, 512, 512), "x.bin"))).toBe(
+      "x.bin: bad header: dim 64 is not divisible by n_heads 7",
+    );
+    expect(msg(() => parseLlama2c(header(64, 172, 5, 8, 3, 512, 512), "x.bin"))).toBe(
+      "x.bin: bad header: n_heads 8 is not divisible by n_kv_heads 3",
+    );
+    expect(msg(() => parseLlama2c(header(-64, 172, 5, 8, 4, 512, 512), "x.bin"))).toBe(
+      "x.bin: bad header: dim must be positive, found -64",
+    );
+    expect(msg(() => parseLlama2c(header(64, 172, 5, 8, 4, 0, 512), "x.bin"))).toBe(
+      "x.bin: bad header: vocab_size must be non-zero, found 0",
+    );
+    expect(msg(() => parseLlama2c(header(24, 172, 5, 8, 4, 512, 512), "x.bin"))).toBe(
+      "x.bin: bad header: head size 3 must be even for rotary embeddings",
+    );
+    expect(msg(() => parseLlama2c(header(0x616b3432, 2, 64, 172, 5, 8, 4), "x.bin"))).toMatch(
+      /version 2 \(magic "ak42"\) is not supported/,
+    );
   });
 });

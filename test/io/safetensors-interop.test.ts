@@ -34,7 +34,10 @@ describe("safetensors interop with an independent numpy parser", () => {
     const path = join(dir, "w.safetensors");
     const tensors = fixture();
     await writeSafetensors(path, tensors, { format: "pt", note: "ü" });
-    const out = runPythonJson<{ metadata: Record<string, string>; tensors: Record<string, Described> }>(REF, ["read", path]);
+    const out = runPythonJson<{ metadata: Record<string, string>; tensors: Record<string, Described> }>(REF, [
+      "read",
+      path,
+    ]);
     expect(out.metadata).toEqual({ format: "pt", note: "ü" });
     expect(Object.keys(out.tensors).sort()).toEqual([...tensors.keys()].sort());
     for (const [name, t] of tensors) {
@@ -49,7 +52,10 @@ describe("safetensors interop with an independent numpy parser", () => {
     const tensors = fixture();
     const files = await writeHfFolder(dir, { model_type: "llama", hidden_size: 4 }, tensors, { maxShardBytes: 64 });
     expect(files.length).toBeGreaterThan(1);
-    const out = runPythonJson<{ files: string[]; config: unknown; tensors: Record<string, Described> }>(REF, ["folder", dir]);
+    const out = runPythonJson<{ files: string[]; config: unknown; tensors: Record<string, Described> }>(REF, [
+      "folder",
+      dir,
+    ]);
     expect(out.files).toEqual([...files].sort());
     expect(out.config).toEqual({ model_type: "llama", hidden_size: 4 });
     for (const [name, t] of tensors) expect(out.tensors[name]?.bits, name).toEqual(bits(t.data));
@@ -57,7 +63,10 @@ describe("safetensors interop with an independent numpy parser", () => {
 
   it("f16, bf16, f64 and integer files written there widen here to the f32 values numpy computes", async () => {
     const dir = await tempDir();
-    const expected = runPythonJson<Record<string, Record<string, { shape: number[]; bits: number[] }>>>(REF, ["write", dir]);
+    const expected = runPythonJson<Record<string, Record<string, { shape: number[]; bits: number[] }>>>(REF, [
+      "write",
+      dir,
+    ]);
     expect(Object.keys(expected).sort()).toEqual(["bf16.safetensors", "f16.safetensors", "mixed.safetensors"]);
     const dtypes: Record<string, string> = { a: "F16", b: "F16", w: "BF16", d: "F64", i: "I64", j: "I32", u: "U8" };
     for (const [file, tensors] of Object.entries(expected)) {
@@ -74,6 +83,6 @@ describe("safetensors interop with an independent numpy parser", () => {
     await copyFile(join(dir, "bf16.safetensors"), join(dir, "model.safetensors"));
     await writeFile(join(dir, "config.json"), JSON.stringify({ model_type: "llama" }));
     const folder = await readHfFolder(dir);
-    expect(bits(folder.tensors.get("w")!.data)).toEqual(expected["bf16.safetensors"]!["w"]!.bits);
+    expect(bits(folder.tensors.get("w")!.data)).toEqual(expected["bf16.safetensors"]!.w!.bits);
   });
 });

@@ -2,7 +2,12 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CheckpointError } from "../../lib/io/errors.js";
-import { parseSafetensors, readSafetensorsHeader, serializeSafetensors, writeSafetensors } from "../../lib/io/safetensors.js";
+import {
+  parseSafetensors,
+  readSafetensorsHeader,
+  serializeSafetensors,
+  writeSafetensors,
+} from "../../lib/io/safetensors.js";
 import { cleanTempDirs, tempDir } from "./helpers.js";
 
 afterAll(cleanTempDirs);
@@ -24,7 +29,10 @@ describe("safetensors", () => {
   });
 
   it("decodes f32 from an unaligned offset inside a larger buffer", () => {
-    const bytes = serializeSafetensors({ a: { shape: [1], data: Float32Array.from([1]) }, b: { shape: [2], data: Float32Array.from([2.5, -7]) } });
+    const bytes = serializeSafetensors({
+      a: { shape: [1], data: Float32Array.from([1]) },
+      b: { shape: [2], data: Float32Array.from([2.5, -7]) },
+    });
     const shifted = new Uint8Array(bytes.length + 3);
     shifted.set(bytes, 3);
     const back = parseSafetensors(shifted.subarray(3));
@@ -32,12 +40,19 @@ describe("safetensors", () => {
   });
 
   it("rejects overlapping tensors, unknown dtypes and bad offsets by name", () => {
-    const overlap = rawFile({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } }, 12);
-    expect(() => parseSafetensors(overlap, "o.safetensors")).toThrow("o.safetensors: corrupt header: tensors 'a' and 'b' overlap in the data section");
+    const overlap = rawFile(
+      { a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } },
+      12,
+    );
+    expect(() => parseSafetensors(overlap, "o.safetensors")).toThrow(
+      "o.safetensors: corrupt header: tensors 'a' and 'b' overlap in the data section",
+    );
     const dtype = rawFile({ a: { dtype: "Q4", shape: [2], data_offsets: [0, 8] } }, 8);
     expect(() => parseSafetensors(dtype, "d.safetensors")).toThrow("d.safetensors: tensor 'a': unsupported dtype 'Q4'");
     const offs = rawFile({ a: { dtype: "F32", shape: [2], data_offsets: [8, 0] } }, 8);
-    expect(() => parseSafetensors(offs, "f.safetensors")).toThrow("f.safetensors: tensor 'a': invalid data_offsets [8,0]");
+    expect(() => parseSafetensors(offs, "f.safetensors")).toThrow(
+      "f.safetensors: tensor 'a': invalid data_offsets [8,0]",
+    );
     expect(() => parseSafetensors(offs, "f.safetensors")).toThrow(CheckpointError);
   });
 
@@ -50,6 +65,8 @@ describe("safetensors", () => {
     bad[8] = 0x23; // "#"
     await writeFile(path, bad);
     await expect(readSafetensorsHeader(path)).rejects.toThrow(`${path}: corrupt header: not valid JSON`);
-    await expect(readSafetensorsHeader(join(dir, "none.safetensors"))).rejects.toThrow("none.safetensors: file not found");
+    await expect(readSafetensorsHeader(join(dir, "none.safetensors"))).rejects.toThrow(
+      "none.safetensors: file not found",
+    );
   });
 });

@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckpointError } from "../../lib/io/errors.js";
 import { mobyDickChapters, mobyDickText } from "../../lib/io/moby-dick.js";
 import { HfTokenizer, loadTokenizer } from "../../lib/io/tokenizer.js";
-import { BYTE_TO_CHAR, trainByteLevelBpe, writeTokenizer, type TrainedTokenizer } from "../../lib/io/train-tokenizer.js";
+import {
+  BYTE_TO_CHAR,
+  trainByteLevelBpe,
+  writeTokenizer,
+  type TrainedTokenizer,
+} from "../../lib/io/train-tokenizer.js";
 import { cleanTempDirs, seeded, tempDir } from "./helpers.js";
 
 afterAll(cleanTempDirs);
@@ -103,7 +108,9 @@ describe("byte-level BPE training", () => {
   });
 
   it("rejects a vocabulary smaller than the specials and bytes", () => {
-    expect(() => trainByteLevelBpe("x", { vocabSize: 100 })).toThrow(/vocabSize must be an integer in \[259, 65536\].*found 100/);
+    expect(() => trainByteLevelBpe("x", { vocabSize: 100 })).toThrow(
+      /vocabSize must be an integer in \[259, 65536\].*found 100/,
+    );
   });
 });
 
@@ -170,14 +177,24 @@ describe("tokenizer loading through @huggingface/tokenizers", () => {
     expect(() => tok.decode([5, 768])).toThrow("decode: token id 768 is outside the vocabulary [0, 768)");
     expect(tok.decode(Int32Array.from(tok.encode("typed ids")))).toBe("typed ids");
     // A WordPiece vocabulary without "z" or an unknown token cannot spell "z".
-    const noUnk = new HfTokenizer({ model: { type: "WordPiece", vocab: { a: 0 } }, pre_tokenizer: { type: "Whitespace" } });
+    const noUnk = new HfTokenizer({
+      model: { type: "WordPiece", vocab: { a: 0 } },
+      pre_tokenizer: { type: "Whitespace" },
+    });
     expect(noUnk.encode("a a")).toEqual([0, 0]);
     expect(() => noUnk.encode("a z")).toThrow('encode: token 1 of "a z" has no id and the tokenizer has no unk_token');
   });
 
   it("names the file and the problem for bad tokenizer files", async () => {
     const bad = await tempDir("tok-bad-");
-    const errorOf = async (p: Promise<unknown>) => p.then(() => "no error", (e: unknown) => (expect(e).toBeInstanceOf(CheckpointError), (e as Error).message));
+    const errorOf = async (p: Promise<unknown>) =>
+      p.then(
+        () => "no error",
+        (e: unknown) => {
+          expect(e).toBeInstanceOf(CheckpointError);
+          return (e as Error).message;
+        },
+      );
     expect(await errorOf(loadTokenizer(bad))).toBe(`${join(bad, "tokenizer.json")}: tokenizer.json not found`);
     await writeFile(join(bad, "tokenizer.json"), "{ not json");
     expect(await errorOf(loadTokenizer(bad))).toMatch(/tokenizer\.json: tokenizer\.json is not valid JSON/);

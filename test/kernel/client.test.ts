@@ -10,7 +10,12 @@ describe("kernel argv", () => {
     expect(() => fillKernelArgv(["k", "run"], "/tmp/c.json")).toThrow(/placeholder/);
   });
   it("splits a command line with quotes", () => {
-    expect(splitCommandLine(`node "/a b/k.js" kernel '{connection_file}'`)).toEqual(["node", "/a b/k.js", "kernel", "{connection_file}"]);
+    expect(splitCommandLine(`node "/a b/k.js" kernel '{connection_file}'`)).toEqual([
+      "node",
+      "/a b/k.js",
+      "kernel",
+      "{connection_file}",
+    ]);
     expect(() => splitCommandLine(`node "oops`)).toThrow(/unterminated/);
   });
   it("hands out distinct free ports", async () => {
@@ -39,11 +44,28 @@ describe("KernelClient against tslab's kernel", () => {
   it("executes code and streams its output on iopub", async () => {
     const seen: JupyterMessage[] = [];
     const off = client.onIopub((m) => seen.push(m));
-    const msg = client.message("execute_request", { code: 'console.log("hi " + (6 * 7)); 1 + 2', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    const msg = client.message("execute_request", {
+      code: 'console.log("hi " + (6 * 7)); 1 + 2',
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    });
     const reply = client.awaitReply(msg.header.msg_id, "execute_request", 30_000);
     await client.send(msg, "shell");
     const r = await reply;
-    for (let i = 0; i < 40 && !seen.some((m) => m.parent_header.msg_id === msg.header.msg_id && m.header.msg_type === "status" && m.content.execution_state === "idle"); i++) {
+    for (
+      let i = 0;
+      i < 40 &&
+      !seen.some(
+        (m) =>
+          m.parent_header.msg_id === msg.header.msg_id &&
+          m.header.msg_type === "status" &&
+          m.content.execution_state === "idle",
+      );
+      i++
+    ) {
       await new Promise((res) => setTimeout(res, 50));
     }
     off();
@@ -57,8 +79,15 @@ describe("KernelClient against tslab's kernel", () => {
 
 describe("KernelClient start failures", () => {
   it("reports a kernel that exits before answering, with its stderr", async () => {
-    const argv = [process.execPath, "-e", 'console.error("cannot load model weights"); process.exit(4)', "{connection_file}"];
-    await expect(KernelClient.start({ argv, startTimeoutMs: 20_000 })).rejects.toThrow(/exited \(code 4\) before it answered kernel_info; its stderr ends:\ncannot load model weights/);
+    const argv = [
+      process.execPath,
+      "-e",
+      'console.error("cannot load model weights"); process.exit(4)',
+      "{connection_file}",
+    ];
+    await expect(KernelClient.start({ argv, startTimeoutMs: 20_000 })).rejects.toThrow(
+      /exited \(code 4\) before it answered kernel_info; its stderr ends:\ncannot load model weights/,
+    );
   });
 
   it("gives up on a kernel that never answers, naming the timeout", async () => {

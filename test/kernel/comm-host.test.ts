@@ -27,13 +27,18 @@ afterEach(() => host?.close());
 function start() {
   const outputs: RuntimeOutput[] = [];
   const logs: string[] = [];
-  host = new ExecutorHost({ output: (m) => outputs.push(m), input: () => Promise.reject(new Error("no stdin")), log: (l) => logs.push(l) }, { runtimePath });
+  host = new ExecutorHost(
+    { output: (m) => outputs.push(m), input: () => Promise.reject(new Error("no stdin")), log: (l) => logs.push(l) },
+    { runtimePath },
+  );
   host.start();
   return { host, outputs, logs };
 }
 
 const msg = (t: "comm_open" | "comm_msg", cell: string, extra: Record<string, unknown> = {}) =>
-  ({ t, cell, commId: "c1", targetName: "ok", data: { n: 1 }, metadata: {}, ...extra }) as Parameters<ExecutorHost["comm"]>[0];
+  ({ t, cell, commId: "c1", targetName: "ok", data: { n: 1 }, metadata: {}, ...extra }) as Parameters<
+    ExecutorHost["comm"]
+  >[0];
 
 describe("ExecutorHost comms", () => {
   it("resolves with the runtime's answer, after the handler's output", async () => {

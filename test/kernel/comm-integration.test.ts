@@ -11,7 +11,10 @@ import { KernelDriver } from "./helpers/kernel-driver.js";
 
 const KERNEL = [process.execPath, join(ROOT, "bin", "peft-nb.js"), "kernel", "--connection-file", "{connection_file}"];
 // A generous grace so that the warning-before-idle check does not depend on this machine's load.
-const ENV = { PEFT_NB_HISTORY_FILE: join(mkdtempSync(join(tmpdir(), "peft-nb-comm-")), "h.jsonl"), PEFT_NB_WARNING_GRACE_MS: "5000" };
+const ENV = {
+  PEFT_NB_HISTORY_FILE: join(mkdtempSync(join(tmpdir(), "peft-nb-comm-")), "h.jsonl"),
+  PEFT_NB_WARNING_GRACE_MS: "5000",
+};
 
 let k: KernelDriver;
 
@@ -25,14 +28,21 @@ afterAll(async () => {
 });
 
 /** Sends a comm message (no reply comes) and waits for its idle status. */
-async function sendComm(msgType: "comm_open" | "comm_msg" | "comm_close", content: Record<string, unknown>): Promise<{ msgId: string; outputs: JupyterMessage[] }> {
+async function sendComm(
+  msgType: "comm_open" | "comm_msg" | "comm_close",
+  content: Record<string, unknown>,
+): Promise<{ msgId: string; outputs: JupyterMessage[] }> {
   const { frames, msgId } = k.frames(msgType, content);
   await k.sendFrames("shell", frames);
   await k.waitReply(msgId, 10_000);
-  return { msgId, outputs: k.iopubLog.filter((m) => m.parent_header.msg_id === msgId && m.header.msg_type !== "status") };
+  return {
+    msgId,
+    outputs: k.iopubLog.filter((m) => m.parent_header.msg_id === msgId && m.header.msg_type !== "status"),
+  };
 }
 
-const commInfo = async (content: Record<string, unknown> = {}) => (await k.request("shell", "comm_info_request", content)).content.comms;
+const commInfo = async (content: Record<string, unknown> = {}) =>
+  (await k.request("shell", "comm_info_request", content)).content.comms;
 
 describe("comms", () => {
   it("opens a comm from the client to a target a cell registered, exchanges messages and closes", async () => {
@@ -49,17 +59,25 @@ describe("comms", () => {
     expect(setup.reply.content.status).toBe("ok");
 
     const open = await sendComm("comm_open", { comm_id: "client-1", target_name: "peft.echo", data: { n: 7 } });
-    expect(open.outputs.map((m) => [m.header.msg_type, m.content.comm_id, m.content.data])).toEqual([["comm_msg", "client-1", { opened: { n: 7 } }]]);
+    expect(open.outputs.map((m) => [m.header.msg_type, m.content.comm_id, m.content.data])).toEqual([
+      ["comm_msg", "client-1", { opened: { n: 7 } }],
+    ]);
     expect(await commInfo()).toEqual({ "client-1": { target_name: "peft.echo" } });
 
     const msg = await sendComm("comm_msg", { comm_id: "client-1", data: { x: [1, 2] } });
-    expect(msg.outputs.map((m) => [m.header.msg_type, m.content.data])).toEqual([["comm_msg", { echo: { x: [1, 2] } }]]);
+    expect(msg.outputs.map((m) => [m.header.msg_type, m.content.data])).toEqual([
+      ["comm_msg", { echo: { x: [1, 2] } }],
+    ]);
     const seen = await k.execute("received");
-    expect(seen.outputs.find((m) => m.header.msg_type === "execute_result")?.content.data).toMatchObject({ "text/plain": "[ { x: [ 1, 2 ] } ]" });
+    expect(seen.outputs.find((m) => m.header.msg_type === "execute_result")?.content.data).toMatchObject({
+      "text/plain": "[ { x: [ 1, 2 ] } ]",
+    });
 
     const close = await sendComm("comm_close", { comm_id: "client-1", data: { why: "done" } });
     // The close handler's output belongs to the comm_close message.
-    expect(close.outputs.map((m) => [m.header.msg_type, m.content.text])).toEqual([["stream", 'closed with {"why":"done"}\n']]);
+    expect(close.outputs.map((m) => [m.header.msg_type, m.content.text])).toEqual([
+      ["stream", 'closed with {"why":"done"}\n'],
+    ]);
     expect(await commInfo()).toEqual({});
   });
 
@@ -70,26 +88,40 @@ describe("comms", () => {
   });
 
   it("opens a comm from a cell, receives the client's messages and closes it from the kernel", async () => {
-    const cell = await k.execute('const live = comm.open("peft.live", { hello: 1 }, { version: "1" });\nlive.onMsg((d) => live.send({ got: d }));\nlive.id');
+    const cell = await k.execute(
+      'const live = comm.open("peft.live", { hello: 1 }, { version: "1" });\nlive.onMsg((d) => live.send({ got: d }));\nlive.id',
+    );
     const opened = cell.outputs.find((m) => m.header.msg_type === "comm_open")!;
     const id = opened.content.comm_id as string;
     expect(opened.content).toEqual({ comm_id: id, target_name: "peft.live", data: { hello: 1 } });
     expect(opened.metadata).toEqual({ version: "1" });
-    expect(cell.outputs.find((m) => m.header.msg_type === "execute_result")?.content.data).toMatchObject({ "text/plain": `'${id}'` });
+    expect(cell.outputs.find((m) => m.header.msg_type === "execute_result")?.content.data).toMatchObject({
+      "text/plain": `'${id}'`,
+    });
 
     await k.execute('const other = comm.open("peft.other");');
     expect(await commInfo({ target_name: "peft.live" })).toEqual({ [id]: { target_name: "peft.live" } });
-    expect(Object.values((await commInfo()) as Record<string, { target_name: string }>).map((c) => c.target_name).sort()).toEqual(["peft.live", "peft.other"]);
+    expect(
+      Object.values((await commInfo()) as Record<string, { target_name: string }>)
+        .map((c) => c.target_name)
+        .sort(),
+    ).toEqual(["peft.live", "peft.other"]);
 
     const msg = await sendComm("comm_msg", { comm_id: id, data: { ping: true } });
-    expect(msg.outputs.map((m) => [m.header.msg_type, m.content.comm_id, m.content.data])).toEqual([["comm_msg", id, { got: { ping: true } }]]);
+    expect(msg.outputs.map((m) => [m.header.msg_type, m.content.comm_id, m.content.data])).toEqual([
+      ["comm_msg", id, { got: { ping: true } }],
+    ]);
 
-    const closing = await k.execute('live.close({ bye: true });\nother.close();\n[live.closed, comm.list().length]');
-    expect(closing.outputs.filter((m) => m.header.msg_type === "comm_close").map((m) => [m.content.comm_id, m.content.data])).toEqual([
+    const closing = await k.execute("live.close({ bye: true });\nother.close();\n[live.closed, comm.list().length]");
+    expect(
+      closing.outputs.filter((m) => m.header.msg_type === "comm_close").map((m) => [m.content.comm_id, m.content.data]),
+    ).toEqual([
       [id, { bye: true }],
       [expect.any(String), {}],
     ]);
-    expect(closing.outputs.find((m) => m.header.msg_type === "execute_result")?.content.data).toMatchObject({ "text/plain": "[ true, 0 ]" });
+    expect(closing.outputs.find((m) => m.header.msg_type === "execute_result")?.content.data).toMatchObject({
+      "text/plain": "[ true, 0 ]",
+    });
     expect(await commInfo()).toEqual({});
   });
 
@@ -132,7 +164,9 @@ describe("type warnings in background mode", () => {
   it("warns again when a cell that declares nothing is re-run (the checker's answer is reused)", async () => {
     for (let i = 0; i < 3; i++) {
       const { outputs } = await k.execute('Math.max("a");');
-      expect(outputs.map((m) => [m.header.msg_type, /TS2345/.test(String(m.content.text))])).toEqual([["stream", true]]);
+      expect(outputs.map((m) => [m.header.msg_type, /TS2345/.test(String(m.content.text))])).toEqual([
+        ["stream", true],
+      ]);
     }
   });
 });

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSigner, encodeMessage, newHeader, DELIMITER } from "../../kernel/wire/message.js";
+import { createSigner, newHeader, DELIMITER } from "../../kernel/wire/message.js";
 import { ensureBuilt, ROOT } from "../helpers/ensure-built.js";
 import { KernelDriver } from "./helpers/kernel-driver.js";
 
@@ -36,7 +36,9 @@ describe("execution", () => {
   });
 
   it("keeps declarations across cells, allows redeclaration and top-level await", async () => {
-    await k.execute("const a: number = 1;\nfunction twice(x: number) { return 2 * x; }\nclass Box { constructor(public v: number) {} }");
+    await k.execute(
+      "const a: number = 1;\nfunction twice(x: number) { return 2 * x; }\nclass Box { constructor(public v: number) {} }",
+    );
     const { reply, outputs } = await k.execute("const a = 20; twice(a) + new Box(2).v");
     expect(reply.content.status).toBe("ok");
     expect(text(outputs.find((m) => m.header.msg_type === "execute_result")!)).toBe("42");
@@ -78,14 +80,21 @@ describe("execution", () => {
     const { msgId, outputs } = await k.execute('setTimeout(() => console.log("late output"), 300); "started"');
     expect(outputs.some((m) => m.header.msg_type === "stream")).toBe(false);
     await k.execute("1 + 1"); // another cell in between
-    const late = await k.waitIopub((m) => m.header.msg_type === "stream" && String(m.content.text).includes("late output"), 5000);
+    const late = await k.waitIopub(
+      (m) => m.header.msg_type === "stream" && String(m.content.text).includes("late output"),
+      5000,
+    );
     expect(late.parent_header.msg_id).toBe(msgId);
   });
 
   it("imports node modules and shows display() output", async () => {
-    const { outputs } = await k.execute('import { join } from "node:path";\nconst h = display.html("<b>x</b>", { id: "d1" });\nh.update("<b>y</b>");\njoin("a", "b")');
+    const { outputs } = await k.execute(
+      'import { join } from "node:path";\nconst h = display.html("<b>x</b>", { id: "d1" });\nh.update("<b>y</b>");\njoin("a", "b")',
+    );
     expect(outputs.find((m) => m.header.msg_type === "display_data")?.content.transient).toEqual({ display_id: "d1" });
-    expect(outputs.find((m) => m.header.msg_type === "update_display_data")?.content.data).toMatchObject({ "text/html": "<b>y</b>" });
+    expect(outputs.find((m) => m.header.msg_type === "update_display_data")?.content.data).toMatchObject({
+      "text/html": "<b>y</b>",
+    });
     const handleOnly = await k.execute('display.markdown("*m*")');
     expect(handleOnly.outputs.map((m) => m.header.msg_type)).toEqual(["display_data"]);
     const own = await k.execute("const display = 5;\ndisplay + 1");
@@ -93,16 +102,21 @@ describe("execution", () => {
     expect(text(outputs.find((m) => m.header.msg_type === "execute_result")!)).toBe("'a/b'");
   });
 
-  it.skipIf(!existsSync(join(ROOT, "dist", "lib", "index.js")))('resolves `import ... from "peft-notebook"`', async () => {
-    const { reply, msgId, outputs } = await k.execute('import { display as d2 } from "peft-notebook";\ntypeof d2.html');
-    expect(reply.content.status).toBe("ok");
-    expect(text(outputs.find((m) => m.header.msg_type === "execute_result")!)).toBe("'function'");
-    // The type checker resolves the package too: no "Cannot find module" (TS2307) warning.
-    await k.request("shell", "is_complete_request", { code: "1" });
-    await sleep(100);
-    const warnings = k.iopubLog.filter((m) => m.parent_header.msg_id === msgId && m.header.msg_type === "stream");
-    expect(warnings.map((m) => m.content.text)).toEqual([]);
-  });
+  it.skipIf(!existsSync(join(ROOT, "dist", "lib", "index.js")))(
+    'resolves `import ... from "peft-notebook"`',
+    async () => {
+      const { reply, msgId, outputs } = await k.execute(
+        'import { display as d2 } from "peft-notebook";\ntypeof d2.html',
+      );
+      expect(reply.content.status).toBe("ok");
+      expect(text(outputs.find((m) => m.header.msg_type === "execute_result")!)).toBe("'function'");
+      // The type checker resolves the package too: no "Cannot find module" (TS2307) warning.
+      await k.request("shell", "is_complete_request", { code: "1" });
+      await sleep(100);
+      const warnings = k.iopubLog.filter((m) => m.parent_header.msg_id === msgId && m.header.msg_type === "stream");
+      expect(warnings.map((m) => m.content.text)).toEqual([]);
+    },
+  );
 
   it("asks for input on the stdin channel", async () => {
     const id = k.startExecute('const who = await input("name? ");\nwho.toUpperCase()', { allow_stdin: true });
@@ -120,9 +134,13 @@ describe("execution", () => {
 
 describe("type checking", () => {
   it("runs a cell with a type error and reports the error as a warning at the cell's position", async () => {
-    const { msgId, reply } = await k.execute('const typed: number = 1;\nconst wrong: string = typed;\nwrong');
+    const { msgId, reply } = await k.execute("const typed: number = 1;\nconst wrong: string = typed;\nwrong");
     expect(reply.content.status).toBe("ok");
-    const warning = await k.waitIopub((m) => m.parent_header.msg_id === msgId && m.header.msg_type === "stream" && String(m.content.text).includes("TS2322"), 20_000);
+    const warning = await k.waitIopub(
+      (m) =>
+        m.parent_header.msg_id === msgId && m.header.msg_type === "stream" && String(m.content.text).includes("TS2322"),
+      20_000,
+    );
     expect(warning.content.name).toBe("stderr");
     expect(String(warning.content.text)).toMatch(/<cell \d+>:2:7/);
   });
@@ -231,7 +249,10 @@ describe("bad input", () => {
     expect(r.content.status).toBe("error");
     const { frames, msgId } = k.frames("comm_open", { comm_id: "c1", target_name: "nobody", data: {} });
     await k.sendFrames("shell", frames);
-    const closed = await k.waitIopub((m) => m.header.msg_type === "comm_close" && m.parent_header.msg_id === msgId, 5000);
+    const closed = await k.waitIopub(
+      (m) => m.header.msg_type === "comm_close" && m.parent_header.msg_id === msgId,
+      5000,
+    );
     expect(closed.content.comm_id).toBe("c1");
     const info = await k.request("shell", "comm_info_request", {});
     expect(info.content).toEqual({ status: "ok", comms: {} });
@@ -241,7 +262,13 @@ describe("bad input", () => {
 describe("strict type checking and a small runtime heap", () => {
   let strict: KernelDriver;
   beforeAll(async () => {
-    strict = (await KernelDriver.start(KERNEL, { PEFT_NB_HISTORY_FILE: `${historyFile}.strict`, PEFT_NB_TYPECHECK: "strict", PEFT_NB_RUNTIME_ARGS: "--max-old-space-size=64" })).driver;
+    strict = (
+      await KernelDriver.start(KERNEL, {
+        PEFT_NB_HISTORY_FILE: `${historyFile}.strict`,
+        PEFT_NB_TYPECHECK: "strict",
+        PEFT_NB_RUNTIME_ARGS: "--max-old-space-size=64",
+      })
+    ).driver;
   });
   afterAll(async () => {
     await strict?.close();
@@ -259,7 +286,11 @@ describe("strict type checking and a small runtime heap", () => {
   });
 
   it("ends a cell that runs out of memory with an error and recovers", async () => {
-    const { reply } = await strict.execute("const hog: number[][] = [];\nfor (;;) hog.push(new Array(1e5).fill(1.5));", {}, 60_000);
+    const { reply } = await strict.execute(
+      "const hog: number[][] = [];\nfor (;;) hog.push(new Array(1e5).fill(1.5));",
+      {},
+      60_000,
+    );
     expect(reply.content).toMatchObject({ status: "error", ename: "RuntimeDied" });
     const after = await strict.execute("6 * 7");
     expect(text(after.outputs.find((m) => m.header.msg_type === "execute_result")!)).toBe("42");
@@ -275,15 +306,32 @@ describe("history and shutdown", () => {
     await new Promise<void>((r) => (k.proc.exitCode !== null ? r() : k.proc.once("exit", () => r())));
     await k.close();
     k = (await KernelDriver.start(KERNEL, ENV)).driver;
-    const r = await k.request("shell", "history_request", { hist_access_type: "search", pattern: "*history-marker-*", output: false, raw: true });
+    const r = await k.request("shell", "history_request", {
+      hist_access_type: "search",
+      pattern: "*history-marker-*",
+      output: false,
+      raw: true,
+    });
     const hits = r.content.history as [number, number, string][];
     expect(hits.map((h) => h[2])).toContain(marker);
-    const tail = await k.request("shell", "history_request", { hist_access_type: "tail", n: 1, output: true, raw: true });
+    const tail = await k.request("shell", "history_request", {
+      hist_access_type: "tail",
+      n: 1,
+      output: true,
+      raw: true,
+    });
     const [[session, , [input, output]]] = tail.content.history as [number, number, [string, string]][];
     expect(input).toBe(marker);
     expect(output).toBe(`'${marker.slice(1, -1)}'`);
     const { reply } = await k.execute("1");
-    const now = await k.request("shell", "history_request", { hist_access_type: "range", session: 0, start: 1, stop: 2, raw: true, output: false });
+    const now = await k.request("shell", "history_request", {
+      hist_access_type: "range",
+      session: 0,
+      start: 1,
+      stop: 2,
+      raw: true,
+      output: false,
+    });
     expect((now.content.history as [number][])[0]![0]).toBeGreaterThan(session);
     expect(reply.content.execution_count).toBe(1);
   });

@@ -25,7 +25,10 @@ describe("kernelspec", () => {
   it("writes logos that an independent PNG reader accepts", async () => {
     const folder = await writeKernelspec(mkdtempSync(join(tmpdir(), "ks-")), kernelJson("n", "b"));
     for (const size of [32, 64]) {
-      const png = runPythonJson<{ width: number; height: number; chunks: string[]; opaque: number }>(join(here, "helpers", "png_check.py"), [join(folder, `logo-${size}x${size}.png`)]);
+      const png = runPythonJson<{ width: number; height: number; chunks: string[]; opaque: number }>(
+        join(here, "helpers", "png_check.py"),
+        [join(folder, `logo-${size}x${size}.png`)],
+      );
       expect(png).toMatchObject({ width: size, height: size, chunks: ["IHDR", "IDAT", "IEND"] });
       // rounded corners are transparent, the body opaque
       expect(png.opaque).toBeGreaterThan(size * size * 0.9);
@@ -36,7 +39,9 @@ describe("kernelspec", () => {
   it("install --prefix writes under PREFIX/share/jupyter/kernels and pointing at this checkout", async () => {
     const prefix = mkdtempSync(join(tmpdir(), "prefix-"));
     expect(await install.run(["--prefix", prefix])).toBe(0);
-    const spec = JSON.parse(readFileSync(join(prefix, "share", "jupyter", "kernels", "peft-nb", "kernel.json"), "utf8"));
+    const spec = JSON.parse(
+      readFileSync(join(prefix, "share", "jupyter", "kernels", "peft-nb", "kernel.json"), "utf8"),
+    );
     expect(spec.argv[0]).toBe(process.execPath);
     expect(existsSync(spec.argv[1])).toBe(true);
     expect(spec.argv[1]).toMatch(/bin[\\/]peft-nb\.js$/);

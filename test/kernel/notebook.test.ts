@@ -2,9 +2,22 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { NotebookFormatError, parseNotebook, readNotebook, serializeNotebook, writeNotebook } from "../../kernel/notebook/notebook-file.js";
+import {
+  NotebookFormatError,
+  parseNotebook,
+  readNotebook,
+  serializeNotebook,
+  writeNotebook,
+} from "../../kernel/notebook/notebook-file.js";
 import { cellTags, joinSource, splitLines, type Notebook } from "../../kernel/notebook/nbformat.js";
-import { INJECTED_TAG, injectParameters, ParameterError, parseParameterArg, parseParameterArgs, parseParameterValue } from "../../kernel/notebook/parameters.js";
+import {
+  INJECTED_TAG,
+  injectParameters,
+  ParameterError,
+  parseParameterArg,
+  parseParameterArgs,
+  parseParameterValue,
+} from "../../kernel/notebook/parameters.js";
 
 const FIXTURE = join(import.meta.dirname, "..", "fixtures", "notebooks", "smoke.ipynb");
 
@@ -24,14 +37,33 @@ describe("reading and validating notebooks", () => {
 
   it("names the file and the problem for bad input", () => {
     expect(() => parseNotebook("{not json", "a.ipynb")).toThrow(/a\.ipynb: not valid JSON/);
-    expect(() => parseNotebook(JSON.stringify({ nbformat: 3, cells: [] }), "b.ipynb")).toThrow(/b\.ipynb: only nbformat 4 .* found nbformat 3/);
-    expect(() => parseNotebook(nb([{ cell_type: "code", source: 5 }]), "c.ipynb")).toThrow(/c\.ipynb: cell 1: source must be a string or list of strings, found number/);
-    expect(() => parseNotebook(nb([{ cell_type: "markdown", source: "" }, { cell_type: "widget", source: "" }]), "d.ipynb")).toThrow(/d\.ipynb: cell 2: cell_type must be code, markdown or raw, found "widget"/);
-    expect(() => parseNotebook(nb([{ cell_type: "code", source: "", outputs: [{ output_type: "stream", name: "stdlog", text: "" }] }]), "e.ipynb")).toThrow(
-      /e\.ipynb: cell 1 output 1: stream name must be stdout or stderr/,
+    expect(() => parseNotebook(JSON.stringify({ nbformat: 3, cells: [] }), "b.ipynb")).toThrow(
+      /b\.ipynb: only nbformat 4 .* found nbformat 3/,
     );
-    expect(() => parseNotebook(nb([{ cell_type: "code", source: "", metadata: { tags: "parameters" } }]), "f.ipynb")).toThrow(/metadata\.tags must be a list of strings/);
-    expect(() => parseNotebook(nb([]).replace('"cells":[]', '"cells":{}'), "g.ipynb")).toThrow(/g\.ipynb: cells must be a list, found object/);
+    expect(() => parseNotebook(nb([{ cell_type: "code", source: 5 }]), "c.ipynb")).toThrow(
+      /c\.ipynb: cell 1: source must be a string or list of strings, found number/,
+    );
+    expect(() =>
+      parseNotebook(
+        nb([
+          { cell_type: "markdown", source: "" },
+          { cell_type: "widget", source: "" },
+        ]),
+        "d.ipynb",
+      ),
+    ).toThrow(/d\.ipynb: cell 2: cell_type must be code, markdown or raw, found "widget"/);
+    expect(() =>
+      parseNotebook(
+        nb([{ cell_type: "code", source: "", outputs: [{ output_type: "stream", name: "stdlog", text: "" }] }]),
+        "e.ipynb",
+      ),
+    ).toThrow(/e\.ipynb: cell 1 output 1: stream name must be stdout or stderr/);
+    expect(() =>
+      parseNotebook(nb([{ cell_type: "code", source: "", metadata: { tags: "parameters" } }]), "f.ipynb"),
+    ).toThrow(/metadata\.tags must be a list of strings/);
+    expect(() => parseNotebook(nb([]).replace('"cells":[]', '"cells":{}'), "g.ipynb")).toThrow(
+      /g\.ipynb: cells must be a list, found object/,
+    );
     expect(() => readNotebook("/nonexistent/x.ipynb")).toThrow(NotebookFormatError);
   });
 
@@ -47,7 +79,9 @@ describe("reading and validating notebooks", () => {
     const n = readNotebook(FIXTURE);
     const c = n.cells[2]!;
     if (c.cell_type !== "code") throw new Error("fixture cell 3 should be code");
-    c.outputs = [{ output_type: "display_data", data: { "text/plain": "x" }, metadata: {}, transient: { display_id: "d1" } }];
+    c.outputs = [
+      { output_type: "display_data", data: { "text/plain": "x" }, metadata: {}, transient: { display_id: "d1" } },
+    ];
     const dir = mkdtempSync(join(tmpdir(), "nbtest-"));
     writeNotebook(join(dir, "out.ipynb"), n);
     const text = readFileSync(join(dir, "out.ipynb"), "utf8");
@@ -102,7 +136,12 @@ describe("papermill-style parameters", () => {
   });
 
   it("declares the values at the top when there is no parameters cell, or refuses in strict mode", () => {
-    const plain: Notebook = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "code", source: "x", metadata: {}, outputs: [], execution_count: null }] };
+    const plain: Notebook = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [{ cell_type: "code", source: "x", metadata: {}, outputs: [], execution_count: null }],
+    };
     const out = injectParameters(plain, { x: 1 });
     expect(joinSource(out.cells[0]!.source)).toContain("let x = 1;");
     expect(() => injectParameters(plain, { x: 1 }, { strict: true })).toThrow(/no cell tagged 'parameters'/);

@@ -13,7 +13,16 @@ import { runNotebookCommand } from "../../kernel/cli/run-command.js";
 import { ensureBuilt } from "./peft-kernel.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 function nb(outputs: Output[]): Notebook {
   return {
@@ -30,7 +39,10 @@ function nb(outputs: Output[]): Notebook {
 const plot = (name: string): Output => ({
   output_type: "display_data",
   data: {
-    "application/vnd.plotly.v1+json": { data: [{ type: "scatter", mode: "lines", name, x: [0, 1, 2, 3], y: [2.3, 1.7, 1.2, 1.0] }], layout: { title: { text: name }, width: 500, height: 300 } },
+    "application/vnd.plotly.v1+json": {
+      data: [{ type: "scatter", mode: "lines", name, x: [0, 1, 2, 3], y: [2.3, 1.7, 1.2, 1.0] }],
+      layout: { title: { text: name }, width: 500, height: 300 },
+    },
     "text/html": `<script src="https://cdn.plot.ly/plotly-3.0.0.min.js"></script>`,
     "text/plain": `Figure ${name}`,
   },
@@ -45,7 +57,11 @@ interface Visit {
 /** Opens `file` in a fresh headless Chromium profile, runs `check`, and records every request. */
 async function visit(file: string, check: (page: Page) => Promise<void>): Promise<Visit> {
   const profile = mkdtempSync(join(tmpdir(), "peft-nb-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: ARGS,
+    headless: true,
+  });
   const visit: Visit = { requests: [], pageErrors: [] };
   try {
     await context.route("**/*", (route) => {
@@ -71,10 +87,27 @@ describe("HTML report in headless Chromium", () => {
   it("renders every plotly figure offline", async () => {
     const dir = mkdtempSync(join(tmpdir(), "peft-nb-report-"));
     const file = join(dir, "report.html");
-    writeFileSync(file, buildHtmlReport([{ title: "LoRA", notebook: nb([plot("lora")]) }, { title: "BOFT", notebook: nb([plot("boft"), { output_type: "stream", name: "stdout", text: "done\n" }]) }], { title: "Runs" }));
+    writeFileSync(
+      file,
+      buildHtmlReport(
+        [
+          { title: "LoRA", notebook: nb([plot("lora")]) },
+          { title: "BOFT", notebook: nb([plot("boft"), { output_type: "stream", name: "stdout", text: "done\n" }]) },
+        ],
+        { title: "Runs" },
+      ),
+    );
     const v = await visit(file, async (page) => {
-      await page.waitForFunction("document.querySelectorAll('.plotly-output svg.main-svg').length >= 2", undefined, { timeout: 30_000 });
-      const figures = await page.$$eval(".plotly-output", (els) => els.map((e) => ({ svgs: e.querySelectorAll("svg.main-svg").length, traces: e.querySelectorAll(".scatterlayer .trace").length, title: e.querySelector(".gtitle")?.textContent ?? "" })));
+      await page.waitForFunction("document.querySelectorAll('.plotly-output svg.main-svg').length >= 2", undefined, {
+        timeout: 30_000,
+      });
+      const figures = await page.$$eval(".plotly-output", (els) =>
+        els.map((e) => ({
+          svgs: e.querySelectorAll("svg.main-svg").length,
+          traces: e.querySelectorAll(".scatterlayer .trace").length,
+          title: e.querySelector(".gtitle")?.textContent ?? "",
+        })),
+      );
       expect(figures.map((f) => f.title)).toEqual(["lora", "boft"]);
       for (const f of figures) {
         expect(f.svgs).toBeGreaterThan(0);
@@ -93,19 +126,32 @@ describe("HTML report in headless Chromium", () => {
     await ensureBuilt();
     const dir = mkdtempSync(join(tmpdir(), "peft-nb-report-run-"));
     const src = join(dir, "plot.ipynb");
-    const fig = { data: [{ type: "bar", x: ["lora", "boft", "hybrid"], y: [0.61, 0.64, 0.66] }], layout: { title: { text: "accuracy" } } };
+    const fig = {
+      data: [{ type: "bar", x: ["lora", "boft", "hybrid"], y: [0.61, 0.64, 0.66] }],
+      layout: { title: { text: "accuracy" } },
+    };
     writeNotebook(src, {
       nbformat: 4,
       nbformat_minor: 5,
       metadata: { kernelspec: { name: "peft-nb", display_name: "TypeScript (PEFT)", language: "typescript" } },
       cells: [
         { cell_type: "markdown", id: "m", source: "# Accuracy by method", metadata: {} },
-        { cell_type: "code", id: "p", source: `const shown = display.plotly(${JSON.stringify(fig)});`, metadata: {}, outputs: [], execution_count: null },
+        {
+          cell_type: "code",
+          id: "p",
+          source: `const shown = display.plotly(${JSON.stringify(fig)});`,
+          metadata: {},
+          outputs: [],
+          execution_count: null,
+        },
       ],
     });
     const html = join(dir, "plot.html");
     const log: string[] = [];
-    const code = await runNotebookCommand([src, "--html", html, "-q", "--timeout", "120"], { out: (l) => log.push(l), err: (l) => log.push(l) });
+    const code = await runNotebookCommand([src, "--html", html, "-q", "--timeout", "120"], {
+      out: (l) => log.push(l),
+      err: (l) => log.push(l),
+    });
     expect(code, log.join("\n")).toBe(0);
     const v = await visit(html, async (page) => {
       await page.waitForSelector(".plotly-output svg.main-svg", { timeout: 30_000 });

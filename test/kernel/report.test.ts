@@ -17,11 +17,20 @@ function nbWith(outputs: Output[], extra: Cell[] = []): Notebook {
 
 const PLOTLY_HEAD = readFileSync(plotlyBundlePath(), "utf8").slice(0, 120);
 const count = (hay: string, needle: string) => hay.split(needle).length - 1;
-const figure = (title: string) => ({ data: [{ type: "scatter", x: [1, 2, 3], y: [2, 1, 3] }], layout: { title: { text: title } } });
+const figure = (title: string) => ({
+  data: [{ type: "scatter", x: [1, 2, 3], y: [2, 1, 3] }],
+  layout: { title: { text: title } },
+});
 
 describe("rendering outputs", () => {
   it("renders markdown cells and text/markdown outputs through marked", () => {
-    const html = buildNotebookReport(nbWith([{ output_type: "display_data", data: { "text/markdown": "| a | b |\n|---|---|\n| 1 | 2 |" }, metadata: {} }], [{ cell_type: "markdown", source: ["# Title\n", "Some *emphasis* and `code`."], metadata: {} }]), "t");
+    const html = buildNotebookReport(
+      nbWith(
+        [{ output_type: "display_data", data: { "text/markdown": "| a | b |\n|---|---|\n| 1 | 2 |" }, metadata: {} }],
+        [{ cell_type: "markdown", source: ["# Title\n", "Some *emphasis* and `code`."], metadata: {} }],
+      ),
+      "t",
+    );
     expect(html).toContain("<h1>Title</h1>");
     expect(html).toContain("<em>emphasis</em>");
     expect(html).toContain("<code>code</code>");
@@ -41,7 +50,12 @@ describe("rendering outputs", () => {
     const html = buildNotebookReport(
       nbWith([
         { output_type: "stream", name: "stdout", text: "step 10%\rstep 50%\rstep 100%\ndone <ok>\n" },
-        { output_type: "execute_result", execution_count: 4, data: { "text/plain": "\u001b[31mred\u001b[0m & <tag>" }, metadata: {} },
+        {
+          output_type: "execute_result",
+          execution_count: 4,
+          data: { "text/plain": "\u001b[31mred\u001b[0m & <tag>" },
+          metadata: {},
+        },
       ]),
       "t",
     );
@@ -55,9 +69,20 @@ describe("rendering outputs", () => {
     const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
     const html = buildNotebookReport(
       nbWith([
-        { output_type: "display_data", data: { "text/html": "<b class='x'>bold</b>", "text/plain": "plain fallback" }, metadata: {} },
-        { output_type: "display_data", data: { "image/svg+xml": '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>' }, metadata: {} },
-        { output_type: "display_data", data: { "image/png": png.slice(0, 40) + "\n" + png.slice(40) }, metadata: {} },
+        {
+          output_type: "display_data",
+          data: { "text/html": "<b class='x'>bold</b>", "text/plain": "plain fallback" },
+          metadata: {},
+        },
+        {
+          output_type: "display_data",
+          data: {
+            "image/svg+xml":
+              '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>',
+          },
+          metadata: {},
+        },
+        { output_type: "display_data", data: { "image/png": `${png.slice(0, 40)}\n${png.slice(40)}` }, metadata: {} },
         { output_type: "display_data", data: { "application/json": { loss: [1.5, 0.5], tag: "<a>" } }, metadata: {} },
       ]),
       "t",
@@ -71,8 +96,18 @@ describe("rendering outputs", () => {
   });
 
   it("renders an error traceback without ANSI codes", () => {
-    const html = buildNotebookReport(nbWith([{ output_type: "error", ename: "TypeError", evalue: "x is undefined", traceback: ["\u001b[0;31mTypeError\u001b[0m: x is undefined", "    at cell 1:3"] }]), "t");
-    expect(html).toMatch(/<pre class="output-error">TypeError: x is undefined\n    at cell 1:3<\/pre>/);
+    const html = buildNotebookReport(
+      nbWith([
+        {
+          output_type: "error",
+          ename: "TypeError",
+          evalue: "x is undefined",
+          traceback: ["\u001b[0;31mTypeError\u001b[0m: x is undefined", "    at cell 1:3"],
+        },
+      ]),
+      "t",
+    );
+    expect(html).toMatch(/<pre class="output-error">TypeError: x is undefined\n {4}at cell 1:3<\/pre>/);
   });
 
   it("marks the failed cell and says where the run stopped", () => {
@@ -87,9 +122,23 @@ describe("rendering outputs", () => {
 
 describe("plotly and several notebooks on one page", () => {
   it("inlines plotly.js exactly once for any number of figures, and prefers the figure over its HTML fallback", () => {
-    const a = nbWith([{ output_type: "display_data", data: { "application/vnd.plotly.v1+json": figure("first"), "text/html": "<div>fallback needing a CDN</div>" }, metadata: {} }]);
-    const b = nbWith([{ output_type: "display_data", data: { "application/vnd.plotly.v1+json": figure("second") }, metadata: {} }]);
-    const html = buildHtmlReport([{ title: "A", notebook: a }, { title: "B", notebook: b }], { title: "All" });
+    const a = nbWith([
+      {
+        output_type: "display_data",
+        data: { "application/vnd.plotly.v1+json": figure("first"), "text/html": "<div>fallback needing a CDN</div>" },
+        metadata: {},
+      },
+    ]);
+    const b = nbWith([
+      { output_type: "display_data", data: { "application/vnd.plotly.v1+json": figure("second") }, metadata: {} },
+    ]);
+    const html = buildHtmlReport(
+      [
+        { title: "A", notebook: a },
+        { title: "B", notebook: b },
+      ],
+      { title: "All" },
+    );
     expect(count(html, PLOTLY_HEAD)).toBe(1);
     expect(count(html, 'class="plotly-output"')).toBe(2);
     expect(html).not.toContain("fallback needing a CDN");
@@ -107,7 +156,10 @@ describe("plotly and several notebooks on one page", () => {
 
   it("keeps figure JSON intact even when it contains </script>", () => {
     const nasty = figure("</script><script>alert(1)</script>");
-    const html = buildNotebookReport(nbWith([{ output_type: "display_data", data: { "application/vnd.plotly.v1+json": nasty }, metadata: {} }]), "t");
+    const html = buildNotebookReport(
+      nbWith([{ output_type: "display_data", data: { "application/vnd.plotly.v1+json": nasty }, metadata: {} }]),
+      "t",
+    );
     const m = /<script type="application\/json" data-plotly-for="plotly-figure-1">([\s\S]*?)<\/script>/.exec(html);
     expect(m).not.toBeNull();
     expect(JSON.parse(m![1]!)).toEqual(nasty);
@@ -115,7 +167,10 @@ describe("plotly and several notebooks on one page", () => {
 
   it("gives distinct anchors to notebooks with the same title and refuses an empty list", () => {
     const n = nbWith([]);
-    const html = buildHtmlReport([{ title: "Run", notebook: n }, { title: "Run", notebook: n }]);
+    const html = buildHtmlReport([
+      { title: "Run", notebook: n },
+      { title: "Run", notebook: n },
+    ]);
     expect(html).toContain('id="run"');
     expect(html).toContain('id="run-2"');
     expect(() => buildHtmlReport([])).toThrow(/no notebooks/);
@@ -132,7 +187,12 @@ describe("text helpers", () => {
   });
 
   it("titles a notebook by its first heading", () => {
-    expect(notebookTitle(nbWith([], [{ cell_type: "markdown", source: "intro\n\n## Real title ##\n", metadata: {} }]), "file")).toBe("Real title");
+    expect(
+      notebookTitle(
+        nbWith([], [{ cell_type: "markdown", source: "intro\n\n## Real title ##\n", metadata: {} }]),
+        "file",
+      ),
+    ).toBe("Real title");
     expect(notebookTitle(nbWith([]), "file")).toBe("file");
   });
 });

@@ -11,14 +11,23 @@ import { runNotebookCommand } from "../../kernel/cli/run-command.js";
 import { ensureBuilt } from "./peft-kernel.js";
 
 const FIXTURE = join(import.meta.dirname, "..", "fixtures", "notebooks", "smoke.ipynb");
-const TSLAB_CMD = tslabKernelArgv().map((a) => `'${a}'`).join(" ");
+const TSLAB_CMD = tslabKernelArgv()
+  .map((a) => `'${a}'`)
+  .join(" ");
 
 function notebook(...sources: string[]): Notebook {
   return {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {},
-    cells: sources.map((source, i) => ({ cell_type: "code", id: `c${i + 1}`, source, metadata: {}, outputs: [], execution_count: null })),
+    cells: sources.map((source, i) => ({
+      cell_type: "code",
+      id: `c${i + 1}`,
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+    })),
   };
 }
 
@@ -38,7 +47,10 @@ describe("peft-nb run (in-process)", () => {
     const { lines, io: sink } = io();
     const out = join(dir, "out.ipynb");
     const html = join(dir, "report.html");
-    const code = await runNotebookCommand([FIXTURE, "-o", out, "--html", html, "-p", "greeting=yo", "-p", "repeats=2", "--timeout", "60"], sink);
+    const code = await runNotebookCommand(
+      [FIXTURE, "-o", out, "--html", html, "-p", "greeting=yo", "-p", "repeats=2", "--timeout", "60"],
+      sink,
+    );
     expect(lines.err.join("\n")).not.toMatch(/failed/);
     expect(code).toBe(0);
     const nb = readNotebook(out);
@@ -51,7 +63,10 @@ describe("peft-nb run (in-process)", () => {
   it("exits 1 on a cell error, still writing the partial notebook and report", async () => {
     const { lines, io: sink } = io();
     const src = join(dir, "bad.ipynb");
-    writeNotebook(src, notebook('console.log("one")', 'throw new RangeError("out of range here")', 'console.log("three")'));
+    writeNotebook(
+      src,
+      notebook('console.log("one")', 'throw new RangeError("out of range here")', 'console.log("three")'),
+    );
     const html = join(dir, "bad.html");
     const code = await runNotebookCommand([src, "--html", html, "--kernel-cmd", TSLAB_CMD, "-q"], sink);
     expect(code).toBe(1);

@@ -48,10 +48,24 @@ describe("OutputCollector", () => {
     const first = c.startCell("req-1");
     c.handle(msg("display_data", { data: { "text/plain": "0%" }, metadata: {}, transient: { display_id: "bar" } }));
     c.handle(msg("stream", { name: "stdout", text: "between\n" }));
-    c.handle(msg("update_display_data", { data: { "text/plain": "50%" }, metadata: {}, transient: { display_id: "bar" } }));
+    c.handle(
+      msg("update_display_data", { data: { "text/plain": "50%" }, metadata: {}, transient: { display_id: "bar" } }),
+    );
     const second = c.startCell("req-2");
-    c.handle(msg("update_display_data", { data: { "text/plain": "100%" }, metadata: { done: true }, transient: { display_id: "bar" } }, "req-2"));
-    c.handle(msg("update_display_data", { data: { "text/plain": "ghost" }, metadata: {}, transient: { display_id: "never-shown" } }, "req-2"));
+    c.handle(
+      msg(
+        "update_display_data",
+        { data: { "text/plain": "100%" }, metadata: { done: true }, transient: { display_id: "bar" } },
+        "req-2",
+      ),
+    );
+    c.handle(
+      msg(
+        "update_display_data",
+        { data: { "text/plain": "ghost" }, metadata: {}, transient: { display_id: "never-shown" } },
+        "req-2",
+      ),
+    );
     expect(first).toEqual([
       { output_type: "display_data", data: { "text/plain": "100%" }, metadata: { done: true } },
       { output_type: "stream", name: "stdout", text: "between\n" },
@@ -93,7 +107,12 @@ describe("OutputCollector", () => {
     expect(first).toEqual([{ output_type: "stream", name: "stdout", text: "from a timer\n" }]);
     expect(second).toEqual([
       { output_type: "stream", name: "stdout", text: "now\n" },
-      { output_type: "error", ename: "CellTimeoutError", evalue: "too slow", traceback: ["CellTimeoutError: too slow"] },
+      {
+        output_type: "error",
+        ename: "CellTimeoutError",
+        evalue: "too slow",
+        traceback: ["CellTimeoutError: too slow"],
+      },
     ]);
   });
 });

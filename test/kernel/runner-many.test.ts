@@ -15,8 +15,16 @@ function notebook(title: string, ...sources: string[]): Notebook {
     metadata: {},
     cells: [
       { cell_type: "markdown", source: `# ${title}`, metadata: {} },
-      { cell_type: "code", source: "let scale = \"small\";", metadata: { tags: ["parameters"] }, outputs: [], execution_count: null },
-      ...sources.map((source): CodeCell => ({ cell_type: "code", source, metadata: {}, outputs: [], execution_count: null })),
+      {
+        cell_type: "code",
+        source: 'let scale = "small";',
+        metadata: { tags: ["parameters"] },
+        outputs: [],
+        execution_count: null,
+      },
+      ...sources.map(
+        (source): CodeCell => ({ cell_type: "code", source, metadata: {}, outputs: [], execution_count: null }),
+      ),
     ],
   };
 }
@@ -25,12 +33,25 @@ describe("runNotebooks", () => {
   it("runs every notebook, stops only the failing one, and writes one report", async () => {
     const src = mkdtempSync(join(tmpdir(), "peft-nb-many-src-"));
     const out = join(mkdtempSync(join(tmpdir(), "peft-nb-many-out-")), "results");
-    writeNotebook(join(src, "broken.ipynb"), notebook("Broken table", 'throw new Error("no data for " + scale)', 'console.log("unreachable")'));
+    writeNotebook(
+      join(src, "broken.ipynb"),
+      notebook("Broken table", 'throw new Error("no data for " + scale)', 'console.log("unreachable")'),
+    );
     writeNotebook(join(src, "fine.ipynb"), notebook("Fine figure", 'console.log("scale=" + scale)'));
     const seen: string[] = [];
     const results = await runNotebooks(
-      [{ path: join(src, "broken.ipynb") }, { path: join(src, "missing.ipynb") }, { path: join(src, "fine.ipynb"), parameters: { scale: "full" } }],
-      { outDir: out, argv: tslabKernelArgv(), parameters: { scale: "smoke" }, htmlReport: "report.html", onNotebook: (r) => seen.push(r.title) },
+      [
+        { path: join(src, "broken.ipynb") },
+        { path: join(src, "missing.ipynb") },
+        { path: join(src, "fine.ipynb"), parameters: { scale: "full" } },
+      ],
+      {
+        outDir: out,
+        argv: tslabKernelArgv(),
+        parameters: { scale: "smoke" },
+        htmlReport: "report.html",
+        onNotebook: (r) => seen.push(r.title),
+      },
     );
     expect(seen).toEqual(["Broken table", "missing", "Fine figure"]);
     const [broken, missing, fine] = results;
@@ -45,7 +66,9 @@ describe("runNotebooks", () => {
     const brokenNb = readNotebook(join(out, "broken.ipynb"));
     expect((brokenNb.cells.at(-1) as CodeCell).execution_count).toBeNull();
     const html = readFileSync(join(out, "report.html"), "utf8");
-    expect(html).toMatch(/<li><a href="#broken-table">Broken table<\/a> \(failed\)<\/li><li><a href="#fine-figure">Fine figure<\/a><\/li>/);
+    expect(html).toMatch(
+      /<li><a href="#broken-table">Broken table<\/a> \(failed\)<\/li><li><a href="#fine-figure">Fine figure<\/a><\/li>/,
+    );
     expect(html).toContain("Not run:<ul><li>missing: cannot read notebook");
     expect(html).toContain("scale=full");
   });

@@ -35,7 +35,11 @@ function visible(outputs: Output[]): unknown[] {
       if (last?.type === "stream" && last.name === o.name) last.text = String(last.text) + joinSource(o.text);
       else out.push({ type: "stream", name: o.name, text: joinSource(o.text) });
     } else if (o.output_type === "error") out.push({ type: "error", ename: o.ename, evalue: o.evalue });
-    else out.push({ type: o.output_type, data: Object.fromEntries(Object.entries(o.data).map(([k, v]) => [k, Array.isArray(v) ? v.join("") : v])) });
+    else
+      out.push({
+        type: o.output_type,
+        data: Object.fromEntries(Object.entries(o.data).map(([k, v]) => [k, Array.isArray(v) ? v.join("") : v])),
+      });
   }
   return out;
 }
@@ -65,13 +69,18 @@ describe("nbclient and peft-nb run agree", () => {
     const ref = JSON.parse(py.stdout) as { cells: Output[][]; counts: Array<number | null> };
     const out = join(dir, "ours.ipynb");
     const lines: string[] = [];
-    const code = await runNotebookCommand([FIXTURE, "-o", out, "-q"], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await runNotebookCommand([FIXTURE, "-o", out, "-q"], {
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+    });
     expect(code, lines.join("\n")).toBe(0);
     const ours = readNotebook(out);
     expect(ours.cells).toHaveLength(ref.cells.length);
     const oursVisible = ours.cells.map((c) => (c.cell_type === "code" ? visible(c.outputs) : []));
     expect(oursVisible).toEqual(ref.cells.map((o) => visible(o)));
-    expect(ours.cells.map((c) => (c.cell_type === "code" ? c.execution_count : null))).toEqual(ref.counts.map((n) => n ?? null));
+    expect(ours.cells.map((c) => (c.cell_type === "code" ? c.execution_count : null))).toEqual(
+      ref.counts.map((n) => n ?? null),
+    );
     // the comparison means something only if the kernel produced output at all
     expect(oursVisible.flat().length).toBeGreaterThanOrEqual(3);
   });

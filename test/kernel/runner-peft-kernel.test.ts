@@ -15,7 +15,14 @@ function notebook(...sources: string[]): Notebook {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {},
-    cells: sources.map((source, i) => ({ cell_type: "code", id: `c${i + 1}`, source, metadata: {}, outputs: [], execution_count: null })),
+    cells: sources.map((source, i) => ({
+      cell_type: "code",
+      id: `c${i + 1}`,
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+    })),
   };
 }
 
@@ -25,13 +32,19 @@ describe("executeNotebook through the peft-nb kernel", () => {
   beforeAll(() => ensureBuilt(), 300_000);
 
   it("runs the fixture with parameters: streams, result, counts", async () => {
-    const r = await executeNotebook(readNotebook(FIXTURE), { argv: defaultKernelArgv(), parameters: { greeting: "hey", repeats: 3 }, cellTimeoutMs: 60_000 });
+    const r = await executeNotebook(readNotebook(FIXTURE), {
+      argv: defaultKernelArgv(),
+      parameters: { greeting: "hey", repeats: 3 },
+      cellTimeoutMs: 60_000,
+    });
     expect(r.failure).toBeUndefined();
     const code = r.notebook.cells.filter((c): c is CodeCell => c.cell_type === "code");
     const injected = code.find((c) => cellTags(c).includes("injected-parameters"))!;
     expect(injected.outputs).toEqual([]);
     const by = (s: string) => code.find((c) => joinSource(c.source).includes(s))!.outputs;
-    expect(by("console.log(`${greeting}")).toEqual([{ output_type: "stream", name: "stdout", text: "hey 0\nhey 1\nhey 2\n" }]);
+    expect(by("console.log(`${greeting}")).toEqual([
+      { output_type: "stream", name: "stdout", text: "hey 0\nhey 1\nhey 2\n" },
+    ]);
     expect(by("console.error")).toEqual([{ output_type: "stream", name: "stderr", text: "to stderr\n" }]);
     const result = by("const total");
     expect(result).toHaveLength(1);
@@ -43,7 +56,7 @@ describe("executeNotebook through the peft-nb kernel", () => {
     const fig = { data: [{ type: "scatter", x: [1, 2], y: [3, 4] }], layout: { title: { text: "loss" } } };
     const r = await executeNotebook(
       notebook(
-        'display.html("<b>bold</b>");\nconst plot = display.plotly(' + JSON.stringify(fig) + ");",
+        `display.html("<b>bold</b>");\nconst plot = display.plotly(${JSON.stringify(fig)});`,
         'const h = display.html("0%", { id: "progress" });',
         'h.update("100%");\nconsole.log("updated");',
         'console.log("frame 1");\nclearOutput({ wait: true });\nconsole.log("frame 2");',
@@ -78,7 +91,10 @@ describe("executeNotebook through the peft-nb kernel", () => {
 
   it("keeps output a timer prints after its cell ended in that cell", async () => {
     const r = await executeNotebook(
-      notebook('setTimeout(() => console.log("late"), 300);\nconsole.log("early");', 'await new Promise((r) => setTimeout(r, 1500));\nconsole.log("second");'),
+      notebook(
+        'setTimeout(() => console.log("late"), 300);\nconsole.log("early");',
+        'await new Promise((r) => setTimeout(r, 1500));\nconsole.log("second");',
+      ),
       { argv: defaultKernelArgv(), cellTimeoutMs: 60_000 },
     );
     expect(r.failure).toBeUndefined();
@@ -88,7 +104,10 @@ describe("executeNotebook through the peft-nb kernel", () => {
 
   it("interrupts a spinning cell at its timeout", async () => {
     // The limit leaves the first cell time for the runtime's cold start on a loaded machine.
-    const r = await executeNotebook(notebook("let n = 0;", "while (true) { n++; }", "n"), { argv: defaultKernelArgv(), cellTimeoutMs: 10_000 });
+    const r = await executeNotebook(notebook("let n = 0;", "while (true) { n++; }", "n"), {
+      argv: defaultKernelArgv(),
+      cellTimeoutMs: 10_000,
+    });
     expect(r.failure?.kind).toBe("timeout");
     expect(r.failure?.cellIndex).toBe(1);
     expect(outputsOf(r.notebook, 2)).toEqual([]);

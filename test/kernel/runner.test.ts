@@ -14,7 +14,14 @@ function notebook(...sources: string[]): Notebook {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {},
-    cells: sources.map((source, i) => ({ cell_type: "code", id: `c${i + 1}`, source, metadata: {}, outputs: [], execution_count: null })),
+    cells: sources.map((source, i) => ({
+      cell_type: "code",
+      id: `c${i + 1}`,
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+    })),
   };
 }
 
@@ -25,7 +32,13 @@ function text(outputs: Output[], name: "stdout" | "stderr" = "stdout"): string {
 /** Everything a cell showed as text: streams, and text/plain of results (kernels differ on which). */
 function shown(outputs: Output[]): string {
   return outputs
-    .map((o) => (o.output_type === "stream" ? joinSource(o.text) : o.output_type === "execute_result" || o.output_type === "display_data" ? String(o.data["text/plain"] ?? "") : ""))
+    .map((o) =>
+      o.output_type === "stream"
+        ? joinSource(o.text)
+        : o.output_type === "execute_result" || o.output_type === "display_data"
+          ? String(o.data["text/plain"] ?? "")
+          : "",
+    )
     .join("");
 }
 
@@ -58,7 +71,10 @@ describe("executeNotebook through tslab's kernel", () => {
   });
 
   it("stops at the first failing cell and names it", async () => {
-    const r = await executeNotebook(notebook('console.log("before")', 'throw new Error("boom")', 'console.log("after")'), { client });
+    const r = await executeNotebook(
+      notebook('console.log("before")', 'throw new Error("boom")', 'console.log("after")'),
+      { client },
+    );
     expect(r.ok).toBe(false);
     expect(r.failure?.kind).toBe("error");
     expect(r.failure?.cellIndex).toBe(1);
@@ -76,7 +92,10 @@ describe("executeNotebook through tslab's kernel", () => {
 
 describe("executeNotebook failure modes", () => {
   it("interrupts a cell over its timeout and stops there", async () => {
-    const r = await executeNotebook(notebook("let x = 1", "await new Promise((r) => setTimeout(r, 60_000))", "x"), { argv: tslabKernelArgv(), cellTimeoutMs: 1500 });
+    const r = await executeNotebook(notebook("let x = 1", "await new Promise((r) => setTimeout(r, 60_000))", "x"), {
+      argv: tslabKernelArgv(),
+      cellTimeoutMs: 1500,
+    });
     expect(r.failure?.kind).toBe("timeout");
     expect(r.failure?.cellIndex).toBe(1);
     expect(r.failure?.message).toMatch(/cell 2 \(id c2\) failed: CellTimeoutError: .*1\.5 s/);
@@ -84,7 +103,9 @@ describe("executeNotebook failure modes", () => {
   });
 
   it("reports a kernel that dies mid-cell instead of hanging", async () => {
-    const r = await executeNotebook(notebook('console.log("alive")', "process.exit(3)", "1"), { argv: tslabKernelArgv() });
+    const r = await executeNotebook(notebook('console.log("alive")', "process.exit(3)", "1"), {
+      argv: tslabKernelArgv(),
+    });
     expect(r.failure?.kind).toBe("kernel-died");
     expect(r.failure?.cellIndex).toBe(1);
     expect(r.failure?.message).toMatch(/cell 2 .*KernelDied.*exited \(code 3\)/);
@@ -92,6 +113,8 @@ describe("executeNotebook failure modes", () => {
   });
 
   it("says which command could not be launched", async () => {
-    await expect(executeNotebook(notebook("1"), { argv: ["/nonexistent/kernel", "{connection_file}"], startTimeoutMs: 5000 })).rejects.toThrow(/cannot launch kernel .*\/nonexistent\/kernel/);
+    await expect(
+      executeNotebook(notebook("1"), { argv: ["/nonexistent/kernel", "{connection_file}"], startTimeoutMs: 5000 }),
+    ).rejects.toThrow(/cannot launch kernel .*\/nonexistent\/kernel/);
   });
 });

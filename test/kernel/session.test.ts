@@ -30,7 +30,10 @@ interface HarnessOptions {
   comm?: (msg: CommToRuntime) => Promise<string | null>;
 }
 
-function harness(run: (code: string, cell: string) => Promise<ExecuteOutcome> | ExecuteOutcome = () => ({ pages: [] }), opts: HarnessOptions = {}) {
+function harness(
+  run: (code: string, cell: string) => Promise<ExecuteOutcome> | ExecuteOutcome = () => ({ pages: [] }),
+  opts: HarnessOptions = {},
+) {
   const sent: Sent[] = [];
   const transport: Transport = {
     async send(channel, m) {
@@ -60,7 +63,7 @@ function harness(run: (code: string, cell: string) => Promise<ExecuteOutcome> | 
       if (r.ms > 0) await new Promise((res) => setTimeout(res, r.ms));
       return r.diags;
     },
-    async complete(code, cursor) {
+    async complete(_code, cursor) {
       return { start: cursor - 2, end: cursor, candidates: ["max", "min"] };
     },
     async inspect() {
@@ -73,9 +76,27 @@ function harness(run: (code: string, cell: string) => Promise<ExecuteOutcome> | 
     async close() {},
   };
   const history: History = new HistoryStore(join(mkdtempSync(join(tmpdir(), "sess-")), "h.jsonl"));
-  const session = new Session({ transport, runtime, checker, history, typecheck: opts.typecheck ?? "off", warningGraceMs: opts.warningGraceMs });
-  const request = (msgType: string, content: Record<string, unknown>, channel: "shell" | "control" = "shell"): JupyterMessage => {
-    const msg: JupyterMessage = { identities: [Buffer.from("id")], header: newHeader(msgType, "s"), parent_header: {}, metadata: {}, content, buffers: [] };
+  const session = new Session({
+    transport,
+    runtime,
+    checker,
+    history,
+    typecheck: opts.typecheck ?? "off",
+    warningGraceMs: opts.warningGraceMs,
+  });
+  const request = (
+    msgType: string,
+    content: Record<string, unknown>,
+    channel: "shell" | "control" = "shell",
+  ): JupyterMessage => {
+    const msg: JupyterMessage = {
+      identities: [Buffer.from("id")],
+      header: newHeader(msgType, "s"),
+      parent_header: {},
+      metadata: {},
+      content,
+      buffers: [],
+    };
     session.onMessage(channel, msg);
     return msg;
   };
@@ -83,7 +104,14 @@ function harness(run: (code: string, cell: string) => Promise<ExecuteOutcome> | 
   return { sent, calls, session, request, settle, history, runtime };
 }
 
-const exec = (code: string, extra: Record<string, unknown> = {}) => ({ code, silent: false, store_history: true, allow_stdin: false, stop_on_error: true, ...extra });
+const exec = (code: string, extra: Record<string, unknown> = {}) => ({
+  code,
+  silent: false,
+  store_history: true,
+  allow_stdin: false,
+  stop_on_error: true,
+  ...extra,
+});
 
 describe("Session", () => {
   it("wraps a request in busy ... idle with the request as parent", async () => {
@@ -93,7 +121,13 @@ describe("Session", () => {
     const mine = h.sent.filter((s) => s.parent === req.header.msg_id);
     expect(mine[0]).toMatchObject({ msgType: "status", content: { execution_state: "busy" } });
     expect(mine[mine.length - 1]).toMatchObject({ msgType: "status", content: { execution_state: "idle" } });
-    expect(mine.map((m) => m.msgType)).toEqual(["status", "execute_input", "execute_result", "execute_reply", "status"]);
+    expect(mine.map((m) => m.msgType)).toEqual([
+      "status",
+      "execute_input",
+      "execute_result",
+      "execute_reply",
+      "status",
+    ]);
   });
 
   it("counts stored executions only", async () => {
@@ -109,7 +143,9 @@ describe("Session", () => {
   });
 
   it("aborts queued cells after an error when stop_on_error is set", async () => {
-    const h = harness((code) => (code === "bad" ? { error: { ename: "E", evalue: "v", traceback: [] }, pages: [] } : { pages: [] }));
+    const h = harness((code) =>
+      code === "bad" ? { error: { ename: "E", evalue: "v", traceback: [] }, pages: [] } : { pages: [] },
+    );
     h.request("execute_request", exec("bad"));
     h.request("execute_request", exec("next"));
     await h.settle();
@@ -188,7 +224,13 @@ describe("Session", () => {
     const h = harness();
     const header = newHeader("inspect_request", "s");
     h.session.onMalformed("shell", new MalformedMessageError("content is not valid JSON", [Buffer.from("id")], header));
-    expect(h.sent[0]).toMatchObject({ kind: "send", channel: "shell", msgType: "inspect_reply", parent: header.msg_id, content: { status: "error", ename: "MalformedMessage" } });
+    expect(h.sent[0]).toMatchObject({
+      kind: "send",
+      channel: "shell",
+      msgType: "inspect_reply",
+      parent: header.msg_id,
+      content: { status: "error", ename: "MalformedMessage" },
+    });
   });
 
   it("pages ?expr through the inspector instead of running it", async () => {
@@ -201,8 +243,22 @@ describe("Session", () => {
   });
 
   describe("background type warnings", () => {
-    const warn = (ms: number) => () => ({ diags: [{ line: 1, column: 7, message: "Type 'string' is not assignable to type 'number'.", code: 2322, category: "error" as const }], ms });
-    const order = (h: ReturnType<typeof harness>, id: string) => h.sent.filter((s) => s.parent === id && s.msgType !== "execute_input").map((s) => (s.msgType === "status" ? String(s.content.execution_state) : s.msgType));
+    const warn = (ms: number) => () => ({
+      diags: [
+        {
+          line: 1,
+          column: 7,
+          message: "Type 'string' is not assignable to type 'number'.",
+          code: 2322,
+          category: "error" as const,
+        },
+      ],
+      ms,
+    });
+    const order = (h: ReturnType<typeof harness>, id: string) =>
+      h.sent
+        .filter((s) => s.parent === id && s.msgType !== "execute_input")
+        .map((s) => (s.msgType === "status" ? String(s.content.execution_state) : s.msgType));
 
     it("lands a warning that arrives within the grace before the reply and idle", async () => {
       const h = harness(undefined, { typecheck: "background", check: warn(15), warningGraceMs: 200 });
@@ -210,7 +266,9 @@ describe("Session", () => {
       await h.settle();
       await h.settle();
       expect(order(h, req.header.msg_id)).toEqual(["busy", "stream", "execute_reply", "idle"]);
-      expect(String(h.sent.find((s) => s.msgType === "stream")!.content.text)).toMatch(/<cell 1>:1:7 - type error TS2322/);
+      expect(String(h.sent.find((s) => s.msgType === "stream")!.content.text)).toMatch(
+        /<cell 1>:1:7 - type error TS2322/,
+      );
     });
 
     it("publishes a later warning after idle, still parented to its cell", async () => {
@@ -222,16 +280,22 @@ describe("Session", () => {
 
     it("does not wait when the check finished before the cell", async () => {
       // The runtime takes longer than the check; a cell must not add the grace on top.
-      const h = harness(() => new Promise((r) => setTimeout(() => r({ pages: [] }), 30)), { typecheck: "background", check: () => ({ diags: [], ms: 0 }), warningGraceMs: 5000 });
+      const h = harness(() => new Promise((r) => setTimeout(() => r({ pages: [] }), 30)), {
+        typecheck: "background",
+        check: () => ({ diags: [], ms: 0 }),
+        warningGraceMs: 5000,
+      });
       const t0 = performance.now();
       const req = h.request("execute_request", exec("1"));
-      while (!h.sent.some((s) => s.parent === req.header.msg_id && s.msgType === "execute_reply")) await new Promise((r) => setTimeout(r, 5));
+      while (!h.sent.some((s) => s.parent === req.header.msg_id && s.msgType === "execute_reply"))
+        await new Promise((r) => setTimeout(r, 5));
       expect(performance.now() - t0).toBeLessThan(2500);
     });
   });
 
   describe("comms", () => {
-    const commMsgs = (h: ReturnType<typeof harness>) => h.sent.filter((s) => s.msgType.startsWith("comm_") && s.msgType !== "comm_info_reply");
+    const commMsgs = (h: ReturnType<typeof harness>) =>
+      h.sent.filter((s) => s.msgType.startsWith("comm_") && s.msgType !== "comm_info_reply");
     const info = async (h: ReturnType<typeof harness>, content: Record<string, unknown> = {}) => {
       h.request("comm_info_request", content);
       await h.settle();
@@ -240,7 +304,12 @@ describe("Session", () => {
 
     it("hands a client comm_open to the runtime and lists the comm when a target took it", async () => {
       const seen: CommToRuntime[] = [];
-      const h = harness(undefined, { comm: async (m) => (seen.push(m), m.t === "comm_open" && m.targetName !== "known" ? `no comm target '${m.targetName}'` : null) });
+      const h = harness(undefined, {
+        comm: async (m) => {
+          seen.push(m);
+          return m.t === "comm_open" && m.targetName !== "known" ? `no comm target '${m.targetName}'` : null;
+        },
+      });
       const open = h.request("comm_open", { comm_id: "c1", target_name: "known", data: { a: 1 } });
       h.request("comm_open", { comm_id: "c2", target_name: "nobody", data: {} });
       await h.settle();
@@ -275,8 +344,22 @@ describe("Session", () => {
       const cell = h.request("execute_request", exec("comm.open(...)"));
       await h.settle();
       const id = cell.header.msg_id;
-      h.session.onRuntimeOutput({ t: "comm_open", cell: id, commId: "k1", targetName: "plots", data: { v: 1 }, metadata: { m: true } });
-      h.session.onRuntimeOutput({ t: "comm_open", cell: id, commId: "k2", targetName: "other", data: {}, metadata: {} });
+      h.session.onRuntimeOutput({
+        t: "comm_open",
+        cell: id,
+        commId: "k1",
+        targetName: "plots",
+        data: { v: 1 },
+        metadata: { m: true },
+      });
+      h.session.onRuntimeOutput({
+        t: "comm_open",
+        cell: id,
+        commId: "k2",
+        targetName: "other",
+        data: {},
+        metadata: {},
+      });
       h.session.onRuntimeOutput({ t: "comm_msg", cell: id, commId: "k1", data: { step: 3 }, metadata: {} });
       await h.settle();
       expect(commMsgs(h).map((m) => [m.msgType, m.parent, m.content.comm_id])).toEqual([

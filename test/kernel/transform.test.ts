@@ -42,7 +42,9 @@ function notebook() {
 describe("convertCell", () => {
   it("keeps declarations across cells and allows redeclaring them", async () => {
     const nb = notebook();
-    await nb.run("const x: number = 2;\nlet y = 3;\nfunction f(a: number): number { return a * x; }\nclass C { k = 5 }");
+    await nb.run(
+      "const x: number = 2;\nlet y = 3;\nfunction f(a: number): number { return a * x; }\nclass C { k = 5 }",
+    );
     expect(await nb.run("f(y) + new C().k")).toBe(11);
     await nb.run("const x = 10;\nclass C { k = 1 }");
     expect(await nb.run("f(y) + new C().k")).toBe(31);
@@ -50,7 +52,11 @@ describe("convertCell", () => {
 
   it("runs top-level await and hoists its declarations for later cells", async () => {
     const nb = notebook();
-    expect(await nb.run("const v = await Promise.resolve(4);\nconst { a, b: [c] } = { a: 1, b: [2] };\nlet u: number;\nv + a + c")).toBe(7);
+    expect(
+      await nb.run(
+        "const v = await Promise.resolve(4);\nconst { a, b: [c] } = { a: 1, b: [2] };\nlet u: number;\nv + a + c",
+      ),
+    ).toBe(7);
     expect(await nb.run("v * 10 + (u === undefined ? 1 : 0)")).toBe(41);
   });
 
@@ -84,11 +90,11 @@ describe("convertCell", () => {
 
   it("turns imports into require calls with the same bindings", async () => {
     const nb = notebook();
-    expect(await nb.run('import def, { named as n2 } from "mod-a";\nimport * as ns from "mod-b";\nimport type { T } from "mod-c";\n[def, n2, typeof ns]')).toEqual([
-      "default of mod-a",
-      "named of mod-a",
-      "object",
-    ]);
+    expect(
+      await nb.run(
+        'import def, { named as n2 } from "mod-a";\nimport * as ns from "mod-b";\nimport type { T } from "mod-c";\n[def, n2, typeof ns]',
+      ),
+    ).toEqual(["default of mod-a", "named of mod-a", "object"]);
     expect(nb.required).toEqual(["mod-a", "mod-a", "mod-b"]);
   });
 

@@ -2,7 +2,17 @@ import { describe, expect, it } from "vitest";
 import { endpoint, parseConnection } from "../../kernel/wire/connection.js";
 import { codePointToIndex, indexToCodePoint } from "../../kernel/session/code-points.js";
 
-const good = { transport: "tcp", ip: "127.0.0.1", shell_port: 1, iopub_port: 2, stdin_port: 3, control_port: 4, hb_port: 5, key: "k", signature_scheme: "hmac-sha256" };
+const good = {
+  transport: "tcp",
+  ip: "127.0.0.1",
+  shell_port: 1,
+  iopub_port: 2,
+  stdin_port: 3,
+  control_port: 4,
+  hb_port: 5,
+  key: "k",
+  signature_scheme: "hmac-sha256",
+};
 
 describe("connection file", () => {
   it("accepts a jupyter_client connection file and builds endpoints", () => {
@@ -12,7 +22,9 @@ describe("connection file", () => {
   });
 
   it("names the file and the field that is wrong", () => {
-    expect(() => parseConnection({ ...good, iopub_port: "2" }, "conn.json")).toThrow(/conn\.json: iopub_port must be an integer port, found "2"/);
+    expect(() => parseConnection({ ...good, iopub_port: "2" }, "conn.json")).toThrow(
+      /conn\.json: iopub_port must be an integer port, found "2"/,
+    );
     expect(() => parseConnection({ ...good, transport: "udp" }, "c.json")).toThrow(/transport must be "tcp" or "ipc"/);
     expect(() => parseConnection([], "c.json")).toThrow(/expected a JSON object/);
   });

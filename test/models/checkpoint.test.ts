@@ -37,7 +37,9 @@ describe.each(Object.entries(CONFIGS))("round trip %s", (label, config) => {
     const ref = Array.from(m.forward(ids).dataSync());
     expect(Array.from(a.forward(ids).dataSync())).toEqual(ref);
     expect(Array.from(b.forward(ids).dataSync())).toEqual(ref);
-    [m, a, b].forEach((x) => x.dispose());
+    [m, a, b].forEach((x) => {
+      x.dispose();
+    });
   });
 });
 
@@ -65,7 +67,9 @@ test("a GPT-2 checkpoint without the transformer. prefix (the original hub layou
   await writeSafetensors(join(dir, "model.safetensors"), stripped);
   const back = await loadModel(dir);
   expect(values(back)).toEqual(values(m));
-  [m, back].forEach((x) => x.dispose());
+  [m, back].forEach((x) => {
+    x.dispose();
+  });
 });
 
 describe("checkpoint errors", () => {
@@ -77,7 +81,10 @@ describe("checkpoint errors", () => {
     return dir;
   }
 
-  async function rewriteWeights(dir: string, edit: (t: Map<string, { shape: number[]; data: Float32Array }>) => void): Promise<void> {
+  async function rewriteWeights(
+    dir: string,
+    edit: (t: Map<string, { shape: number[]; data: Float32Array }>) => void,
+  ): Promise<void> {
     const m = await loadModel(dir);
     const tensors = m.checkpointTensors();
     m.dispose();
@@ -88,13 +95,17 @@ describe("checkpoint errors", () => {
   test("a missing tensor is named with its expected shape", async () => {
     const dir = await savedLlama();
     await rewriteWeights(dir, (t) => t.delete("model.layers.0.mlp.up_proj.weight"));
-    await expect(loadModel(dir)).rejects.toThrow(/model.safetensors: tensor 'model.layers.0.mlp.up_proj.weight' is missing \(expected shape \[12, 16\]\)/);
+    await expect(loadModel(dir)).rejects.toThrow(
+      /model.safetensors: tensor 'model.layers.0.mlp.up_proj.weight' is missing \(expected shape \[12, 16\]\)/,
+    );
   });
 
   test("a tensor of the wrong shape is named with expected and found", async () => {
     const dir = await savedLlama();
     await rewriteWeights(dir, (t) => t.set("model.norm.weight", { shape: [15], data: new Float32Array(15) }));
-    await expect(loadModel(dir)).rejects.toThrow(/tensor 'model.norm.weight' has the wrong shape: expected \[16\], found \[15\]/);
+    await expect(loadModel(dir)).rejects.toThrow(
+      /tensor 'model.norm.weight' has the wrong shape: expected \[16\], found \[15\]/,
+    );
   });
 
   test("an unknown architecture names config.json and the model_type", async () => {
@@ -121,7 +132,15 @@ describe("checkpoint errors", () => {
 describe("stories260K (llama2.c)", () => {
   test("logits match llama2.c's interleaved-RoPE forward on the raw file", async () => {
     const m = await loadModel(STORIES);
-    expect(m.config).toMatchObject({ family: "llama", hiddenSize: 64, numLayers: 5, numHeads: 8, numKvHeads: 4, vocabSize: 512, tieWordEmbeddings: true });
+    expect(m.config).toMatchObject({
+      family: "llama",
+      hiddenSize: 64,
+      numLayers: 5,
+      numHeads: 8,
+      numKvHeads: 4,
+      vocabSize: 512,
+      tieWordEmbeddings: true,
+    });
     const ids = [1, 403, 407, 261, 378, 425, 266, 1, 24, 90, 300, 511, 2];
     const ref = reference({ mode: "llama2c", path: STORIES, ids });
     const logits = m.forward(tf.tensor2d([ids], undefined, "int32"));

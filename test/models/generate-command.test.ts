@@ -27,7 +27,18 @@ async function runCli(args: string[]): Promise<{ code: number; out: string; err:
 }
 
 test("--ids prints the greedy continuation of stories260K as ids", async () => {
-  const r = await runCli(["--model", STORIES, "--ids", "1 403 407", "--max-tokens", "10", "--temperature", "0", "--backend", "wasm"]);
+  const r = await runCli([
+    "--model",
+    STORIES,
+    "--ids",
+    "1 403 407",
+    "--max-tokens",
+    "10",
+    "--temperature",
+    "0",
+    "--backend",
+    "wasm",
+  ]);
   expect(r.err).toMatch(/backend: wasm/);
   expect(r.code).toBe(0);
   const m = await loadModel(STORIES);
@@ -41,7 +52,16 @@ test("--prompt encodes with the folder's tokenizer and prints decoded text", asy
   const dir = tmp("cli-text");
   const trained = trainByteLevelBpe("the cat sat on the mat. the dog sat on the log. ".repeat(20), { vocabSize: 280 });
   await writeTokenizer(dir, trained);
-  const config = makeConfig({ family: "gpt2", vocabSize: trained.vocabSize, hiddenSize: 16, numLayers: 1, numHeads: 2, maxPositions: 64, eosTokenId: null, bosTokenId: null });
+  const config = makeConfig({
+    family: "gpt2",
+    vocabSize: trained.vocabSize,
+    hiddenSize: 16,
+    numLayers: 1,
+    numHeads: 2,
+    maxPositions: 64,
+    eosTokenId: null,
+    bosTokenId: null,
+  });
   const model = createModel(config, { seed: 1, std: 0.5 });
   await saveModel(model, dir);
   const tok = await loadTokenizer(dir);
@@ -57,9 +77,24 @@ test("--prompt encodes with the folder's tokenizer and prints decoded text", asy
 
 test("usage errors say what is wrong and exit 2; load errors exit 1", async () => {
   expect(await runCli(["--ids", "1"])).toMatchObject({ code: 2, err: expect.stringMatching(/--model is required/) });
-  expect(await runCli(["--model", STORIES])).toMatchObject({ code: 2, err: expect.stringMatching(/exactly one of --prompt or --ids/) });
-  expect(await runCli(["--model", STORIES, "--ids", "1 x"])).toMatchObject({ code: 2, err: expect.stringMatching(/--ids: expected non-negative integer token ids, found 'x'/) });
-  expect(await runCli(["--model", STORIES, "--ids", "1", "--max-tokens=-3"])).toMatchObject({ code: 2, err: expect.stringMatching(/--max-tokens: expected a non-negative integer, found '-3'/) });
-  expect(await runCli(["--model", STORIES, "--prompt", "hi", "--backend", "wasm"])).toMatchObject({ code: 2, err: expect.stringMatching(/--prompt needs tokenizer.json/) });
-  expect(await runCli(["--model", "/nonexistent/m", "--ids", "1", "--backend", "wasm"])).toMatchObject({ code: 1, err: expect.stringMatching(/\/nonexistent\/m: model not found/) });
+  expect(await runCli(["--model", STORIES])).toMatchObject({
+    code: 2,
+    err: expect.stringMatching(/exactly one of --prompt or --ids/),
+  });
+  expect(await runCli(["--model", STORIES, "--ids", "1 x"])).toMatchObject({
+    code: 2,
+    err: expect.stringMatching(/--ids: expected non-negative integer token ids, found 'x'/),
+  });
+  expect(await runCli(["--model", STORIES, "--ids", "1", "--max-tokens=-3"])).toMatchObject({
+    code: 2,
+    err: expect.stringMatching(/--max-tokens: expected a non-negative integer, found '-3'/),
+  });
+  expect(await runCli(["--model", STORIES, "--prompt", "hi", "--backend", "wasm"])).toMatchObject({
+    code: 2,
+    err: expect.stringMatching(/--prompt needs tokenizer.json/),
+  });
+  expect(await runCli(["--model", "/nonexistent/m", "--ids", "1", "--backend", "wasm"])).toMatchObject({
+    code: 1,
+    err: expect.stringMatching(/\/nonexistent\/m: model not found/),
+  });
 });

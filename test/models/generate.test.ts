@@ -6,7 +6,6 @@ import { useBackend } from "../../lib/backend/index.js";
 import { createModel, generate, loadModel, makeRng, sampleToken } from "../../lib/models/index.js";
 import { CONFIGS, STORIES, randomModel } from "./helpers.js";
 
-
 beforeAll(async () => {
   await useBackend("wasm");
 });
@@ -14,7 +13,10 @@ beforeAll(async () => {
 describe("stories260K", () => {
   test("greedy generation gives the same ids with and without the KV cache", async () => {
     const m = await loadModel(STORIES);
-    const prompts = [[1, 403, 407], [1, 261]];
+    const prompts = [
+      [1, 403, 407],
+      [1, 261],
+    ];
     const opts = { maxNewTokens: 24, temperature: 0, eosTokenId: null };
     const cached = generate(m, prompts, opts);
     const uncached = generate(m, prompts, { ...opts, useCache: false });
@@ -58,7 +60,9 @@ test("sampling is reproducible with a seed and varies across seeds", () => {
   expect(generate(m, [[1, 2, 3]], { ...opts, seed: 1 })).toEqual(a);
   expect(generate(m, [[1, 2, 3]], { ...opts, seed: 2 })).not.toEqual(a);
   // top-k 1 is greedy whatever the temperature.
-  expect(generate(m, [[1, 2, 3]], { ...opts, topK: 1, seed: 3 })).toEqual(generate(m, [[1, 2, 3]], { maxNewTokens: 12, eosTokenId: null }));
+  expect(generate(m, [[1, 2, 3]], { ...opts, topK: 1, seed: 3 })).toEqual(
+    generate(m, [[1, 2, 3]], { maxNewTokens: 12, eosTokenId: null }),
+  );
   m.dispose();
 });
 
@@ -81,7 +85,9 @@ describe("sampleToken", () => {
     for (let i = 0; i < n; i++) counts[sampleToken(row, { temperature: 2 }, rng)]++;
     const e = Array.from(row, (x) => Math.exp(x / 2));
     const z = e.reduce((a, b) => a + b, 0);
-    e.forEach((p, i) => expect(Math.abs(counts[i] / n - p / z)).toBeLessThan(0.015));
+    e.forEach((p, i) => {
+      expect(Math.abs(counts[i] / n - p / z)).toBeLessThan(0.015);
+    });
   });
 
   test("bad options are rejected", () => {
@@ -104,10 +110,24 @@ test("with the cache each step after the prompt feeds one token per row", () => 
     widths.push(ids.shape[1] as number);
     return forward(ids, opts);
   };
-  generate(m, [[1, 2, 3, 4, 5, 6], [7, 8]], { maxNewTokens: 5, eosTokenId: null });
+  generate(
+    m,
+    [
+      [1, 2, 3, 4, 5, 6],
+      [7, 8],
+    ],
+    { maxNewTokens: 5, eosTokenId: null },
+  );
   expect(widths).toEqual([6, 1, 1, 1, 1]);
   widths.length = 0;
-  generate(m, [[1, 2, 3, 4, 5, 6], [7, 8]], { maxNewTokens: 3, eosTokenId: null, useCache: false });
+  generate(
+    m,
+    [
+      [1, 2, 3, 4, 5, 6],
+      [7, 8],
+    ],
+    { maxNewTokens: 3, eosTokenId: null, useCache: false },
+  );
   expect(widths).toEqual([6, 7, 8]);
   m.dispose();
 });

@@ -14,9 +14,35 @@ export function tmp(prefix: string): string {
 }
 
 export const CONFIGS: Record<string, ModelConfig> = {
-  llamaMhaUntied: makeConfig({ family: "llama", vocabSize: 37, hiddenSize: 16, numLayers: 2, numHeads: 4, intermediateSize: 24, tieWordEmbeddings: false }),
-  llamaGqaTied: makeConfig({ family: "llama", vocabSize: 41, hiddenSize: 24, numLayers: 2, numHeads: 6, numKvHeads: 2, intermediateSize: 20, tieWordEmbeddings: true }),
-  llamaMqa: makeConfig({ family: "llama", vocabSize: 29, hiddenSize: 16, numLayers: 1, numHeads: 4, numKvHeads: 1, intermediateSize: 12, ropeTheta: 500 }),
+  llamaMhaUntied: makeConfig({
+    family: "llama",
+    vocabSize: 37,
+    hiddenSize: 16,
+    numLayers: 2,
+    numHeads: 4,
+    intermediateSize: 24,
+    tieWordEmbeddings: false,
+  }),
+  llamaGqaTied: makeConfig({
+    family: "llama",
+    vocabSize: 41,
+    hiddenSize: 24,
+    numLayers: 2,
+    numHeads: 6,
+    numKvHeads: 2,
+    intermediateSize: 20,
+    tieWordEmbeddings: true,
+  }),
+  llamaMqa: makeConfig({
+    family: "llama",
+    vocabSize: 29,
+    hiddenSize: 16,
+    numLayers: 1,
+    numHeads: 4,
+    numKvHeads: 1,
+    intermediateSize: 12,
+    ropeTheta: 500,
+  }),
   gpt2: makeConfig({ family: "gpt2", vocabSize: 43, hiddenSize: 16, numLayers: 2, numHeads: 2, maxPositions: 32 }),
 };
 

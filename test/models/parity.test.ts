@@ -3,7 +3,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, test } from "vitest";
 import { useBackend } from "../../lib/backend/index.js";
-import { causalLmLoss, classificationLoss, createModel, makeConfig, saveModel, transposeIfConv1d, type TransformerModel } from "../../lib/models/index.js";
+import {
+  causalLmLoss,
+  classificationLoss,
+  createModel,
+  makeConfig,
+  saveModel,
+  transposeIfConv1d,
+  type TransformerModel,
+} from "../../lib/models/index.js";
 import { CONFIGS, paddedBatch, randomModel, reference, relErr, tmp } from "./helpers.js";
 
 beforeAll(async () => {
@@ -11,9 +19,15 @@ beforeAll(async () => {
 });
 
 /** The model's gradients in checkpoint layout, by HF name. */
-function gradients(model: TransformerModel, lossFn: () => tf.Scalar): { loss: number; grads: Map<string, Float32Array> } {
+function gradients(
+  model: TransformerModel,
+  lossFn: () => tf.Scalar,
+): { loss: number; grads: Map<string, Float32Array> } {
   const vars = [...model.namedParameters()];
-  const { value, grads } = tf.variableGrads(lossFn, vars.map(([, v]) => v));
+  const { value, grads } = tf.variableGrads(
+    lossFn,
+    vars.map(([, v]) => v),
+  );
   const out = new Map<string, Float32Array>();
   for (const [name, v] of vars) {
     const g = grads[v.name] as tf.Tensor;
@@ -28,9 +42,11 @@ function gradients(model: TransformerModel, lossFn: () => tf.Scalar): { loss: nu
 function realRows(logits: ArrayLike<number>, mask: number[][], v: number): number[] {
   const out: number[] = [];
   const t = mask[0]!.length;
-  mask.forEach((row, b) => row.forEach((m, i) => {
-    if (m) for (let j = 0; j < v; j++) out.push(logits[(b * t + i) * v + j] as number);
-  }));
+  mask.forEach((row, b) => {
+    row.forEach((m, i) => {
+      if (m) for (let j = 0; j < v; j++) out.push(logits[(b * t + i) * v + j] as number);
+    });
+  });
   return out;
 }
 
@@ -45,11 +61,16 @@ describe.each(Object.entries(CONFIGS))("causal LM %s", (label, config) => {
       const maskT = tf.tensor2d(mask, undefined, "int32");
       const logits = model.forward(idsT, { attentionMask: maskT });
       expect(logits.shape).toEqual(ref.shape);
-      const err = relErr(realRows(logits.dataSync(), mask, config.vocabSize), realRows(ref.logits, mask, config.vocabSize));
+      const err = relErr(
+        realRows(logits.dataSync(), mask, config.vocabSize),
+        realRows(ref.logits, mask, config.vocabSize),
+      );
       expect(err).toBeLessThan(1e-4);
       logits.dispose();
 
-      const { loss, grads } = gradients(model, () => causalLmLoss(model.forward(idsT, { attentionMask: maskT }), idsT, { attentionMask: maskT }));
+      const { loss, grads } = gradients(model, () =>
+        causalLmLoss(model.forward(idsT, { attentionMask: maskT }), idsT, { attentionMask: maskT }),
+      );
       expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(1e-4);
       const refGrads = ref.grads!;
       // Every weight the reference differentiates, and no weight without a gradient here.
@@ -64,8 +85,33 @@ describe.each(Object.entries(CONFIGS))("causal LM %s", (label, config) => {
 });
 
 describe.each([
-  ["llama", makeConfig({ family: "llama", task: "sequence-classification", numLabels: 3, vocabSize: 31, hiddenSize: 16, numLayers: 1, numHeads: 4, numKvHeads: 2, intermediateSize: 16 })],
-  ["gpt2", makeConfig({ family: "gpt2", task: "sequence-classification", numLabels: 3, vocabSize: 31, hiddenSize: 16, numLayers: 1, numHeads: 2, maxPositions: 16 })],
+  [
+    "llama",
+    makeConfig({
+      family: "llama",
+      task: "sequence-classification",
+      numLabels: 3,
+      vocabSize: 31,
+      hiddenSize: 16,
+      numLayers: 1,
+      numHeads: 4,
+      numKvHeads: 2,
+      intermediateSize: 16,
+    }),
+  ],
+  [
+    "gpt2",
+    makeConfig({
+      family: "gpt2",
+      task: "sequence-classification",
+      numLabels: 3,
+      vocabSize: 31,
+      hiddenSize: 16,
+      numLayers: 1,
+      numHeads: 2,
+      maxPositions: 16,
+    }),
+  ],
 ] as const)("sequence classification %s", (label, config) => {
   test("scores at the last real token and their gradients match PyTorch", async () => {
     const model = randomModel(() => createModel(config, { seed: 2 }), 11);
@@ -81,7 +127,9 @@ describe.each([
     expect(relErr(scores.dataSync(), ref.logits)).toBeLessThan(1e-4);
     scores.dispose();
     const labelsT = tf.tensor1d(labels, "int32");
-    const { loss, grads } = gradients(model, () => classificationLoss(model.classify(idsT, { attentionMask: maskT }), labelsT));
+    const { loss, grads } = gradients(model, () =>
+      classificationLoss(model.classify(idsT, { attentionMask: maskT }), labelsT),
+    );
     expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(1e-4);
     for (const [name, g] of grads) {
       expect({ name, err: relErr(g, ref.grads![name]!) < 1e-4 }).toEqual({ name, err: true });

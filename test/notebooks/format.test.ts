@@ -10,12 +10,23 @@ import { readNotebook } from "../../kernel/notebook/notebook-file.js";
 import { cellTags, joinSource } from "../../kernel/notebook/nbformat.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const files = (dir: string) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith(".ipynb")).map((f) => join(ROOT, dir, f));
+const files = (dir: string) =>
+  readdirSync(join(ROOT, dir))
+    .filter((f) => f.endsWith(".ipynb"))
+    .map((f) => join(ROOT, dir, f));
 const ALL = [...files("notebooks"), ...files("reproductions")];
 
 describe("notebook files", () => {
   it("pass nbformat.validate", () => {
-    const r = spawnSync(PYTHON, ["-c", "import sys, nbformat\nfor p in sys.argv[1:]:\n    nbformat.validate(nbformat.read(p, 4))\nprint(len(sys.argv) - 1)", ...ALL], { encoding: "utf8" });
+    const r = spawnSync(
+      PYTHON,
+      [
+        "-c",
+        "import sys, nbformat\nfor p in sys.argv[1:]:\n    nbformat.validate(nbformat.read(p, 4))\nprint(len(sys.argv) - 1)",
+        ...ALL,
+      ],
+      { encoding: "utf8" },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(Number(r.stdout.trim())).toBe(ALL.length);
     expect(ALL.length).toBe(8);
@@ -24,7 +35,11 @@ describe("notebook files", () => {
   it("reproductions open with the paper's claim and declare every pipeline parameter", () => {
     for (const f of files("reproductions")) {
       const nb = readNotebook(f);
-      expect(nb.metadata.kernelspec, f).toEqual({ name: "peft-nb", display_name: "TypeScript (PEFT)", language: "typescript" });
+      expect(nb.metadata.kernelspec, f).toEqual({
+        name: "peft-nb",
+        display_name: "TypeScript (PEFT)",
+        language: "typescript",
+      });
       expect(nb.cells[0]!.cell_type, f).toBe("markdown");
       expect(joinSource(nb.cells[0]!.source), f).toMatch(/What the paper reports[\s\S]*What is rerun here/);
       const params = nb.cells.filter((c) => cellTags(c).includes("parameters"));

@@ -18,15 +18,29 @@ const KERNELSPEC = { name: "peft-nb", display_name: "TypeScript (PEFT)", languag
 function outputs(nb: Notebook): Output[] {
   return nb.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : []));
 }
-const stdout = (nb: Notebook) => outputs(nb).map((o) => (o.output_type === "stream" && o.name === "stdout" ? joinSource(o.text) : "")).join("");
-const plots = (nb: Notebook) => outputs(nb).filter((o) => (o.output_type === "display_data" || o.output_type === "execute_result") && "application/vnd.plotly.v1+json" in o.data);
+const stdout = (nb: Notebook) =>
+  outputs(nb)
+    .map((o) => (o.output_type === "stream" && o.name === "stdout" ? joinSource(o.text) : ""))
+    .join("");
+const plots = (nb: Notebook) =>
+  outputs(nb).filter(
+    (o) =>
+      (o.output_type === "display_data" || o.output_type === "execute_result") &&
+      "application/vnd.plotly.v1+json" in o.data,
+  );
 
 /** Rows of a displayed table (its text/plain rendering) found by caption: cells split on 2+ spaces. */
 function tableRows(nb: Notebook, caption: string): string[][] {
-  const shown = outputs(nb).map((o) => (o.output_type === "display_data" ? joinSource((o.data["text/plain"] as string | string[]) ?? "") : ""));
+  const shown = outputs(nb).map((o) =>
+    o.output_type === "display_data" ? joinSource((o.data["text/plain"] as string | string[]) ?? "") : "",
+  );
   const text = shown.find((t) => t.startsWith(caption));
   if (!text) throw new Error(`no table captioned '${caption}' among the outputs`);
-  return text.split("\n").slice(3).filter(Boolean).map((l) => l.trim().split(/\s{2,}/));
+  return text
+    .split("\n")
+    .slice(3)
+    .filter(Boolean)
+    .map((l) => l.trim().split(/\s{2,}/));
 }
 
 /** The promises of each tutorial, checked on an executed notebook from either client. */
@@ -64,7 +78,10 @@ describe("tutorials", () => {
   beforeAll(async () => {
     await ensureBuilt();
     const missing = await missingPackageExports(TUTORIAL_IMPORTS);
-    if (missing.length) throw new Error(`lib/index.ts ("peft-notebook") does not export what the notebooks import: ${missing.join(", ")}`);
+    if (missing.length)
+      throw new Error(
+        `lib/index.ts ("peft-notebook") does not export what the notebooks import: ${missing.join(", ")}`,
+      );
   }, 600_000);
 
   it("are nbformat 4 with the peft-nb kernelspec", () => {
@@ -80,7 +97,10 @@ describe("tutorials", () => {
     it(`${name} runs top to bottom through peft-nb run`, async () => {
       const out = join(mkdtempSync(join(tmpdir(), "tutorial-")), `${name}.ipynb`);
       const lines: string[] = [];
-      const code = await runNotebookCommand([join(ROOT, "notebooks", `${name}.ipynb`), "-o", out, "-q", "--timeout", "240"], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+      const code = await runNotebookCommand(
+        [join(ROOT, "notebooks", `${name}.ipynb`), "-o", out, "-q", "--timeout", "240"],
+        { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+      );
       expect(code, lines.join("\n")).toBe(0);
       checkTutorial(name, readNotebook(out));
     }, 300_000);

@@ -1,7 +1,14 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
-  aggregateSeeds, curvesFigure, resultsTable, type MeanStd, gateLines, gradNormBranchLines, gradNormHeatmap, meanStdFigure,
+  aggregateSeeds,
+  curvesFigure,
+  resultsTable,
+  type MeanStd,
+  gateLines,
+  gradNormBranchLines,
+  gradNormHeatmap,
+  meanStdFigure,
 } from "../../lib/plots/index.js";
 import { runPythonJson } from "../helpers/python.js";
 import { curves, gates, gradNorms, LAYERS, STEPS } from "./fixtures.js";
@@ -39,7 +46,9 @@ describe("gradient-norm heatmap", () => {
     expect(t.y).toEqual(ref.heatmap.layers);
     const z = t.z as (number | null)[][];
     expect(z.length).toBe(LAYERS.length);
-    z.forEach((row, i) => expectCloseArray(row, ref.heatmap.z[i]!));
+    z.forEach((row, i) => {
+      expectCloseArray(row, ref.heatmap.z[i]!);
+    });
     expect(z[5]![3]).toBeNull(); // the missing cell is a gap
     expect((fig.layout!.yaxis as Record<string, unknown>).autorange).toBe("reversed");
   });
@@ -57,7 +66,9 @@ describe("gradient-norm heatmap", () => {
       /record 0 field "norm" must be a number, found "x"/,
     );
     const dup = [norms[0]!, { ...norms[0]! }];
-    expect(() => gradNormHeatmap(dup)).toThrow(/two records for layer "model.layers.11.mlp.down_proj" branch "boft" step 0/);
+    expect(() => gradNormHeatmap(dup)).toThrow(
+      /two records for layer "model.layers.11.mlp.down_proj" branch "boft" step 0/,
+    );
   });
 });
 
@@ -104,10 +115,14 @@ describe("curves", () => {
     const d2 = (fig.layout!.yaxis2 as { domain: number[] }).domain;
     expect(d1[0]!).toBeGreaterThan(d2[1]!); // rows do not overlap
     // a run keeps one colour across its seeds and metrics
-    const colors = new Set(fig.data.filter((t) => String(t.name).startsWith("lora ")).map((t) => (t.line as { color: string }).color));
+    const colors = new Set(
+      fig.data.filter((t) => String(t.name).startsWith("lora ")).map((t) => (t.line as { color: string }).color),
+    );
     expect(colors.size).toBe(1);
     expect(curvesFigure(runs, { metrics: ["val_acc"] }).data.length).toBe(6);
-    expect(() => curvesFigure(runs, { metrics: ["bleu"] })).toThrow(/no curves for metric "bleu"; metrics present: train_loss, val_acc/);
+    expect(() => curvesFigure(runs, { metrics: ["bleu"] })).toThrow(
+      /no curves for metric "bleu"; metrics present: train_loss, val_acc/,
+    );
     expect(() => curvesFigure([{ run: "a", metric: "m", steps: [1, 2], values: [1] }])).toThrow(/2 steps but 1 values/);
   });
 });

@@ -37,8 +37,20 @@ export function curves(seed = 3): RunCurve[] {
     for (const s of [0, 1, 2]) {
       // Seed 2 of "lora" logged fewer steps: aggregation must use the union of steps.
       const steps = run === "lora" && s === 2 ? STEPS.slice(0, 10) : STEPS;
-      out.push({ run, metric: "train_loss", seed: s, steps, values: steps.map((t) => 3 * Math.exp(-t / 60) + 0.3 * r()) });
-      out.push({ run, metric: "val_acc", seed: s, steps: [50, 100, 140], values: [0.6 + 0.1 * r(), 0.7 + 0.1 * r(), 0.8 + 0.1 * r()] });
+      out.push({
+        run,
+        metric: "train_loss",
+        seed: s,
+        steps,
+        values: steps.map((t) => 3 * Math.exp(-t / 60) + 0.3 * r()),
+      });
+      out.push({
+        run,
+        metric: "val_acc",
+        seed: s,
+        steps: [50, 100, 140],
+        values: [0.6 + 0.1 * r(), 0.7 + 0.1 * r(), 0.8 + 0.1 * r()],
+      });
     }
   }
   return out;

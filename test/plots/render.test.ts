@@ -7,7 +7,13 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  curvesFigure, dashboardFigure, gateLines, gradNormBranchLines, gradNormHeatmap, meanStdFigure, type PlotlyFigure,
+  curvesFigure,
+  dashboardFigure,
+  gateLines,
+  gradNormBranchLines,
+  gradNormHeatmap,
+  meanStdFigure,
+  type PlotlyFigure,
 } from "../../lib/plots/index.js";
 import { plotlyBundle, plotlyFallbackHtml, PLOTLY_MIME } from "../../lib/display/index.js";
 import { curves, gates, gradNorms } from "./fixtures.js";
@@ -27,8 +33,14 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
     ],
   });
   context.on("request", (r) => requests.push(r.url()));
@@ -79,7 +91,17 @@ describe("plotly.js renders every figure builder's output", () => {
     ["gateLines", () => gateLines(gates())],
     ["curvesFigure", () => curvesFigure(runs)],
     ["meanStdFigure", () => meanStdFigure(runs)],
-    ["dashboardFigure", () => dashboardFigure([{ step: 0, loss: 2 }, { step: 10, loss: 1 }], norms)],
+    [
+      "dashboardFigure",
+      () =>
+        dashboardFigure(
+          [
+            { step: 0, loss: 2 },
+            { step: 10, loss: 1 },
+          ],
+          norms,
+        ),
+    ],
   ];
   for (const [name, build] of cases) {
     it(name, async () => {
@@ -109,7 +131,10 @@ describe("plotly.js renders every figure builder's output", () => {
         return {
           paths: svg.querySelectorAll("g.traces path").length,
           rects: svg.querySelectorAll("g.traces rect").length,
-          inside: drawn.every((b) => b.left >= box.left - 1 && b.right <= box.right + 1 && b.top >= box.top - 1 && b.bottom <= box.bottom + 1),
+          inside: drawn.every(
+            (b) =>
+              b.left >= box.left - 1 && b.right <= box.right + 1 && b.top >= box.top - 1 && b.bottom <= box.bottom + 1,
+          ),
         };
       }, plotlyFallbackHtml(fig));
       expect(r, name).not.toBeNull();

@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordingSink, setDisplaySink, type DisplaySink } from "../../lib/display/sink.js";
-import { displayTable, formatCell, tableToCsv, tableToHtml, tableToMarkdown, tableToText, type Table } from "../../lib/plots/index.js";
+import {
+  displayTable,
+  formatCell,
+  tableToCsv,
+  tableToHtml,
+  tableToMarkdown,
+  tableToText,
+  type Table,
+} from "../../lib/plots/index.js";
 
 const tricky: Table = {
   caption: "Results <GLUE>",
@@ -22,13 +30,22 @@ function parseCsv(s: string): string[][] {
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (quoted) {
-      if (c === '"' && s[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && s[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
-    else if (c === "\r" && s[i + 1] === "\n") row.push(field), rows.push(row), (row = []), (field = ""), i++;
-    else field += c;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\r" && s[i + 1] === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      i++;
+    } else field += c;
   }
   return rows;
 }
@@ -82,7 +99,13 @@ describe("table renderers on tricky input", () => {
   });
 
   it("text aligns columns", () => {
-    const lines = tableToText({ columns: ["name", "x"], rows: [["a", 1.5], ["long name", 10]] }).split("\n");
+    const lines = tableToText({
+      columns: ["name", "x"],
+      rows: [
+        ["a", 1.5],
+        ["long name", 10],
+      ],
+    }).split("\n");
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
     expect(lines[2]).toBe("a          1.500");
   });
@@ -90,7 +113,9 @@ describe("table renderers on tricky input", () => {
   it("rejects ragged rows and bad cells, naming them", () => {
     expect(() => tableToCsv({ columns: ["a", "b"], rows: [["x"]] })).toThrow(/row 0 has 1 cells; expected 2/);
     expect(() => tableToHtml({ columns: ["a"], rows: [[{ mean: 1 } as never]] })).toThrow(/row 0 column "a" must be/);
-    expect(() => tableToHtml({ columns: ["a"], rows: [], digits: [1, 2] })).toThrow(/"digits" has 2 entries; expected 1/);
+    expect(() => tableToHtml({ columns: ["a"], rows: [], digits: [1, 2] })).toThrow(
+      /"digits" has 2 entries; expected 1/,
+    );
   });
 });
 

@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "../../lib/backend/index.js";
 import { loadTokenizer } from "../../lib/io/index.js";
 import { loadModel } from "../../lib/models/index.js";
-import { ensureBaseModel, meanLmLoss, pretrainText, readPretrainReport, recipeFor, recipeKey, splitCorpus } from "../../lib/pretrain/index.js";
+import {
+  ensureBaseModel,
+  meanLmLoss,
+  pretrainText,
+  readPretrainReport,
+  recipeFor,
+  recipeKey,
+  splitCorpus,
+} from "../../lib/pretrain/index.js";
 
 const roots: string[] = [];
 const tempRoot = () => {
@@ -33,7 +41,8 @@ afterAll(() => {
 describe("ensureBaseModel (smoke)", () => {
   it("writes a Hugging Face folder named by the recipe key", () => {
     expect(dirA.startsWith(cacheA)).toBe(true);
-    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "pretrain.json"]) expect(statSync(join(dirA, f)).size).toBeGreaterThan(0);
+    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "pretrain.json"])
+      expect(statSync(join(dirA, f)).size).toBeGreaterThan(0);
     const config = JSON.parse(readFileSync(join(dirA, "config.json"), "utf8"));
     expect(config.model_type).toBe("llama");
     expect(dirA.endsWith(recipeKey(recipeFor("smoke"), 0, "wasm"))).toBe(true);
@@ -51,7 +60,10 @@ describe("ensureBaseModel (smoke)", () => {
     const r = await readPretrainReport(dirA);
     const tok = await loadTokenizer(dirA);
     const ids = tok.encode(pretrainText(r.recipe).text, { addSpecialTokens: false });
-    const heldOut = splitCorpus(ids, r.recipe.train.seqLen, r.recipe.heldOutFraction).heldOut.slice(0, r.recipe.heldOutWindows);
+    const heldOut = splitCorpus(ids, r.recipe.train.seqLen, r.recipe.heldOutFraction).heldOut.slice(
+      0,
+      r.recipe.heldOutWindows,
+    );
     const model = await loadModel(dirA);
     try {
       expect(model.config.vocabSize).toBe(tok.vocabSize);
@@ -81,9 +93,15 @@ describe("ensureBaseModel (smoke)", () => {
     const r = recipeFor("smoke");
     expect(recipeKey(r, 1, "wasm")).not.toBe(recipeKey(r, 0, "wasm"));
     expect(recipeKey(r, 0, "cpu")).not.toBe(recipeKey(r, 0, "wasm"));
-    expect(recipeKey({ ...r, train: { ...r.train, steps: r.train.steps + 1 } }, 0, "wasm")).not.toBe(recipeKey(r, 0, "wasm"));
-    await expect(ensureBaseModel({ scale: "huge" as "smoke", cacheDir: cacheA })).rejects.toThrow(/unknown scale "huge".*"smoke" or "small"/);
-    await expect(ensureBaseModel({ scale: "smoke", seed: -1, cacheDir: cacheA })).rejects.toThrow(/seed must be an integer.*found -1/);
+    expect(recipeKey({ ...r, train: { ...r.train, steps: r.train.steps + 1 } }, 0, "wasm")).not.toBe(
+      recipeKey(r, 0, "wasm"),
+    );
+    await expect(ensureBaseModel({ scale: "huge" as "smoke", cacheDir: cacheA })).rejects.toThrow(
+      /unknown scale "huge".*"smoke" or "small"/,
+    );
+    await expect(ensureBaseModel({ scale: "smoke", seed: -1, cacheDir: cacheA })).rejects.toThrow(
+      /seed must be an integer.*found -1/,
+    );
     await expect(readPretrainReport(cacheA)).rejects.toThrow(/pretrain.json: not found/);
   });
 });

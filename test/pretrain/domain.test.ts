@@ -28,7 +28,9 @@ describe("domainText", () => {
   it("holds no label and no dev sentence that is not also a train sentence", () => {
     for (const task of GLUE_TASKS) {
       const train = new Set(loadGlue(task, "train").flatMap((e) => [e.text.trim(), e.textPair?.trim() ?? ""]));
-      const leaked = loadGlue(task, "dev").flatMap((e) => [e.text.trim(), e.textPair?.trim() ?? ""]).filter((s) => s.length > 20 && lines.has(s) && !train.has(s));
+      const leaked = loadGlue(task, "dev")
+        .flatMap((e) => [e.text.trim(), e.textPair?.trim() ?? ""])
+        .filter((s) => s.length > 20 && lines.has(s) && !train.has(s));
       expect(leaked, `${task} dev sentences in the corpus`).toEqual([]);
     }
     for (const label of ["\tpositive", "\tnot_entailment", "\t1\n"]) expect(text.includes(label)).toBe(false);
@@ -37,7 +39,9 @@ describe("domainText", () => {
   it("is deterministic and names bad specs", () => {
     expect(domainText(spec)).toBe(text);
     expect(() => domainText({ tasks: ["sst5" as "sst2"], charsPerTask: 10 })).toThrow(/unknown GLUE task "sst5"/);
-    expect(() => domainText({ tasks: ["sst2"], charsPerTask: 0 })).toThrow(/charsPerTask must be a positive integer, found 0/);
+    expect(() => domainText({ tasks: ["sst2"], charsPerTask: 0 })).toThrow(
+      /charsPerTask must be a positive integer, found 0/,
+    );
   });
 });
 

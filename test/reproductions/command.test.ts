@@ -18,12 +18,22 @@ function notebook(cells: Array<{ source: string; tags?: string[] }>) {
     metadata: { kernelspec: KERNELSPEC },
     cells: [
       { cell_type: "markdown", id: "m0", metadata: {}, source: "# Stand-in reproduction\n" },
-      ...cells.map((c, i) => ({ cell_type: "code", id: `c${i}`, metadata: c.tags ? { tags: c.tags } : {}, source: c.source, outputs: [], execution_count: null })),
+      ...cells.map((c, i) => ({
+        cell_type: "code",
+        id: `c${i}`,
+        metadata: c.tags ? { tags: c.tags } : {},
+        source: c.source,
+        outputs: [],
+        execution_count: null,
+      })),
     ],
   };
 }
 
-const PARAMS = { source: 'let scale: string = "small";\nlet seed: number = 0;\nlet outputDir: string = "out";', tags: ["parameters"] };
+const PARAMS = {
+  source: 'let scale: string = "small";\nlet seed: number = 0;\nlet outputDir: string = "out";',
+  tags: ["parameters"],
+};
 
 describe("peft-nb reproduce through the kernel", () => {
   beforeAll(ensureBuilt, 300_000);
@@ -42,9 +52,17 @@ describe("peft-nb reproduce through the kernel", () => {
         ]),
       ),
     );
-    writeFileSync(join(dir, "resources.ipynb"), JSON.stringify(notebook([PARAMS, { source: 'throw new Error("resources exploded")' }, { source: 'console.log("never")' }])));
+    writeFileSync(
+      join(dir, "resources.ipynb"),
+      JSON.stringify(
+        notebook([PARAMS, { source: 'throw new Error("resources exploded")' }, { source: 'console.log("never")' }]),
+      ),
+    );
     const lines: string[] = [];
-    const code = await reproduceCommand(["--dir", dir, "--out", out, "--scale", "smoke", "--seed", "3"], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await reproduceCommand(["--dir", dir, "--out", out, "--scale", "smoke", "--seed", "3"], {
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+    });
     expect(code).toBe(1);
     const text = lines.join("\n");
     expect(text).toMatch(/ok\s+main-table/);

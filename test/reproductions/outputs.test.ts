@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { recordingSink, setDisplaySink, type DisplaySink } from "../../lib/display/sink.js";
 import { reproductionOutput, readManifest } from "../../lib/reproduce/outputs.js";
-import { claimHolds, learningSignalTable, meanStd, PAPER_RESOURCE_CLAIMS, resourceClaimTable } from "../../lib/reproduce/claims.js";
+import {
+  claimHolds,
+  learningSignalTable,
+  meanStd,
+  PAPER_RESOURCE_CLAIMS,
+  resourceClaimTable,
+} from "../../lib/reproduce/claims.js";
 import type { Table } from "../../lib/plots/table.js";
 import { runPythonJson } from "../helpers/python.js";
 
@@ -24,7 +30,10 @@ function recorder() {
 
 const table: Table = {
   columns: ["method", "acc"],
-  rows: [["lora", { mean: 0.75, std: 0.02 }], ["a,b \"quoted\"", 0.5]],
+  rows: [
+    ["lora", { mean: 0.75, std: 0.02 }],
+    ['a,b "quoted"', 0.5],
+  ],
   caption: "Accuracy",
 };
 
@@ -84,7 +93,10 @@ describe("claims and learning signal", () => {
   });
 
   it("the claim table has one row per method and claim with the verdict the ratios imply", () => {
-    const t = resourceClaimTable([{ method: "hybrid", timeRatio: 0.4, memoryRatio: 0.9 }, { method: "lora", timeRatio: 0.9, memoryRatio: 0.3 }]);
+    const t = resourceClaimTable([
+      { method: "hybrid", timeRatio: 0.4, memoryRatio: 0.9 },
+      { method: "lora", timeRatio: 0.9, memoryRatio: 0.3 },
+    ]);
     expect(t.rows.length).toBe(2 * PAPER_RESOURCE_CLAIMS.length);
     const verdict = (m: string, text: RegExp) => t.rows.find((r) => r[0] === m && text.test(String(r[1])))!.at(-1);
     expect(verdict("hybrid", /time/)).toBe("holds");

@@ -19,7 +19,10 @@ function folder(names: string[]): string {
   return dir;
 }
 
-function deps(behaviour: Record<string, "ok" | "fail" | "throw">, calls: Array<{ name: string; parameters: Record<string, unknown>; cwd: string }>): PipelineDeps<FakeNb> & { reports: string[][] } {
+function deps(
+  behaviour: Record<string, "ok" | "fail" | "throw">,
+  calls: Array<{ name: string; parameters: Record<string, unknown>; cwd: string }>,
+): PipelineDeps<FakeNb> & { reports: string[][] } {
   const reports: string[][] = [];
   return {
     reports,
@@ -36,11 +39,16 @@ function deps(behaviour: Record<string, "ok" | "fail" | "throw">, calls: Array<{
       if (b === "throw") throw new Error("kernel did not start");
       const prev = setDisplaySink(recordingSink());
       try {
-        reproductionOutput(String(o.parameters.outputDir)).saveTable(`${nb.name}-t`, { columns: ["x"], rows: [[Number(o.parameters.seed)]] });
+        reproductionOutput(String(o.parameters.outputDir)).saveTable(`${nb.name}-t`, {
+          columns: ["x"],
+          rows: [[Number(o.parameters.seed)]],
+        });
       } finally {
         setDisplaySink(prev);
       }
-      return b === "ok" ? { notebook: { ...nb, metadata: { ran: true } }, ok: true } : { notebook: nb, ok: false, failure: { message: "cell 3 failed: Error: boom" } };
+      return b === "ok"
+        ? { notebook: { ...nb, metadata: { ran: true } }, ok: true }
+        : { notebook: nb, ok: false, failure: { message: "cell 3 failed: Error: boom" } };
     },
   };
 }
@@ -49,8 +57,13 @@ describe("reproduction catalog", () => {
   it("lists the paper's reproductions in report order, extras after, and checks --only", () => {
     const dir = folder(["zeta-extra", "convergence", "main-table", "gate-ablation"]);
     expect(listReproductions(dir)).toEqual(["main-table", "convergence", "gate-ablation", "zeta-extra"]);
-    expect(selectReproductions(listReproductions(dir), ["gate-ablation.ipynb", "main-table"])).toEqual(["main-table", "gate-ablation"]);
-    expect(() => selectReproductions(listReproductions(dir), ["nope"])).toThrow(/unknown reproduction 'nope': available are main-table/);
+    expect(selectReproductions(listReproductions(dir), ["gate-ablation.ipynb", "main-table"])).toEqual([
+      "main-table",
+      "gate-ablation",
+    ]);
+    expect(() => selectReproductions(listReproductions(dir), ["nope"])).toThrow(
+      /unknown reproduction 'nope': available are main-table/,
+    );
     expect(() => parseScale("huge")).toThrow(/expected one of smoke, small, full/);
   });
 });
@@ -61,12 +74,24 @@ describe("runReproductions", () => {
     const out = mkdtempSync(join(tmpdir(), "repro-run-"));
     const calls: Array<{ name: string; parameters: Record<string, unknown>; cwd: string }> = [];
     const d = deps({ resources: "fail", convergence: "throw" }, calls);
-    const s = await runReproductions({ reproductionsDir: dir, outDir: out, scale: "smoke", seed: 7, parameters: { backend: "cpu" } }, d);
+    const s = await runReproductions(
+      { reproductionsDir: dir, outDir: out, scale: "smoke", seed: 7, parameters: { backend: "cpu" } },
+      d,
+    );
     expect(calls.map((c) => c.name)).toEqual(["main-table", "resources", "convergence"]);
-    expect(calls[0]!.parameters).toEqual({ scale: "smoke", seed: 7, outputDir: join(out, "main-table"), backend: "cpu" });
+    expect(calls[0]!.parameters).toEqual({
+      scale: "smoke",
+      seed: 7,
+      outputDir: join(out, "main-table"),
+      backend: "cpu",
+    });
     expect(calls.every((c) => c.cwd === dir)).toBe(true);
     expect(s.ok).toBe(false);
-    expect(s.results.map((r) => [r.name, r.ok])).toEqual([["main-table", true], ["resources", false], ["convergence", false]]);
+    expect(s.results.map((r) => [r.name, r.ok])).toEqual([
+      ["main-table", true],
+      ["resources", false],
+      ["convergence", false],
+    ]);
     expect(s.results[1]!.failure).toBe("cell 3 failed: Error: boom");
     expect(s.results[2]!.failure).toMatch(/could not run: kernel did not start/);
     // the executed notebooks that exist are written and go into one report, in order
@@ -98,8 +123,18 @@ describe("runReproductions", () => {
 
   it("rejects a bad seed and an empty folder before running anything", async () => {
     const calls: Array<{ name: string; parameters: Record<string, unknown>; cwd: string }> = [];
-    await expect(runReproductions({ reproductionsDir: folder(["a"]), outDir: mkdtempSync(join(tmpdir(), "r-")), scale: "smoke", seed: -1 }, deps({}, calls))).rejects.toThrow(/seed must be a non-negative integer, found -1/);
-    await expect(runReproductions({ reproductionsDir: folder([]), outDir: mkdtempSync(join(tmpdir(), "r-")), scale: "smoke" }, deps({}, calls))).rejects.toThrow(/no reproduction notebooks/);
+    await expect(
+      runReproductions(
+        { reproductionsDir: folder(["a"]), outDir: mkdtempSync(join(tmpdir(), "r-")), scale: "smoke", seed: -1 },
+        deps({}, calls),
+      ),
+    ).rejects.toThrow(/seed must be a non-negative integer, found -1/);
+    await expect(
+      runReproductions(
+        { reproductionsDir: folder([]), outDir: mkdtempSync(join(tmpdir(), "r-")), scale: "smoke" },
+        deps({}, calls),
+      ),
+    ).rejects.toThrow(/no reproduction notebooks/);
     expect(calls).toEqual([]);
   });
 });

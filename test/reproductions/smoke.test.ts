@@ -2,7 +2,7 @@
 // project's runner) and Debian's python3-nbclient through the installed kernelspec. Assertions are
 // on the saved tables: every cell present, numbers finite, the learning signal at its expected
 // sign, claims consistent with the measured ratios; then the report in headless Chromium.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -19,7 +19,16 @@ import { readNotebook, writeNotebook } from "../../kernel/notebook/notebook-file
 import type { Table, MeanStd } from "../../lib/plots/table.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const EXPECTED_TABLES: Record<string, string[]> = {
   "main-table": ["floor-columns", "learning-signal", "main-table"],
   resources: ["resource-claims", "resources"],
@@ -29,7 +38,8 @@ const EXPECTED_TABLES: Record<string, string[]> = {
 };
 const METHODS = ["full", "lora", "boft", "loraga", "urnn", "hybrid"];
 
-const table = (dir: string, name: string): Table => JSON.parse(readFileSync(join(dir, "tables", `${name}.json`), "utf8")) as Table;
+const table = (dir: string, name: string): Table =>
+  JSON.parse(readFileSync(join(dir, "tables", `${name}.json`), "utf8")) as Table;
 const isMeanStd = (c: unknown): c is MeanStd => typeof c === "object" && c !== null && "mean" in c;
 const mean = (c: unknown): number => (typeof c === "number" ? c : isMeanStd(c) ? c.mean : Number.NaN);
 
@@ -40,7 +50,11 @@ function expectComplete(t: Table, where: string): void {
     expect(row.length, `${where} row ${i}`).toBe(t.columns.length);
     row.forEach((c, j) => {
       if (typeof c === "number") expect(Number.isFinite(c), `${where} row ${i} ${t.columns[j]}`).toBe(true);
-      if (isMeanStd(c)) expect(Number.isFinite(c.mean) && Number.isFinite(c.std) && c.std >= 0, `${where} row ${i} ${t.columns[j]}`).toBe(true);
+      if (isMeanStd(c))
+        expect(
+          Number.isFinite(c.mean) && Number.isFinite(c.std) && c.std >= 0,
+          `${where} row ${i} ${t.columns[j]}`,
+        ).toBe(true);
     });
   });
 }
@@ -58,7 +72,8 @@ function checkTables(out: string): void {
   const loss = main.columns.findIndex((c) => c.endsWith("dev loss"));
   expect(loss).toBeGreaterThan(0);
   const baseLoss = mean(main.rows[0]![loss]);
-  for (const row of main.rows.slice(1)) expect(mean(row[loss]), `${row[0]} dev loss vs base ${baseLoss}`).toBeLessThan(baseLoss);
+  for (const row of main.rows.slice(1))
+    expect(mean(row[loss]), `${row[0]} dev loss vs base ${baseLoss}`).toBeLessThan(baseLoss);
   // the learning-signal table says the same as the main table's numbers
   const signal = table(join(out, "main-table"), "learning-signal");
   for (const row of signal.rows.filter((r) => String(r[1]).endsWith("dev loss"))) {
@@ -92,7 +107,10 @@ describe("reproductions at smoke scale", () => {
   beforeAll(async () => {
     await ensureBuilt();
     const missing = await missingPackageExports();
-    if (missing.length) throw new Error(`lib/index.ts ("peft-notebook") does not export what the notebooks import: ${missing.join(", ")}`);
+    if (missing.length)
+      throw new Error(
+        `lib/index.ts ("peft-notebook") does not export what the notebooks import: ${missing.join(", ")}`,
+      );
     // Fresh run cache: this test trains every run, not reads one from an earlier session.
     process.env.PEFT_RUN_CACHE = mkdtempSync(join(tmpdir(), "peft-runs-"));
     out = mkdtempSync(join(tmpdir(), "repro-smoke-"));
@@ -100,10 +118,14 @@ describe("reproductions at smoke scale", () => {
 
   it("peft-nb reproduce runs all five and saves complete tables with the expected signal", async () => {
     const lines: string[] = [];
-    const code = await reproduceCommand(["--scale", "smoke", "--out", out, "--seed", "0", "-q"], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await reproduceCommand(["--scale", "smoke", "--out", out, "--seed", "0", "-q"], {
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+    });
     expect(code, lines.join("\n")).toBe(0);
     expect(lines.join("\n")).toMatch(/5\/5 reproductions ok/);
-    for (const name of REPRODUCTIONS) expect(readNotebook(join(out, `${name}.ipynb`)).metadata.peft_nb).toMatchObject({ status: "completed" });
+    for (const name of REPRODUCTIONS)
+      expect(readNotebook(join(out, `${name}.ipynb`)).metadata.peft_nb).toMatchObject({ status: "completed" });
     checkTables(out);
   }, 900_000);
 
@@ -115,7 +137,12 @@ describe("reproductions at smoke scale", () => {
     for (const name of REPRODUCTIONS) {
       // grad-norm-dynamics trains its runs again (cache=false), so equal tables below also show that
       // the same seed reproduces a run in another process, not only that the cache reads back.
-      const params = { scale: "smoke", seed: 0, outputDir: join(second, name), ...(name === "grad-norm-dynamics" ? { cache: false } : {}) };
+      const params = {
+        scale: "smoke",
+        seed: 0,
+        outputDir: join(second, name),
+        ...(name === "grad-norm-dynamics" ? { cache: false } : {}),
+      };
       const nb = injectParameters(readNotebook(join(ROOT, "reproductions", `${name}.ipynb`)), params);
       const src = join(second, `${name}.input.ipynb`);
       writeNotebook(src, nb);
@@ -127,7 +154,9 @@ describe("reproductions at smoke scale", () => {
     for (const [name, tables] of Object.entries(EXPECTED_TABLES)) {
       for (const t of tables) {
         if (readManifest(join(out, name)).tables.find((x) => x.name === t)!.measured) continue;
-        expect(readFileSync(join(second, name, "tables", `${t}.json`), "utf8"), `${name}/${t}`).toBe(readFileSync(join(out, name, "tables", `${t}.json`), "utf8"));
+        expect(readFileSync(join(second, name, "tables", `${t}.json`), "utf8"), `${name}/${t}`).toBe(
+          readFileSync(join(out, name, "tables", `${t}.json`), "utf8"),
+        );
       }
     }
   }, 900_000);
@@ -136,7 +165,11 @@ describe("reproductions at smoke scale", () => {
     const figures = REPRODUCTIONS.reduce((n, name) => n + readManifest(join(out, name)).figures.length, 0);
     expect(figures).toBeGreaterThanOrEqual(8);
     const profile = mkdtempSync(join(tmpdir(), "repro-chromium-"));
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: ARGS,
+      headless: true,
+    });
     const external: string[] = [];
     const errors: string[] = [];
     try {
@@ -149,8 +182,14 @@ describe("reproductions at smoke scale", () => {
       const page = context.pages()[0] ?? (await context.newPage());
       page.on("pageerror", (e) => errors.push(String(e)));
       await page.goto(pathToFileURL(join(out, "report.html")).href);
-      await page.waitForFunction((n) => document.querySelectorAll(".plotly-output svg.main-svg").length >= n, figures, { timeout: 60_000 });
-      const drawn = await page.$$eval(".plotly-output", (els) => els.map((e) => e.querySelectorAll("svg.main-svg").length > 0 && !/plotly figure failed/.test(e.textContent ?? "")));
+      await page.waitForFunction((n) => document.querySelectorAll(".plotly-output svg.main-svg").length >= n, figures, {
+        timeout: 60_000,
+      });
+      const drawn = await page.$$eval(".plotly-output", (els) =>
+        els.map(
+          (e) => e.querySelectorAll("svg.main-svg").length > 0 && !/plotly figure failed/.test(e.textContent ?? ""),
+        ),
+      );
       expect(drawn.length).toBe(figures);
       expect(drawn.every(Boolean)).toBe(true);
       const sections = await page.$$eval("section.notebook", (els) => els.length);

@@ -1,17 +1,41 @@
 // Tables from run results, on synthetic runs whose expected cells are computed here by hand.
 import { describe, expect, it } from "vitest";
-import { columnMeans, glueColumns, resourceRows, resourceTable, scoreTable, type RunSummary } from "../../lib/reproduce/tables.js";
+import {
+  columnMeans,
+  glueColumns,
+  resourceRows,
+  resourceTable,
+  scoreTable,
+  type RunSummary,
+} from "../../lib/reproduce/tables.js";
 import { runOptionsFor, seedList, settingsFor } from "../../lib/reproduce/settings.js";
 import { runKey } from "../../lib/reproduce/runs.js";
 
-function run(method: string, seed: number, acc: number, loss: number, stepMs = 10, peak = 100, start = 20, trainable = 5): RunSummary {
+function run(
+  method: string,
+  seed: number,
+  acc: number,
+  loss: number,
+  stepMs = 10,
+  peak = 100,
+  start = 20,
+  trainable = 5,
+): RunSummary {
   return {
     method: method as RunSummary["method"],
     task: "sst2",
     seed,
     metrics: { accuracy: acc, devLoss: loss },
     primary: "accuracy",
-    resources: method === "base" ? null : ({ stepMs, peakTensorBytes: peak, startTensorBytes: start, trainableParams: trainable } as RunSummary["resources"]),
+    resources:
+      method === "base"
+        ? null
+        : ({
+            stepMs,
+            peakTensorBytes: peak,
+            startTensorBytes: start,
+            trainableParams: trainable,
+          } as RunSummary["resources"]),
   };
 }
 
@@ -32,7 +56,12 @@ describe("scoreTable", () => {
 
 describe("resourceRows", () => {
   it("ratios to full fine-tuning of step time and of peak memory above the start plus the weights", () => {
-    const runs = [run("full", 0, 0, 0, 10, 100, 20, 8), run("full", 1, 0, 0, 30, 120, 20, 8), run("lora", 0, 0, 0, 10, 60, 30, 2), run("base", 0, 0, 0)];
+    const runs = [
+      run("full", 0, 0, 0, 10, 100, 20, 8),
+      run("full", 1, 0, 0, 30, 120, 20, 8),
+      run("lora", 0, 0, 0, 10, 60, 30, 2),
+      run("base", 0, 0, 0),
+    ];
     const rows = resourceRows(runs, ["full", "lora"]);
     expect(rows.map((r) => r.method)).toEqual(["full", "lora"]);
     const weights = 4 * 8;
@@ -41,7 +70,14 @@ describe("resourceRows", () => {
     expect(rows[1]!.timeRatio).toBeCloseTo(10 / 20, 12);
     expect(rows[1]!.memoryRatio).toBeCloseTo((60 - 30 + weights) / fullPeak, 12);
     expect(rows[1]!.trainableParams).toBe(2);
-    expect(resourceTable(rows).rows[1]).toEqual(["lora", 2, 10, rows[1]!.timeRatio, (60 - 30 + weights) / 2 ** 20, rows[1]!.memoryRatio]);
+    expect(resourceTable(rows).rows[1]).toEqual([
+      "lora",
+      2,
+      10,
+      rows[1]!.timeRatio,
+      (60 - 30 + weights) / 2 ** 20,
+      rows[1]!.memoryRatio,
+    ]);
     expect(() => resourceRows([run("lora", 0, 0, 0)])).toThrow(/no full fine-tuning run/);
   });
 });
@@ -56,7 +92,13 @@ describe("settings and run keys", () => {
   it("the same run has the same cache key in every notebook, and any option change gives another", () => {
     const s = settingsFor("smoke");
     const a = runOptionsFor(s, { baseDir: "/x/base-abc", method: "hybrid", task: "sst2", seed: 0 });
-    const b = runOptionsFor(s, { baseDir: "/elsewhere/base-abc", method: "hybrid", task: "sst2", seed: 0, dataDir: null });
+    const b = runOptionsFor(s, {
+      baseDir: "/elsewhere/base-abc",
+      method: "hybrid",
+      task: "sst2",
+      seed: 0,
+      dataDir: null,
+    });
     expect(runKey(a)).toBe(runKey(b)); // folder location and a null dataDir do not change the run
     expect(runKey({ ...a, progress: true })).toBe(runKey(a));
     expect(runKey({ ...a, seed: 1 })).not.toBe(runKey(a));

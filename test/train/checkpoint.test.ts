@@ -37,7 +37,11 @@ afterEach(async () => {
 async function stoppedRun(stopAfter: number, every: number) {
   const ctl = new AbortController();
   const { model: _m, ...o } = killRunOptions(dir, STEPS, every);
-  const r = await train({ ...o, signal: ctl.signal, callbacks: { onStep: (i) => void (i.step === stopAfter && ctl.abort()) } });
+  const r = await train({
+    ...o,
+    signal: ctl.signal,
+    callbacks: { onStep: (i) => void (i.step === stopAfter && ctl.abort()) },
+  });
   tf.disposeVariables();
   return r;
 }
@@ -53,7 +57,9 @@ describe("checkpoints and resume", () => {
     expect(resumed.resumedFrom).toMatch(/ckpt-00000006$/);
     expect(resumed.resources.steps).toBe(STEPS - 6);
     expect(resumed.losses).toEqual(reference);
-    expect(resumed.gradNorms.filter((g) => g.layer === "model.fc2").map((g) => g.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+    expect(resumed.gradNorms.filter((g) => g.layer === "model.fc2").map((g) => g.step)).toEqual(
+      Array.from({ length: STEPS }, (_, i) => i + 1),
+    );
     // keepLast 2, and nothing half-written left behind.
     expect((await readdir(dir)).sort()).toEqual(["ckpt-00000009", "ckpt-00000012"]);
   });
@@ -95,14 +101,25 @@ describe("checkpoints and resume", () => {
     await stoppedRun(2, 2);
     const { model: _m, ...o } = killRunOptions(dir, STEPS, 2);
     const wrong = tf.variable(tf.zeros([3, 3]));
-    await expect(resume({ ...o, trainable: { groups: () => [{ layer: "model.fc1", branch: "full", variables: [wrong] }] } })).rejects.toThrow(
-      /trainable\.safetensors.*'model\.fc1\/full\/0' has shape \[16, 8\], the live parameter \[3, 3\]/,
-    );
+    await expect(
+      resume({ ...o, trainable: { groups: () => [{ layer: "model.fc1", branch: "full", variables: [wrong] }] } }),
+    ).rejects.toThrow(/trainable\.safetensors.*'model\.fc1\/full\/0' has shape \[16, 8\], the live parameter \[3, 3\]/);
   });
 
   it("a child process killed mid-run resumes here with the uninterrupted loss curve", async () => {
     const every = 3;
-    const child = spawn(process.execPath, ["--import", "./test/train/fixtures/ts-register.mjs", "test/train/fixtures/train-child.ts", dir, String(STEPS), String(every)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "./test/train/fixtures/ts-register.mjs",
+        "test/train/fixtures/train-child.ts",
+        dir,
+        String(STEPS),
+        String(every),
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const killedAt = await new Promise<number>((resolve, reject) => {

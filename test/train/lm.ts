@@ -7,7 +7,18 @@ import { shuffledBatches, type BatchSource } from "../../lib/train/data.js";
 export const LM_VOCAB = 16;
 
 export function tinyLm(seed: number, hiddenSize = 16, numLayers = 1): TransformerModel {
-  return createModel(makeConfig({ family: "llama", vocabSize: LM_VOCAB, hiddenSize, numLayers, numHeads: 2, intermediateSize: 2 * hiddenSize, tieWordEmbeddings: false }), { seed, std: 0.1 });
+  return createModel(
+    makeConfig({
+      family: "llama",
+      vocabSize: LM_VOCAB,
+      hiddenSize,
+      numLayers,
+      numHeads: 2,
+      intermediateSize: 2 * hiddenSize,
+      tieWordEmbeddings: false,
+    }),
+    { seed, std: 0.1 },
+  );
 }
 
 export function lmLoss(model: TransformerModel, ids: tf.Tensor2D): tf.Scalar {
@@ -20,6 +31,11 @@ export function countingData(seed: number, batchSize: number, length = 8, size =
     size,
     batchSize,
     seed,
-    collate: (idx) => tf.tensor2d(idx.map((i) => Array.from({ length }, (_, t) => (i * 5 + t) % LM_VOCAB)), [idx.length, length], "int32"),
+    collate: (idx) =>
+      tf.tensor2d(
+        idx.map((i) => Array.from({ length }, (_, t) => (i * 5 + t) % LM_VOCAB)),
+        [idx.length, length],
+        "int32",
+      ),
   });
 }

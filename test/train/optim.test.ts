@@ -7,8 +7,14 @@ import { AdamW, SGD, createOptimizer, type OptimizerSpec } from "../../lib/train
 const SCRIPT = new URL("../reference/train_optim.py", import.meta.url).pathname;
 
 function problem(seed: number) {
-  const r = (shape: number[], s: number) => tf.tidy(() => tf.randomNormal(shape, 0, 1, "float32", seed + s).arraySync());
-  return { w: r([3, 4], 1) as number[][], b: r([3], 2) as number[], x: r([5, 4], 3) as number[][], y: r([5, 3], 4) as number[][] };
+  const r = (shape: number[], s: number) =>
+    tf.tidy(() => tf.randomNormal(shape, 0, 1, "float32", seed + s).arraySync());
+  return {
+    w: r([3, 4], 1) as number[][],
+    b: r([3], 2) as number[],
+    x: r([5, 4], 3) as number[][],
+    y: r([5, 3], 4) as number[][],
+  };
 }
 
 function runTf(p: ReturnType<typeof problem>, spec: OptimizerSpec, lrs: number[]) {
@@ -19,9 +25,18 @@ function runTf(p: ReturnType<typeof problem>, spec: OptimizerSpec, lrs: number[]
   const opt = createOptimizer(spec);
   const out = { losses: [] as number[], w: [] as number[][][], b: [] as number[][] };
   for (const lr of lrs) {
-    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, w, false, true), b), y))) as tf.Scalar, [w, b]);
+    const { value, grads } = tf.variableGrads(
+      () => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, w, false, true), b), y))) as tf.Scalar,
+      [w, b],
+    );
     out.losses.push(value.dataSync()[0] as number);
-    opt.apply([{ key: "w", variable: w, grad: grads[w.name]! }, { key: "b", variable: b, grad: grads[b.name]! }], lr);
+    opt.apply(
+      [
+        { key: "w", variable: w, grad: grads[w.name]! },
+        { key: "b", variable: b, grad: grads[b.name]! },
+      ],
+      lr,
+    );
     tf.dispose([value, grads[w.name]!, grads[b.name]!]);
     out.w.push(w.arraySync() as number[][]);
     out.b.push(b.arraySync() as number[]);
@@ -47,8 +62,12 @@ describe("optimisers vs torch.optim", () => {
     const got = runTf(p, spec, lrs);
     for (let s = 0; s < lrs.length; s++) {
       expect(got.losses[s]).toBeCloseTo(ref.losses[s] as number, 5);
-      got.w[s]!.flat().forEach((v, i) => expect(Math.abs(v - (ref.w[s]!.flat()[i] as number))).toBeLessThan(2e-6));
-      got.b[s]!.forEach((v, i) => expect(Math.abs(v - (ref.b[s]![i] as number))).toBeLessThan(2e-6));
+      got.w[s]!.flat().forEach((v, i) => {
+        expect(Math.abs(v - (ref.w[s]!.flat()[i] as number))).toBeLessThan(2e-6);
+      });
+      got.b[s]!.forEach((v, i) => {
+        expect(Math.abs(v - (ref.b[s]![i] as number))).toBeLessThan(2e-6);
+      });
     }
     // The run must have moved the weights, or matching would prove nothing.
     expect(Math.abs(got.w[7]![0]![0]! - p.w[0]![0]!)).toBeGreaterThan(1e-3);

@@ -46,7 +46,10 @@ describe("resource accounting", () => {
         // Forward keeps w² alive; backward adds dy and 2w·dy before the activations are freed.
         loss: () => tf.mean(tf.square(w)) as tf.Scalar,
         data: { next: () => null, position: () => ({}), seek: () => {} },
-        steps: 2, optimizer: { kind: "sgd", lr: 0.1 }, progress: false, memory,
+        steps: 2,
+        optimizer: { kind: "sgd", lr: 0.1 },
+        progress: false,
+        memory,
       });
       w.dispose();
       return r.resources.peakTensorBytes - r.resources.startTensorBytes;
@@ -82,7 +85,12 @@ describe("resource accounting", () => {
 describe("compareMethods", () => {
   it("adds full fine-tuning as the baseline and reports ratios to it", async () => {
     const rows = await compareMethods({
-      methods: [{ name: "lora", makeTrainable: (m) => attach(m, { method: "lora", targets: /(q_proj|v_proj)$/, r: 2 } as AttachOptions) }],
+      methods: [
+        {
+          name: "lora",
+          makeTrainable: (m) => attach(m, { method: "lora", targets: /(q_proj|v_proj)$/, r: 2 } as AttachOptions),
+        },
+      ],
       makeModel: () => tinyLm(2, 32, 2),
       makeData: () => countingData(1, 4),
       loss: (m, b) => lmLoss(m, b),
@@ -107,13 +115,26 @@ describe("compareMethods", () => {
   });
 
   it("needs a named baseline when the model cannot build full fine-tuning", async () => {
-    await expect(compareMethods({
-      methods: [{ name: "x", makeTrainable: () => ({ groups: () => [] }) }],
-      makeModel: () => ({}), makeData: () => countingData(1, 4), loss: () => tf.scalar(0), steps: 1, optimizer: { kind: "sgd", lr: 1 },
-    })).rejects.toThrow(/not a ParameterHost/);
-    await expect(compareMethods({
-      methods: [{ name: "x", makeTrainable: () => ({ groups: () => [] }) }], baseline: "y",
-      makeModel: () => ({}), makeData: () => countingData(1, 4), loss: () => tf.scalar(0), steps: 1, optimizer: { kind: "sgd", lr: 1 },
-    })).rejects.toThrow(/baseline 'y' is not among the methods \(x\)/);
+    await expect(
+      compareMethods({
+        methods: [{ name: "x", makeTrainable: () => ({ groups: () => [] }) }],
+        makeModel: () => ({}),
+        makeData: () => countingData(1, 4),
+        loss: () => tf.scalar(0),
+        steps: 1,
+        optimizer: { kind: "sgd", lr: 1 },
+      }),
+    ).rejects.toThrow(/not a ParameterHost/);
+    await expect(
+      compareMethods({
+        methods: [{ name: "x", makeTrainable: () => ({ groups: () => [] }) }],
+        baseline: "y",
+        makeModel: () => ({}),
+        makeData: () => countingData(1, 4),
+        loss: () => tf.scalar(0),
+        steps: 1,
+        optimizer: { kind: "sgd", lr: 1 },
+      }),
+    ).rejects.toThrow(/baseline 'y' is not among the methods \(x\)/);
   });
 });

@@ -20,12 +20,24 @@ describe("learning-rate schedules", () => {
   ];
   it("constant, linear and cosine with warmup match the reference lr at every step", () => {
     const lr = 3e-4;
-    const ref = runPythonJson<{ lrs: number[][] }>(SCHEDULE, [], JSON.stringify({
-      cases: cases.map(([spec, total]) => ({ kind: spec.kind, warmup: spec.warmupSteps ?? 0, total, numCycles: spec.numCycles ?? 0.5, lr })),
-    }));
+    const ref = runPythonJson<{ lrs: number[][] }>(
+      SCHEDULE,
+      [],
+      JSON.stringify({
+        cases: cases.map(([spec, total]) => ({
+          kind: spec.kind,
+          warmup: spec.warmupSteps ?? 0,
+          total,
+          numCycles: spec.numCycles ?? 0.5,
+          lr,
+        })),
+      }),
+    );
     cases.forEach(([spec, total], c) => {
       expect(ref.lrs[c]).toHaveLength(total);
-      ref.lrs[c]!.forEach((want, s) => expect(lr * lrMultiplier(spec, s, total)).toBeCloseTo(want, 12));
+      ref.lrs[c]!.forEach((want, s) => {
+        expect(lr * lrMultiplier(spec, s, total)).toBeCloseTo(want, 12);
+      });
     });
   });
 
@@ -47,14 +59,30 @@ describe("learning-rate schedules", () => {
 });
 
 describe("gradient clipping by global norm", () => {
-  const make = (scale: number) => [tf.randomNormal([3, 4], 0, scale, "float32", 1), tf.randomNormal([5], 0, scale, "float32", 2), tf.randomNormal([2, 2, 2], 0, scale, "float32", 3)];
+  const make = (scale: number) => [
+    tf.randomNormal([3, 4], 0, scale, "float32", 1),
+    tf.randomNormal([5], 0, scale, "float32", 2),
+    tf.randomNormal([2, 2, 2], 0, scale, "float32", 3),
+  ];
 
-  it.each([[0.1, 1.0], [3, 1.0], [1, 0.5]])("grads of scale %f, max norm %f match clip_grad_norm_", (scale, maxNorm) => {
+  it.each([
+    [0.1, 1.0],
+    [3, 1.0],
+    [1, 0.5],
+  ])("grads of scale %f, max norm %f match clip_grad_norm_", (scale, maxNorm) => {
     const grads = make(scale);
-    const ref = runPythonJson<{ norm: number; grads: number[][] }>(CLIP, [], JSON.stringify({ maxNorm, grads: grads.map((g) => ({ shape: g.shape, data: Array.from(g.dataSync()) })) }));
+    const ref = runPythonJson<{ norm: number; grads: number[][] }>(
+      CLIP,
+      [],
+      JSON.stringify({ maxNorm, grads: grads.map((g) => ({ shape: g.shape, data: Array.from(g.dataSync()) })) }),
+    );
     const { grads: clipped, norm } = clipByGlobalNorm(grads, maxNorm);
     expect(norm).toBeCloseTo(ref.norm, 5);
-    clipped.forEach((g, i) => Array.from(g.dataSync()).forEach((v, j) => expect(Math.abs(v - ref.grads[i]![j]!)).toBeLessThan(1e-6)));
+    clipped.forEach((g, i) => {
+      Array.from(g.dataSync()).forEach((v, j) => {
+        expect(Math.abs(v - ref.grads[i]![j]!)).toBeLessThan(1e-6);
+      });
+    });
     const after = Math.sqrt(squaredNorms(clipped).reduce((a, b) => a + b, 0));
     if (norm > maxNorm) expect(after).toBeCloseTo(maxNorm, 4);
     else expect(after).toBeCloseTo(norm, 5);

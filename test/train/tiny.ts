@@ -18,12 +18,19 @@ export class TinyMlp implements LinearHost, ParameterHost {
     const uid = instances++;
     const w = (name: string, shape: [number, number], s: number) =>
       tf.variable(tf.randomNormal(shape, 0, 1 / Math.sqrt(shape[1]), "float32", s), true, name);
-    this.fc1 = new Linear("model.fc1", w(`tiny${seed}_${uid}.fc1.weight`, [hidden, vocab], seed), tf.variable(tf.zeros([hidden]), true, `tiny${seed}_${uid}.fc1.bias`));
+    this.fc1 = new Linear(
+      "model.fc1",
+      w(`tiny${seed}_${uid}.fc1.weight`, [hidden, vocab], seed),
+      tf.variable(tf.zeros([hidden]), true, `tiny${seed}_${uid}.fc1.bias`),
+    );
     this.fc2 = new Linear("model.fc2", w(`tiny${seed}_${uid}.fc2.weight`, [vocab, hidden], seed + 1), null);
   }
 
   linears(): Map<string, Linear> {
-    return new Map([[this.fc1.name, this.fc1], [this.fc2.name, this.fc2]]);
+    return new Map([
+      [this.fc1.name, this.fc1],
+      [this.fc2.name, this.fc2],
+    ]);
   }
 
   namedParameters(): Map<string, tf.Variable> {
@@ -59,7 +66,13 @@ export function tinyData(seed: number, batchSize: number, size = 64): BatchSourc
     seed,
     collate: (idx) => {
       const xs = idx.map((i) => i % VOCAB);
-      return { x: tf.tensor1d(xs, "int32"), y: tf.tensor1d(xs.map((v) => (3 * v + 1) % VOCAB), "int32") };
+      return {
+        x: tf.tensor1d(xs, "int32"),
+        y: tf.tensor1d(
+          xs.map((v) => (3 * v + 1) % VOCAB),
+          "int32",
+        ),
+      };
     },
   });
 }
@@ -73,11 +86,12 @@ export function tinyLora(host: LinearHost, r = 2, seed = 7): TrainableSet & { de
     const a = tf.variable(tf.randomNormal([r, lin.inFeatures], 0, 0.5, "float32", seed + k++), true);
     const b = tf.variable(tf.zeros([lin.outFeatures, r]), true);
     const adapter: LinearAdapter = {
-      forward: (x, base) => tf.tidy(() => {
-        const flat = x.reshape([-1, lin.inFeatures]);
-        const delta = tf.matMul(tf.matMul(flat, a, false, true), b, false, true).mul(2 / r);
-        return tf.add(base(x), delta.reshape([...x.shape.slice(0, -1), lin.outFeatures]));
-      }),
+      forward: (x, base) =>
+        tf.tidy(() => {
+          const flat = x.reshape([-1, lin.inFeatures]);
+          const delta = tf.matMul(tf.matMul(flat, a, false, true), b, false, true).mul(2 / r);
+          return tf.add(base(x), delta.reshape([...x.shape.slice(0, -1), lin.outFeatures]));
+        }),
     };
     lin.adapter = adapter;
     groups.push({ layer: lin.name, branch: "lora", variables: [a, b] });

@@ -19,10 +19,19 @@ describe("train", () => {
   it("full fine-tuning learns the task and trains every weight", async () => {
     const model = new TinyMlp(1);
     const before = snapshot([...model.namedParameters().values()]);
-    const r = await train<Batch>({ ...quiet, trainable: fullFineTuning(model), loss: (b) => model.loss(b), data: tinyData(3, 8), steps: 60, optimizer: { kind: "adamw", lr: 0.05 } });
+    const r = await train<Batch>({
+      ...quiet,
+      trainable: fullFineTuning(model),
+      loss: (b) => model.loss(b),
+      data: tinyData(3, 8),
+      steps: 60,
+      optimizer: { kind: "adamw", lr: 0.05 },
+    });
     expect(r.losses).toHaveLength(60);
     expect(mean(r.losses.slice(-5))).toBeLessThan(0.25 * mean(r.losses.slice(0, 5)));
-    snapshot([...model.namedParameters().values()]).forEach((after, i) => expect(after).not.toEqual(before[i]));
+    snapshot([...model.namedParameters().values()]).forEach((after, i) => {
+      expect(after).not.toEqual(before[i]);
+    });
     expect(r.resources.trainableParams).toBe(16 * 8 + 16 + 8 * 16);
   });
 
@@ -30,24 +39,50 @@ describe("train", () => {
     const model = new TinyMlp(1);
     const base = snapshot([...model.namedParameters().values()]);
     const lora = tinyLora(model);
-    const r = await train<Batch>({ ...quiet, trainable: lora, loss: (b) => model.loss(b), data: tinyData(3, 8), steps: 60, optimizer: { kind: "adamw", lr: 0.05, weightDecay: 0 } });
+    const r = await train<Batch>({
+      ...quiet,
+      trainable: lora,
+      loss: (b) => model.loss(b),
+      data: tinyData(3, 8),
+      steps: 60,
+      optimizer: { kind: "adamw", lr: 0.05, weightDecay: 0 },
+    });
     expect(mean(r.losses.slice(-5))).toBeLessThan(0.5 * mean(r.losses.slice(0, 5)));
     expect(snapshot([...model.namedParameters().values()])).toEqual(base);
     expect(r.resources.trainableParams).toBe(2 * 8 + 16 * 2 + 2 * 16 + 8 * 2);
-    expect(new Set(r.gradNorms.map((g) => `${g.layer}/${g.branch}`))).toEqual(new Set(["model.fc1/lora", "model.fc2/lora"]));
+    expect(new Set(r.gradNorms.map((g) => `${g.layer}/${g.branch}`))).toEqual(
+      new Set(["model.fc1/lora", "model.fc2/lora"]),
+    );
   });
 
   it("accumulating k micro-batches equals one batch k times the size (1e-5)", async () => {
     const run = async (batchSize: number, accumulation: number) => {
       const model = new TinyMlp(5);
-      const r = await train<Batch>({ ...quiet, trainable: fullFineTuning(model), loss: (b) => model.loss(b), data: tinyData(9, batchSize), steps: 4, accumulation, optimizer: { kind: "adamw", lr: 0.01 }, clip: 0.5 });
+      const r = await train<Batch>({
+        ...quiet,
+        trainable: fullFineTuning(model),
+        loss: (b) => model.loss(b),
+        data: tinyData(9, batchSize),
+        steps: 4,
+        accumulation,
+        optimizer: { kind: "adamw", lr: 0.01 },
+        clip: 0.5,
+      });
       return { r, w: snapshot([...model.namedParameters().values()]) };
     };
     const big = await run(16, 1);
     const small = await run(4, 4);
-    big.r.losses.forEach((l, i) => expect(Math.abs(l - small.r.losses[i]!)).toBeLessThan(1e-5));
-    big.r.gradNorms.forEach((g, i) => expect(Math.abs(g.norm - small.r.gradNorms[i]!.norm)).toBeLessThan(1e-5));
-    big.w.forEach((w, i) => w.forEach((v, j) => expect(Math.abs(v - small.w[i]![j]!)).toBeLessThan(1e-5)));
+    big.r.losses.forEach((l, i) => {
+      expect(Math.abs(l - small.r.losses[i]!)).toBeLessThan(1e-5);
+    });
+    big.r.gradNorms.forEach((g, i) => {
+      expect(Math.abs(g.norm - small.r.gradNorms[i]!.norm)).toBeLessThan(1e-5);
+    });
+    big.w.forEach((w, i) => {
+      w.forEach((v, j) => {
+        expect(Math.abs(v - small.w[i]![j]!)).toBeLessThan(1e-5);
+      });
+    });
     expect(small.r.resources.tokens).toBe(big.r.resources.tokens);
   });
 
@@ -58,7 +93,12 @@ describe("train", () => {
     const updates: number[][] = [];
     let prev = snapshot(trainable.groups().flatMap((g) => g.variables));
     const r = await train<Batch>({
-      ...quiet, trainable, loss: (b) => model.loss(b), data: tinyData(4, 8), steps: 3, optimizer: { kind: "sgd", lr },
+      ...quiet,
+      trainable,
+      loss: (b) => model.loss(b),
+      data: tinyData(4, 8),
+      steps: 3,
+      optimizer: { kind: "sgd", lr },
       callbacks: {
         onStep() {
           const now = snapshot(trainable.groups().flatMap((g) => g.variables));
@@ -85,11 +125,20 @@ describe("train", () => {
     let prev = snapshot(vars);
     const steps: Array<{ update: number; info: StepInfo }> = [];
     await train<Batch>({
-      ...quiet, trainable, loss: (b) => model.loss(b), data: tinyData(4, 8), steps: 4, optimizer: { kind: "sgd", lr }, clip: maxNorm,
+      ...quiet,
+      trainable,
+      loss: (b) => model.loss(b),
+      data: tinyData(4, 8),
+      steps: 4,
+      optimizer: { kind: "sgd", lr },
+      clip: maxNorm,
       callbacks: {
         onStep(info) {
           const now = snapshot(vars);
-          steps.push({ update: Math.sqrt(now.reduce((s, w, i) => s + w.reduce((t, v, j) => t + (v - prev[i]![j]!) ** 2, 0), 0)), info });
+          steps.push({
+            update: Math.sqrt(now.reduce((s, w, i) => s + w.reduce((t, v, j) => t + (v - prev[i]![j]!) ** 2, 0), 0)),
+            info,
+          });
           prev = now;
         },
       },
@@ -109,11 +158,23 @@ describe("train", () => {
       groups: () => full.groups(),
       onGradients(grads: Record<string, tf.Tensor>, step: number) {
         const vars = full.groups().flatMap((g) => g.variables);
-        seen.push({ step, keys: Object.keys(grads).sort(), shapesOk: vars.every((v) => grads[v.name]!.shape.join() === v.shape.join()) });
+        seen.push({
+          step,
+          keys: Object.keys(grads).sort(),
+          shapesOk: vars.every((v) => grads[v.name]!.shape.join() === v.shape.join()),
+        });
       },
       gateRecords: () => seen.map((s) => ({ step: s.step, layer: "model.fc1", lambda: 0.5 })),
     };
-    const r = await train<Batch>({ ...quiet, trainable, loss: (b) => model.loss(b), data: tinyData(4, 8), steps: 6, optimizer: { kind: "adamw", lr: 0.01 }, schedule: { kind: "linear", warmupSteps: 2 } });
+    const r = await train<Batch>({
+      ...quiet,
+      trainable,
+      loss: (b) => model.loss(b),
+      data: tinyData(4, 8),
+      steps: 6,
+      optimizer: { kind: "adamw", lr: 0.01 },
+      schedule: { kind: "linear", warmupSteps: 2 },
+    });
     expect(seen.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const s of seen) {
       expect(s.keys).toEqual([...names].sort());
@@ -128,7 +189,12 @@ describe("train", () => {
     const model = new TinyMlp(3);
     const evalSteps: number[] = [];
     const r = await train<Batch>({
-      ...quiet, trainable: fullFineTuning(model), loss: (b) => model.loss(b), data: tinyData(4, 8), steps: 7, optimizer: { kind: "sgd", lr: 0.1 },
+      ...quiet,
+      trainable: fullFineTuning(model),
+      loss: (b) => model.loss(b),
+      data: tinyData(4, 8),
+      steps: 7,
+      optimizer: { kind: "sgd", lr: 0.1 },
       evalEvery: 3,
       evaluate: async (step) => ({ acc: step / 10, loss: 1 / step }),
       callbacks: { onEval: (step) => void evalSteps.push(step) },
@@ -142,7 +208,14 @@ describe("train", () => {
     const model = new TinyMlp(3);
     const counts: number[] = [];
     const r = await train<Batch>({
-      ...quiet, trainable: fullFineTuning(model), loss: (b) => model.loss(b), data: tinyData(4, 8, 32), epochs: 3, accumulation: 2, optimizer: { kind: "adamw", lr: 0.01 }, clip: 1,
+      ...quiet,
+      trainable: fullFineTuning(model),
+      loss: (b) => model.loss(b),
+      data: tinyData(4, 8, 32),
+      epochs: 3,
+      accumulation: 2,
+      optimizer: { kind: "adamw", lr: 0.01 },
+      clip: 1,
       callbacks: { onStep: () => void counts.push(tf.memory().numTensors) },
     });
     expect(r.steps).toBe((3 * 4) / 2);
@@ -156,7 +229,14 @@ describe("train", () => {
     const previous = setDisplaySink(sink);
     try {
       const model = new TinyMlp(3);
-      await train<Batch>({ trainable: fullFineTuning(model), loss: (b) => model.loss(b), data: tinyData(4, 8), steps: 5, optimizer: { kind: "sgd", lr: 0.1 }, progress: { label: "tiny" } });
+      await train<Batch>({
+        trainable: fullFineTuning(model),
+        loss: (b) => model.loss(b),
+        data: tinyData(4, 8),
+        steps: 5,
+        optimizer: { kind: "sgd", lr: 0.1 },
+        progress: { label: "tiny" },
+      });
     } finally {
       setDisplaySink(previous);
     }
@@ -173,7 +253,12 @@ describe("train", () => {
     const pushed: unknown[][] = [];
     let closed = 0;
     await train<Batch>({
-      ...quiet, trainable: fullFineTuning(model), loss: (b) => model.loss(b), data: tinyData(4, 8), steps: 3, optimizer: { kind: "sgd", lr: 0.1 },
+      ...quiet,
+      trainable: fullFineTuning(model),
+      loss: (b) => model.loss(b),
+      data: tinyData(4, 8),
+      steps: 3,
+      optimizer: { kind: "sgd", lr: 0.1 },
       evaluate: () => ({ val_loss: 1.5, acc: 0.5 }),
       dashboard: { push: (r) => void pushed.push([...r]), close: () => void closed++ },
     });
@@ -186,7 +271,15 @@ describe("train", () => {
     const sink = recordingSink(true);
     const previous = setDisplaySink(sink);
     try {
-      await train<Batch>({ ...quiet, trainable: fullFineTuning(model), loss: (b) => model.loss(b), data: tinyData(4, 8), steps: 3, optimizer: { kind: "sgd", lr: 0.1 }, dashboard: true });
+      await train<Batch>({
+        ...quiet,
+        trainable: fullFineTuning(model),
+        loss: (b) => model.loss(b),
+        data: tinyData(4, 8),
+        steps: 3,
+        optimizer: { kind: "sgd", lr: 0.1 },
+        dashboard: true,
+      });
     } finally {
       setDisplaySink(previous);
     }
@@ -197,12 +290,27 @@ describe("train", () => {
 
   it("names the problem for bad options and a diverging loss", async () => {
     const model = new TinyMlp(3);
-    const base = { ...quiet, trainable: fullFineTuning(model), data: tinyData(4, 8), optimizer: { kind: "sgd" as const, lr: 0.1 } };
+    const base = {
+      ...quiet,
+      trainable: fullFineTuning(model),
+      data: tinyData(4, 8),
+      optimizer: { kind: "sgd" as const, lr: 0.1 },
+    };
     await expect(train<Batch>({ ...base, loss: (b) => model.loss(b) })).rejects.toThrow(/give `steps` or `epochs`/);
-    await expect(train<Batch>({ ...base, loss: (b) => model.loss(b), steps: 2, accumulation: 0 })).rejects.toThrow(/accumulation.*found 0/);
-    await expect(train<Batch>({ ...base, loss: (b) => model.loss(b), steps: 2, evalEvery: 1 })).rejects.toThrow(/no `evaluate`/);
-    await expect(train<Batch>({ ...base, loss: (b) => tf.mul(model.loss(b), NaN) as tf.Scalar, steps: 2 })).rejects.toThrow(/loss is NaN at step 1/);
-    await expect(train<Batch>({ ...base, loss: (b) => model.logits(b.x) as unknown as tf.Scalar, steps: 2 })).rejects.toThrow(/scalar tensor, found rank 2/);
-    await expect(train<Batch>({ ...base, trainable: { groups: () => [] }, loss: (b) => model.loss(b), steps: 1 })).rejects.toThrow(/no variables/);
+    await expect(train<Batch>({ ...base, loss: (b) => model.loss(b), steps: 2, accumulation: 0 })).rejects.toThrow(
+      /accumulation.*found 0/,
+    );
+    await expect(train<Batch>({ ...base, loss: (b) => model.loss(b), steps: 2, evalEvery: 1 })).rejects.toThrow(
+      /no `evaluate`/,
+    );
+    await expect(
+      train<Batch>({ ...base, loss: (b) => tf.mul(model.loss(b), NaN) as tf.Scalar, steps: 2 }),
+    ).rejects.toThrow(/loss is NaN at step 1/);
+    await expect(
+      train<Batch>({ ...base, loss: (b) => model.logits(b.x) as unknown as tf.Scalar, steps: 2 }),
+    ).rejects.toThrow(/scalar tensor, found rank 2/);
+    await expect(
+      train<Batch>({ ...base, trainable: { groups: () => [] }, loss: (b) => model.loss(b), steps: 1 }),
+    ).rejects.toThrow(/no variables/);
   });
 });

@@ -35,10 +35,19 @@ export function kernelspecEnv(): NodeJS.ProcessEnv {
 }
 
 /** Executes `src` with nbclient, writing the executed notebook (also a failed one) to `dst`. */
-export function executeWithNbclient(src: string, dst: string, env: NodeJS.ProcessEnv, timeoutS = 600): { ok: boolean; stderr: string } {
+export function executeWithNbclient(
+  src: string,
+  dst: string,
+  env: NodeJS.ProcessEnv,
+  timeoutS = 600,
+): { ok: boolean; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), "peft-nb-nbclient-"));
   const script = join(dir, "execute.py");
   writeFileSync(script, SCRIPT);
-  const r = spawnSync(PYTHON, [script, src, dst, String(timeoutS)], { env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(PYTHON, [script, src, dst, String(timeoutS)], {
+    env,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return { ok: r.status === 0, stderr: r.stderr + (r.error ? String(r.error) : "") };
 }
