@@ -1,0 +1,153 @@
+// Python source of the checker: the trusted process that runs a HumanEval task's own check function.
+// It never executes candidate code. The candidate runs in a worker process it starts; the check calls
+// the entry point through a proxy that sends plain values to the worker and gets plain values back.
+// The pass verdict (with the run's nonce) goes to fd 3, which only the checker holds, and only after
+// check() has returned and the worker has answered a final ping. The checker is non-dumpable, so the
+// worker (same uid) cannot read its memory, environment or descriptors through /proc or ptrace; under
+// bubblewrap it is also PID 1 of the sandbox, which ignores every signal sent from inside.
+import { CODEC_PY } from "./codec.js";
+import { LIMITS_PY } from "./limits.js";
+
+const CHECKER_MAIN = String.raw`
+import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+import builtins, json, linecache, os, signal, subprocess, traceback
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+try:
+    import ctypes
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+except Exception:
+    pass
+
+job = json.loads(sys.stdin.buffer.read())
+VERDICT_FD = 3
+
+
+def verdict(passed, reason=""):
+    line = json.dumps({"nonce": job["nonce"], "passed": passed, "reason": reason[:2000]}) + "\n"
+    os.write(VERDICT_FD, line.encode())
+    os._exit(0)
+
+
+class CandidateGone(BaseException):
+    """The worker died, hung up or broke the protocol. A BaseException, so test code cannot catch it."""
+
+
+class CandidateExit(BaseException):
+    """The candidate raised SystemExit, KeyboardInterrupt or GeneratorExit during a call."""
+
+
+apply_limits(job["limits"])
+req_r, req_w = os.pipe()
+resp_r, resp_w = os.pipe()
+worker = subprocess.Popen(
+    [sys.executable] + job["pythonFlags"] + ["-c", job["workerSource"], str(req_r), str(resp_w)],
+    stdin=subprocess.DEVNULL,
+    pass_fds=(req_r, resp_w),
+    close_fds=True,
+)
+os.close(req_r)
+os.close(resp_w)
+broken = []
+
+
+def worker_state():
+    try:
+        code = worker.wait(timeout=0.2)
+    except subprocess.TimeoutExpired:
+        return "still running"
+    return "exit code " + str(code) if code >= 0 else "killed by signal " + str(-code)
+
+
+def exchange(msg):
+    if broken:
+        raise CandidateGone(broken[0])
+    try:
+        send(req_w, msg)
+        reply = recv(resp_r)
+    except (OSError, ValueError, UnicodeError) as e:
+        reply = None
+        broken.append("the candidate's channel failed (" + type(e).__name__ + ")")
+    if reply is None and not broken:
+        broken.append("the candidate's process ended the session (" + worker_state() + ")")
+    if broken:
+        raise CandidateGone(broken[0])
+    return reply
+
+
+def protocol_error():
+    broken.append("the candidate broke the harness protocol")
+    return CandidateGone(broken[0])
+
+
+def rebuild(name, text):
+    if name in ("SystemExit", "KeyboardInterrupt", "GeneratorExit"):
+        broken.append("the candidate raised " + name + " during a call")
+        return CandidateExit(broken[-1])
+    cls = getattr(builtins, name, None)
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            return cls(text)
+        except Exception:
+            pass
+    return RuntimeError(name + ": " + text)
+
+
+seq = [0]
+
+
+def candidate(*args, **kwargs):
+    seq[0] += 1
+    reply = exchange(["call", seq[0], encode(list(args)), encode(kwargs)])
+    if not isinstance(reply, list) or len(reply) < 3 or reply[1] != seq[0]:
+        raise protocol_error()
+    if reply[0] == "ok":
+        try:
+            return decode(reply[2])
+        except (ValueError, TypeError, RecursionError, MemoryError):
+            raise protocol_error()
+    if reply[0] == "raise" and len(reply) == 4:
+        raise rebuild(str(reply[2]), str(reply[3]))
+    raise protocol_error()
+
+
+def where(e):
+    for frame in reversed(traceback.extract_tb(e.__traceback__)):
+        if frame.filename == "<test>":
+            return " at test line " + str(frame.lineno) + ": " + (frame.line or "").strip()
+    return ""
+
+
+task = job["task"]
+try:
+    reply = exchange(["load", task["prompt"] + job["completion"], task["entryPoint"], job["guardSource"]])
+except CandidateGone as e:
+    verdict(False, str(e))
+if isinstance(reply, list) and len(reply) == 3 and reply[0] == "error":
+    verdict(False, str(reply[1]) + (": " + str(reply[2]) if reply[2] else ""))
+if reply != ["ready"]:
+    verdict(False, str(protocol_error()))
+
+candidate.__name__ = task["entryPoint"]
+test_source = task["test"]
+linecache.cache["<test>"] = (len(test_source), None, test_source.splitlines(True), "<test>")
+namespace = {}
+try:
+    exec(compile(task["prompt"], "<prompt>", "exec"), namespace)
+    namespace[task["entryPoint"]] = candidate
+    exec(compile(test_source, "<test>", "exec"), namespace)
+    namespace["check"](candidate)
+    seq[0] += 1
+    if exchange(["ping", seq[0]]) != ["pong", seq[0]]:
+        protocol_error()
+except BaseException as e:
+    text = str(e)
+    verdict(False, (broken[0] if broken else type(e).__name__ + (": " + text if text else "")) + where(e))
+if broken:
+    verdict(False, broken[0])
+verdict(True)
+`;
+
+export const CHECKER_PY = `${CODEC_PY}\n${LIMITS_PY}\n${CHECKER_MAIN}`;
