@@ -8,6 +8,6 @@ export {
   resolveIsolation,
   SandboxUnavailableError,
 } from "./sandbox/isolation.js";
-export { type IsolationMethod, type SandboxLimits } from "./sandbox/options.js";
+export type { IsolationMethod, SandboxLimits } from "./sandbox/options.js";
 export { SANDBOX_PYTHON } from "./sandbox/python-env.js";
 export { runPythonSandboxed, type SandboxResult } from "./sandbox/run-program.js";

@@ -97,7 +97,10 @@ describe("containment", () => {
     expect(existsSync(join(tmpdir(), scratch))).toBe(false);
     // the victim's folder is not there at all (ENOENT); the read-only root refuses (EROFS or EACCES)
     expect(denials[0]).toBe("DENIED 2");
-    expect(denials.slice(1).every((d) => /^DENIED (30|13)$/.test(d)), denials.join(", ")).toBe(true);
+    expect(
+      denials.slice(1).every((d) => /^DENIED (30|13)$/.test(d)),
+      denials.join(", "),
+    ).toBe(true);
     expect(readFileSync(victim, "utf8")).toBe("keep me");
   });
 

@@ -74,9 +74,9 @@ describe("without bubblewrap", () => {
   test('isolation: "bubblewrap" is a requirement that no opt-in overrides', async () => {
     process.env.PEFT_BWRAP = missing;
     process.env.PEFT_SANDBOX_ALLOW_WEAK = "1";
-    await expect(
-      runPythonSandboxed("print(1)", { isolation: "bubblewrap", allowWeakIsolation: true }),
-    ).rejects.toThrow(SandboxUnavailableError);
+    await expect(runPythonSandboxed("print(1)", { isolation: "bubblewrap", allowWeakIsolation: true })).rejects.toThrow(
+      SandboxUnavailableError,
+    );
   });
 });
 

@@ -159,7 +159,8 @@ export function resolveIsolation(opts: Pick<SandboxLimits, "isolation" | "allowW
   if (wanted === "python guard only") return { isolation: weakIsolation("requested explicitly") };
   const probe = probeBubblewrap();
   if ("isolation" in probe) return { isolation: probe.isolation, strong: probe };
-  const allowed = wanted === undefined && (opts.allowWeakIsolation === true || process.env.PEFT_SANDBOX_ALLOW_WEAK === "1");
+  const allowed =
+    wanted === undefined && (opts.allowWeakIsolation === true || process.env.PEFT_SANDBOX_ALLOW_WEAK === "1");
   if (!allowed) throw new SandboxUnavailableError(probe.reason);
   return { isolation: weakIsolation(probe.reason) };
 }

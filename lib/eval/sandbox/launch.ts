@@ -51,7 +51,12 @@ export async function launch(spec: LaunchSpec): Promise<Launched> {
   let env: Record<string, string>;
   if (resolved.strong) {
     const { bwrap, roots } = resolved.strong;
-    [cmd, args, cwd, env] = [bwrap.path, [...bwrapArgs(bwrap, { pythonRoots: roots, tmpBytes: limits.tmpBytes }), ...python], "/", sandboxEnv("/tmp")];
+    [cmd, args, cwd, env] = [
+      bwrap.path,
+      [...bwrapArgs(bwrap, { pythonRoots: roots, tmpBytes: limits.tmpBytes }), ...python],
+      "/",
+      sandboxEnv("/tmp"),
+    ];
   } else {
     workDir = realpathSync(mkdtempSync(join(tmpdir(), "peft-sandbox-")));
     if (user) chownSync(workDir, user.uid, user.gid);

@@ -1,7 +1,7 @@
 // Python source shared by the checker and the worker: how values cross between them, and the
 // length-prefixed frames that carry them. Only plain builtin values cross (tagged JSON), so nothing
 // the candidate returns can run code in the checker: no custom __eq__, no always-equal objects.
-export const CODEC_PY = String.raw`
+export const CODEC_PY = `
 import json as _json, numbers as _numbers, struct as _struct, fractions as _fractions, decimal as _decimal
 import os as _os
 

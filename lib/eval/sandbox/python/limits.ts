@@ -1,6 +1,6 @@
 // Python source: resource limits, set by trusted code before any untrusted code runs. Soft and hard
 // limits are set equal, so the program cannot raise them again.
-export const LIMITS_PY = String.raw`
+export const LIMITS_PY = `
 import resource as _resource
 
 

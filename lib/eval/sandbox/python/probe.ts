@@ -1,7 +1,7 @@
 // Python source of the isolation probe: run once inside the sandbox exactly as programs are, it
 // reports what the sandbox really provides, so results state measured facts, not intentions.
 // argv[1]: JSON list of host paths that must not be visible.
-export const PROBE_PY = String.raw`
+export const PROBE_PY = `
 import json, os, resource, socket, sys, time
 
 out = {"pid": os.getpid()}

@@ -2,7 +2,7 @@
 // as __main__. Its exit status is the program's; it gives no HumanEval verdict.
 import { LIMITS_PY } from "./limits.js";
 
-const RUNNER_MAIN = String.raw`
+const RUNNER_MAIN = `
 import sys
 if sys.path and sys.path[0] == "":
     del sys.path[0]

@@ -3,7 +3,7 @@
 // return value or an exception name; it never sees the test, the expected results or the nonce.
 import { CODEC_PY } from "./codec.js";
 
-const WORKER_MAIN = String.raw`
+const WORKER_MAIN = `
 import sys
 if sys.path and sys.path[0] == "":
     del sys.path[0]
