@@ -41,6 +41,7 @@ export async function checkInSandbox(
     limits: lim,
     program: CHECKER_PY,
     verdictChannel: true,
+    noSite: true,
     input: JSON.stringify({
       nonce,
       task: { prompt: task.prompt, test: task.test, entryPoint: task.entryPoint },

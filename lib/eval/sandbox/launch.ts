@@ -21,6 +21,8 @@ export interface LaunchSpec {
   input: string;
   /** Open fd 3 for the checker's verdict and collect what it writes. */
   verdictChannel?: boolean;
+  /** Skip site-packages (-S): for the checker, which needs only the standard library. */
+  noSite?: boolean;
 }
 
 export interface Launched {
@@ -43,7 +45,7 @@ const KILL_GRACE_MS = 600;
 export async function launch(spec: LaunchSpec): Promise<Launched> {
   const { resolved, limits } = spec;
   const user = sandboxUser();
-  const python = [SANDBOX_PYTHON, ...PYTHON_FLAGS, "-c", spec.program];
+  const python = [SANDBOX_PYTHON, ...PYTHON_FLAGS, ...(spec.noSite ? ["-S"] : []), "-c", spec.program];
   let workDir: string | undefined;
   let cmd: string;
   let args: string[];

@@ -2,11 +2,35 @@
 // length-prefixed frames that carry them. Only plain builtin values cross (tagged JSON), so nothing
 // the candidate returns can run code in the checker: no custom __eq__, no always-equal objects.
 export const CODEC_PY = `
-import json as _json, numbers as _numbers, struct as _struct, fractions as _fractions, decimal as _decimal
+import json as _json, struct as _struct, sys as _sys
 import os as _os
 
 _FRAME_LIMIT = 64 * 1024 * 1024
 _os_read, _os_write = _os.read, _os.write
+
+
+def _loaded(module, name):
+    # A Fraction or Decimal can only exist if its module was imported; checking sys.modules keeps
+    # these imports (tens of ms) off the path of every check.
+    m = _sys.modules.get(module)
+    return getattr(m, name, None) if m else None
+
+
+def _number(v):
+    fraction, dec = _loaded("fractions", "Fraction"), _loaded("decimal", "Decimal")
+    if fraction and isinstance(v, fraction):
+        return ["q", hex(v.numerator), hex(v.denominator)]
+    if dec and isinstance(v, dec):
+        return ["dec", str(v)]
+    import numbers  # numpy and other numeric types register here
+
+    if isinstance(v, numbers.Integral):
+        return ["i", hex(int(v))]
+    if isinstance(v, numbers.Real):
+        return float(v)
+    if isinstance(v, numbers.Complex):
+        return ["c", float(v.real), float(v.imag)]
+    return None
 
 
 def encode(v, depth=0):
@@ -21,16 +45,10 @@ def encode(v, depth=0):
         return str.__str__(v)
     if isinstance(v, float):
         return float(v)
-    if isinstance(v, _numbers.Integral):
+    if isinstance(v, int):
         return ["i", hex(int(v))]
-    if isinstance(v, _fractions.Fraction):
-        return ["q", hex(v.numerator), hex(v.denominator)]
-    if isinstance(v, _decimal.Decimal):
-        return ["dec", str(v)]
-    if isinstance(v, _numbers.Real):
-        return float(v)
-    if isinstance(v, _numbers.Complex):
-        return ["c", float(v.real), float(v.imag)]
+    if isinstance(v, complex):
+        return ["c", v.real, v.imag]
     if isinstance(v, bytes):
         return ["b", bytes(v).hex()]
     if isinstance(v, bytearray):
@@ -45,6 +63,9 @@ def encode(v, depth=0):
         return ["fs", [encode(x, d) for x in v]]
     if isinstance(v, set):
         return ["s", [encode(x, d) for x in v]]
+    number = _number(v)
+    if number is not None:
+        return number
     raise TypeError("a value of type " + type(v).__name__ + " cannot pass between the checker and the candidate")
 
 
@@ -59,9 +80,13 @@ def decode(v):
     if tag == "i":
         return int(v[1], 16)
     if tag == "q":
-        return _fractions.Fraction(int(v[1], 16), int(v[2], 16))
+        import fractions
+
+        return fractions.Fraction(int(v[1], 16), int(v[2], 16))
     if tag == "dec":
-        return _decimal.Decimal(v[1])
+        import decimal
+
+        return decimal.Decimal(v[1])
     if tag == "c":
         return complex(v[1], v[2])
     if tag == "b":

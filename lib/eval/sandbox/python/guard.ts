@@ -35,6 +35,8 @@ const DENIED_OS = [
   "setuid",
   "setgid",
   "chroot",
+  "posix_spawn",
+  "posix_spawnp",
 ];
 
 /** The guard as a Python program; `blockSockets` also disables sockets (the fallback without namespaces). */
@@ -42,7 +44,9 @@ export function guardPy(blockSockets: boolean): string {
   const sockets = blockSockets
     ? `import socket\nsocket.socket = deny("socket.socket")\nsocket.create_connection = deny("socket.create_connection")\n`
     : "";
-  return `import os, shutil, subprocess
+  // subprocess is not imported here (tens of ms per check): every child it starts goes through
+  // _posixsubprocess.fork_exec, which subprocess binds when it is first imported, after this.
+  return `import os, shutil, sys, _posixsubprocess
 
 
 def deny(name):
@@ -56,6 +60,8 @@ for name in ${JSON.stringify(DENIED_OS)}:
         setattr(os, name, deny("os." + name))
 for name in ("rmtree", "move", "chown"):
     setattr(shutil, name, deny("shutil." + name))
-subprocess.Popen = deny("subprocess.Popen")
+_posixsubprocess.fork_exec = deny("subprocess")
+if "subprocess" in sys.modules:
+    sys.modules["subprocess"].Popen = deny("subprocess.Popen")
 ${sockets}`;
 }
