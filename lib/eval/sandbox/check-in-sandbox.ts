@@ -56,11 +56,9 @@ export async function checkInSandbox(
   if (r.timedOut) return { ...base, status: "timeout", reason: `timed out after ${r.durationMs} ms` };
   const verdict = parseVerdict(r.verdict, nonce);
   if (verdict?.passed) return { ...base, status: "passed" };
+  const ended = r.exitCode !== null ? `exit ${r.exitCode}` : r.signal ? `signal ${r.signal}` : "never started";
   const reason =
-    verdict?.reason ||
-    `the checker gave no verdict (${r.exitCode !== null ? `exit ${r.exitCode}` : `signal ${r.signal}`}): ${
-      r.stderr.trim().split("\n").pop() || "no output"
-    }`;
+    verdict?.reason || `the checker gave no verdict (${ended}): ${r.stderr.trim().split("\n").pop() || "no output"}`;
   return { ...base, status: "failed", reason };
 }
 
