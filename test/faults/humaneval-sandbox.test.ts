@@ -9,10 +9,12 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer, type Server } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadHumanEval } from "../../lib/data/humaneval.js";
 import { checkInSandbox, detectIsolation, type SandboxCheck, type SandboxLimits } from "../../lib/eval/sandbox.js";
+import { ensureBuilt, ROOT } from "../helpers/ensure-built.js";
 import { processesWith, survivorsAfter, uniqueMarker } from "../helpers/host-processes.js";
 
 const task = loadHumanEval()[0]; // has_close_elements; its first assertion expects True
@@ -65,6 +67,13 @@ async function hostile(
   // whatever the program does, the call settles within its timeout plus one second
   expect(ms).toBeLessThan((limits.timeoutMs ?? 10_000) + 1000);
   return { r, row };
+}
+
+/** Asserts, from the host, that no process carrying `marker` is left; notes the wait in the row. */
+async function expectNoSurvivor(marker: string, row: Row, note = ""): Promise<void> {
+  const s = await survivorsAfter(marker);
+  expect(s.pids).toEqual([]);
+  row.host = `${note}no survivor (${s.waitedMs} ms)`;
 }
 
 /** Python that execs a long sleep carrying `marker` (visible in the host's process list). */
@@ -264,9 +273,7 @@ describe("escapes: the whole tree dies, and the call returns on time", () => {
       { timeoutMs: 5000 },
     );
     expect(r.status).toBe("passed"); // containment does not cost a correct answer its pass
-    const s = await survivorsAfter(marker);
-    expect(s.pids).toEqual([]);
-    row.host = `no survivor (${s.waitedMs} ms)`;
+    await expectNoSurvivor(marker, row);
   });
 
   test("a child holding stdout open while the parent fails fast", async () => {
@@ -279,9 +286,7 @@ describe("escapes: the whole tree dies, and the call returns on time", () => {
     );
     expect(r.status).toBe("failed");
     expect(r.durationMs).toBeLessThan(5000); // settled by the verdict, not by the timeout or stdout's EOF
-    const s = await survivorsAfter(marker);
-    expect(s.pids).toEqual([]);
-    row.host = `no survivor (${s.waitedMs} ms)`;
+    await expectNoSurvivor(marker, row);
   });
 
   test("a child holding stdout while the parent sleeps forever", async () => {
@@ -293,9 +298,31 @@ describe("escapes: the whole tree dies, and the call returns on time", () => {
       { timeoutMs: 2000 },
     );
     expect(r.status).toBe("timeout");
-    const s = await survivorsAfter(marker);
-    expect(s.pids).toEqual([]);
-    row.host = `no survivor (${s.waitedMs} ms)`;
+    await expectNoSurvivor(marker, row);
+  });
+
+  test("the sandbox dies with the evaluating process (SIGKILL of Node mid-check)", async () => {
+    await ensureBuilt();
+    const marker = uniqueMarker();
+    const sandbox = pathToFileURL(join(ROOT, "dist", "lib", "eval", "sandbox.js")).href;
+    const completion = `    import os, posix, time\n    if posix.fork() == 0:\n        os.setsid()\n${execSleeper(marker, "        ")}    time.sleep(10**9)\n`;
+    const script = `import { checkInSandbox } from ${JSON.stringify(sandbox)};
+await checkInSandbox(${JSON.stringify({ prompt: task.prompt, test: task.test, entryPoint: task.entryPoint })}, ${JSON.stringify(completion)}, { timeoutMs: 60000 });`;
+    const evaluator = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "ignore" });
+    const t0 = Date.now();
+    while (processesWith(marker).length === 0 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+    expect(processesWith(marker).length, "the sandboxed sleeper started").toBe(1);
+    evaluator.kill("SIGKILL");
+    const row: Row = {
+      program: "evaluator killed",
+      tried: "setsid child + sleep forever; the Node process running the check is SIGKILLed",
+      isolation: "bwrap",
+      verdict: "(no verdict: its caller is gone)",
+      ms: Date.now() - t0,
+      host: "",
+    };
+    rows.push(row);
+    await expectNoSurvivor(marker, row);
   });
 
   test("sleep forever", async () => {
@@ -332,9 +359,7 @@ describe("escapes: the whole tree dies, and the call returns on time", () => {
     expect(r.status).toBe("timeout");
     expect(peak).toBeGreaterThan(1); // it did fork
     expect(peak).toBeLessThanOrEqual(15); // 16 minus the checker
-    const s = await survivorsAfter(marker);
-    expect(s.pids).toEqual([]);
-    row.host = `peak ${peak} processes; no survivor (${s.waitedMs} ms)`;
+    await expectNoSurvivor(marker, row, `peak ${peak} processes; `);
   });
 
   test("memory hogs: one huge allocation, steady growth, filling /tmp", async () => {

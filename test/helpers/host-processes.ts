@@ -8,13 +8,16 @@ export function uniqueMarker(prefix = "peft-hostile"): string {
   return `${prefix}-${randomBytes(6).toString("hex")}`;
 }
 
-/** Live (non-zombie) host processes whose command line contains `marker`. */
+/**
+ * Live (non-zombie) host processes with `marker` as one whole argument (a process whose arguments
+ * merely contain the program text, such as a `node -e` that starts a sandbox, does not count).
+ */
 export function processesWith(marker: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (!readFileSync(`/proc/${entry}/cmdline`, "latin1").includes(marker)) continue;
+      if (!readFileSync(`/proc/${entry}/cmdline`, "latin1").split("\0").includes(marker)) continue;
       const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
       if (!/^\d+ \(.*\) [ZX] /s.test(stat)) found.push(Number(entry));
     } catch {

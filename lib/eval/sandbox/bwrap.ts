@@ -62,9 +62,13 @@ function rootEntries(): string[] {
   return args;
 }
 
-/** bwrap's arguments up to and including `--`; the command follows. */
-export function bwrapArgs(b: Bwrap, opts: { pythonRoots: string[]; tmpBytes: number }): string[] {
+/**
+ * bwrap's arguments up to and including `--`; the command follows. `infoFd`: where bwrap reports the
+ * host pid of the sandbox's PID 1 (so a timeout can kill it while bwrap is alive to reap it).
+ */
+export function bwrapArgs(b: Bwrap, opts: { pythonRoots: string[]; tmpBytes: number; infoFd?: number }): string[] {
   return [
+    ...(opts.infoFd !== undefined ? ["--info-fd", String(opts.infoFd)] : []),
     "--unshare-user",
     "--unshare-ipc",
     "--unshare-pid",

@@ -89,7 +89,7 @@ def exchange(msg):
     try:
         send(req_w, msg)
         reply = recv(resp_r)
-    except (OSError, ValueError, UnicodeError) as e:
+    except (OSError, ValueError, UnicodeError, RecursionError, MemoryError) as e:
         reply = None
         broken.append("the candidate's channel failed (" + type(e).__name__ + ")")
     if reply is None and not broken:
