@@ -11,11 +11,12 @@ import { detectIsolation, runPythonSandboxed, SandboxUnavailableError } from "..
 import { resolveLimits } from "../../lib/eval/sandbox/options.js";
 
 const task = loadHumanEval()[0];
-const saved = { bwrap: process.env.PEFT_BWRAP, weak: process.env.PEFT_SANDBOX_ALLOW_WEAK };
+const saved = { bwrap: process.env.PEFT_BWRAP, weak: process.env.PEFT_SANDBOX_ALLOW_WEAK, home: process.env.HOME };
 afterEach(() => {
   for (const [key, value] of [
     ["PEFT_BWRAP", saved.bwrap],
     ["PEFT_SANDBOX_ALLOW_WEAK", saved.weak],
+    ["HOME", saved.home],
   ] as const) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
@@ -32,6 +33,20 @@ test("on this machine bubblewrap runs, and the probe measured every property", (
     processLimit: true,
     version: expect.stringMatching(/^\d+\.\d+/),
   });
+});
+
+test("a home directory that is /tmp, or under it, is checked as hidden without refusing the sandbox", async () => {
+  const home = mkdtempSync(join(tmpdir(), "peft-home-"));
+  try {
+    for (const h of ["/tmp", home]) {
+      process.env.HOME = h;
+      expect(detectIsolation(), h).toMatchObject({ method: "bubblewrap", filesystem: true });
+    }
+    const r = await runPythonSandboxed(`import os\nprint(os.path.exists(${JSON.stringify(home)}))`);
+    expect(r.stdout.trim()).toBe("False");
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });
 
 describe("without bubblewrap", () => {

@@ -49,10 +49,10 @@ export interface StrongSandbox {
 
 const probes = new Map<string, StrongSandbox | { reason: string }>();
 
-/** Probes bubblewrap once per (bwrap, python): a working sandbox, or why there is none. */
+/** Probes bubblewrap once per (bwrap, python, home): a working sandbox, or why there is none. */
 export function probeBubblewrap(): StrongSandbox | { reason: string } {
   const found = findBwrap();
-  const key = `${typeof found === "string" ? found : found.missing}\n${SANDBOX_PYTHON}`;
+  const key = `${typeof found === "string" ? found : found.missing}\n${SANDBOX_PYTHON}\n${homedir()}`;
   let probe = probes.get(key);
   if (!probe) {
     probe = typeof found === "string" ? runProbe(bwrapFeatures(found)) : { reason: found.missing };
@@ -61,11 +61,22 @@ export function probeBubblewrap(): StrongSandbox | { reason: string } {
   return probe;
 }
 
-// Host paths a sandboxed program must not see (those that exist here and hold no interpreter files).
+// Host paths a sandboxed program must not see: those that exist here, minus the sandbox's own mount
+// points and their parents (a home of /tmp is the sandbox's /tmp) and what is bound from the host
+// (/usr, the interpreter's prefixes, the loader cache). Host content under the sandbox's fresh
+// /tmp, /proc or /dev stays hidden, so a home under /tmp is still checked.
 function hiddenPaths(roots: string[]): string[] {
   const paths = [homedir(), "/home", "/root", "/run", "/var", "/mnt", "/media", "/srv", "/opt", "/etc/passwd"];
-  const overlaps = (p: string, r: string) => p === r || r.startsWith(`${p}/`) || p.startsWith(`${r}/`);
-  return [...new Set(paths)].filter((p) => p !== "/" && existsSync(p) && !roots.some((r) => overlaps(p, r)));
+  const bound = ["/usr", "/etc/ld.so.cache", ...roots];
+  const fresh = ["/tmp", "/proc", "/dev"];
+  const ancestorOrSelf = (p: string, m: string) => p === m || m.startsWith(`${p}/`);
+  return [...new Set(paths)].filter(
+    (p) =>
+      p !== "/" &&
+      existsSync(p) &&
+      ![...bound, ...fresh].some((m) => ancestorOrSelf(p, m)) &&
+      !bound.some((m) => p.startsWith(`${m}/`)),
+  );
 }
 
 function hostNamespace(name: string): string | null {
