@@ -20,12 +20,14 @@ const describe = (xs: number[]) => `median ${quantile(xs, 0.5)} ms, p90 ${quanti
 
 async function timeEach(n: number, run: (i: number) => Promise<unknown>): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await run(i);
-    out.push(Math.round(performance.now() - t0));
-  }
+  for (let i = 0; i < n; i++) out.push(await timed(() => run(i)));
   return out;
+}
+
+async function timed(run: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await run();
+  return Math.round(performance.now() - t0);
 }
 
 function bare(source: string): Promise<number | null> {
@@ -42,11 +44,14 @@ const pick = (i: number) => tasks[i % tasks.length];
 await checkCompletion(pick(0), pick(0).canonicalSolution);
 await bare(humanEvalProgram(pick(0), pick(0).canonicalSolution));
 
-const bw = await timeEach(checks, (i) => checkCompletion(pick(i), pick(i).canonicalSolution));
-const weak = await timeEach(checks, (i) =>
-  checkCompletion(pick(i), pick(i).canonicalSolution, { isolation: "python guard only" }),
-);
-const plain = await timeEach(checks, (i) => bare(humanEvalProgram(pick(i), pick(i).canonicalSolution)));
+// the three modes interleaved, so drifting load on a shared machine colours them alike
+const [bw, weak, plain]: number[][] = [[], [], []];
+for (let i = 0; i < checks; i++) {
+  const t = pick(i);
+  bw.push(await timed(() => checkCompletion(t, t.canonicalSolution)));
+  weak.push(await timed(() => checkCompletion(t, t.canonicalSolution, { isolation: "python guard only" })));
+  plain.push(await timed(() => bare(humanEvalProgram(t, t.canonicalSolution))));
+}
 console.log(`one check, ${checks} canonical solutions in turn:`);
 console.log(`  bubblewrap + checker      ${describe(bw)}`);
 console.log(`  weak fallback + checker   ${describe(weak)}`);

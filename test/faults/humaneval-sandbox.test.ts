@@ -343,7 +343,8 @@ await checkInSandbox(${JSON.stringify({ prompt: task.prompt, test: task.test, en
     const pending = hostile(
       "fork bomb",
       "execs `while True: fork()` (limit 16 processes, 3 s timeout)",
-      `    import posix\n    posix.execv("/usr/bin/python3", ["python3", "-c", "${bomb}", ${JSON.stringify(marker)}])\n`,
+      // keeps every descriptor across the exec, so the checker keeps waiting and only the deadline ends it
+      `    import os, posix\n    for fd in os.listdir("/proc/self/fd"):\n        try:\n            os.set_inheritable(int(fd), True)\n        except OSError:\n            pass\n    posix.execv("/usr/bin/python3", ["python3", "-c", "${bomb}", ${JSON.stringify(marker)}])\n`,
       { timeoutMs: 3000, processes: 16 },
     );
     let peak = 0;

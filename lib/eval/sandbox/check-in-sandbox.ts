@@ -5,10 +5,8 @@ import { randomBytes } from "node:crypto";
 import { resolveIsolation, type Isolation, type Resolved } from "./isolation.js";
 import { launch } from "./launch.js";
 import { pythonLimits, resolveLimits, type SandboxLimits } from "./options.js";
-import { PYTHON_FLAGS } from "./python-env.js";
 import { CHECKER_PY } from "./python/checker.js";
 import { guardPy } from "./python/guard.js";
-import { WORKER_PY } from "./python/worker.js";
 
 export interface CheckTask {
   prompt: string;
@@ -41,14 +39,11 @@ export async function checkInSandbox(
     limits: lim,
     program: CHECKER_PY,
     verdictChannel: true,
-    noSite: true,
     input: JSON.stringify({
       nonce,
       task: { prompt: task.prompt, test: task.test, entryPoint: task.entryPoint },
       completion,
       limits: pythonLimits(lim, isolation.processLimit),
-      pythonFlags: PYTHON_FLAGS,
-      workerSource: WORKER_PY,
       guardSource: guardPy(!isolation.network),
     }),
   });

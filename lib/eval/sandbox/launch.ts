@@ -21,8 +21,6 @@ export interface LaunchSpec {
   input: string;
   /** Open fd 3 for the checker's verdict and collect what it writes. */
   verdictChannel?: boolean;
-  /** Skip site-packages (-S): for the checker, which needs only the standard library. */
-  noSite?: boolean;
 }
 
 export interface Launched {
@@ -57,7 +55,7 @@ interface Command {
 }
 
 function command(spec: LaunchSpec): Command {
-  const python = [SANDBOX_PYTHON, ...PYTHON_FLAGS, ...(spec.noSite ? ["-S"] : []), "-c", spec.program];
+  const python = [SANDBOX_PYTHON, ...PYTHON_FLAGS, "-c", spec.program];
   const strong = spec.resolved.strong;
   if (strong) {
     const sandbox = bwrapArgs(strong.bwrap, {

@@ -1,12 +1,14 @@
 // Python source of the checker: the trusted process that runs a HumanEval task's own check function.
-// It never executes candidate code. The candidate runs in a worker process it starts; the check calls
-// the entry point through a proxy that sends plain values to the worker and gets plain values back.
-// The pass verdict (with the run's nonce) goes to fd 3, which only the checker holds, and only after
-// check() has returned and the worker has answered a final ping. The checker is non-dumpable, so the
-// worker (same uid) cannot read its memory, environment or descriptors through /proc or ptrace; under
-// bubblewrap it is also PID 1 of the sandbox, which ignores every signal sent from inside.
+// It never executes candidate code. At its start, before it reads its job, it forks the worker (see
+// worker.ts), which runs the candidate; the check calls the entry point through a proxy that sends
+// plain values to the worker and gets plain values back. The pass verdict (with the run's nonce) goes
+// to fd 3, which only the checker holds, and only after check() has returned and the worker has
+// answered a final ping. The checker is non-dumpable, so the worker (same uid) cannot read its
+// memory, environment or descriptors through /proc or ptrace; under bubblewrap it is also PID 1 of
+// the sandbox, which ignores every signal sent from inside.
 import { CODEC_PY } from "./codec.js";
 import { LIMITS_PY } from "./limits.js";
+import { WORKER_PY } from "./worker.js";
 
 const CHECKER_MAIN = String.raw`
 import sys
@@ -14,12 +16,31 @@ if sys.path and sys.path[0] == "":
     del sys.path[0]
 import builtins, json, os, signal, time
 
-signal.signal(signal.SIGINT, signal.SIG_IGN)
 try:
     import ctypes
     ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
 except Exception:
     pass
+req_r, req_w = os.pipe()
+resp_r, resp_w = os.pipe()
+worker = os.fork()
+if worker == 0:
+    # The worker keeps stdout, stderr and its two pipe ends; stdin (the job) and fd 3 (the verdict)
+    # are closed before the checker reads anything. Forking (no second interpreter) saves a start-up.
+    try:
+        devnull = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(devnull, 0)
+        low = 3
+        for fd in sorted((req_r, resp_w)):
+            os.closerange(low, fd)
+            low = fd + 1
+        os.closerange(low, 1 << 16)
+        worker_main(req_r, resp_w)
+    finally:
+        os._exit(0)
+os.close(req_r)
+os.close(resp_w)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 job = json.loads(sys.stdin.buffer.read())
 VERDICT_FD = 3
@@ -40,35 +61,6 @@ class CandidateExit(BaseException):
 
 
 apply_limits(job["limits"])
-req_r, req_w = os.pipe()
-resp_r, resp_w = os.pipe()
-
-
-def start_worker():
-    # fork + exec (the subprocess module costs tens of ms to import): the worker gets only its two
-    # pipe ends, stdout and stderr; the exec leaves nothing of this process's memory behind.
-    argv = [sys.executable] + job["pythonFlags"] + ["-c", job["workerSource"], str(req_r), str(resp_w)]
-    pid = os.fork()
-    if pid == 0:
-        try:
-            devnull = os.open("/dev/null", os.O_RDONLY)
-            os.dup2(devnull, 0)
-            low = 3
-            for fd in sorted((req_r, resp_w)):
-                os.closerange(low, fd)
-                low = fd + 1
-            os.closerange(low, 1 << 16)
-            os.set_inheritable(req_r, True)
-            os.set_inheritable(resp_w, True)
-            os.execv(sys.executable, argv)
-        finally:
-            os._exit(127)
-    return pid
-
-
-worker = start_worker()
-os.close(req_r)
-os.close(resp_w)
 broken = []
 
 
@@ -150,7 +142,9 @@ def where(e):
 
 task = job["task"]
 try:
-    reply = exchange(["load", task["prompt"] + job["completion"], task["entryPoint"], job["guardSource"]])
+    reply = exchange(
+        ["load", task["prompt"] + job["completion"], task["entryPoint"], job["guardSource"], job["limits"]]
+    )
 except CandidateGone as e:
     verdict(False, str(e))
 if isinstance(reply, list) and len(reply) == 3 and reply[0] == "error":
@@ -177,4 +171,4 @@ if broken:
 verdict(True)
 `;
 
-export const CHECKER_PY = `${CODEC_PY}\n${LIMITS_PY}\n${CHECKER_MAIN}`;
+export const CHECKER_PY = `${CODEC_PY}\n${LIMITS_PY}\n${WORKER_PY}\n${CHECKER_MAIN}`;
