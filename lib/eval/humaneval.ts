@@ -6,15 +6,14 @@ import { mapLimit } from "./concurrency.js";
 import type { TextGenerator } from "./interfaces.js";
 import { passAtK } from "./pass-at-k.js";
 import { HUMANEVAL_STOP, humanEvalPrompt, truncateAtStop } from "./prompts.js";
-import {
-  detectIsolation,
-  runPythonSandboxed,
-  type Isolation,
-  type SandboxLimits,
-  type SandboxResult,
-} from "./sandbox.js";
+import { checkInSandbox, type Isolation, resolveIsolation, type SandboxLimits } from "./sandbox.js";
+import type { Resolved } from "./sandbox/isolation.js";
 
-/** The program the harness runs: prompt + completion, the task's tests, and the call of check. */
+/**
+ * The program the reference harness (OpenAI human-eval) runs in one interpreter: prompt + completion,
+ * the task's tests, and the call of check. This harness runs the same parts split across two
+ * processes (docs/sandbox.md); the text is for reproducing a case by hand.
+ */
 export function humanEvalProgram(
   task: Pick<HumanEvalTask, "prompt" | "test" | "entryPoint">,
   completion: string,
@@ -23,25 +22,31 @@ export function humanEvalProgram(
 }
 
 export interface CompletionCheck {
+  /** True only when the task's check() returned in the trusted checker; never from an exit code. */
   passed: boolean;
-  status: SandboxResult["status"];
-  /** Last line of stderr of a failure, e.g. "AssertionError". */
+  status: "passed" | "failed" | "timeout";
+  /** Why it failed, e.g. "AssertionError at test line 12: assert candidate(...) == 3", "SyntaxError: ...". */
   reason?: string;
+  durationMs: number;
+  /** The isolation this check actually ran under. */
+  isolation: Isolation;
 }
 
 /** Runs one completion against its task's tests in the sandbox. */
 export async function checkCompletion(
-  task: HumanEvalTask,
+  task: Pick<HumanEvalTask, "prompt" | "test" | "entryPoint">,
   completion: string,
   limits?: SandboxLimits,
+  resolved?: Resolved,
 ): Promise<CompletionCheck> {
-  const r = await runPythonSandboxed(humanEvalProgram(task, completion), limits);
-  if (r.status === "passed") return { passed: true, status: r.status };
-  const reason =
-    r.status === "timeout"
-      ? `timed out after ${r.durationMs} ms`
-      : r.stderr.trim().split("\n").pop() || `exit ${r.exitCode ?? r.signal}`;
-  return { passed: false, status: r.status, reason };
+  const r = await checkInSandbox(task, completion, limits, resolved);
+  return {
+    passed: r.status === "passed",
+    status: r.status,
+    ...(r.reason ? { reason: r.reason } : {}),
+    durationMs: r.durationMs,
+    isolation: r.isolation,
+  };
 }
 
 export interface HumanEvalOptions {
@@ -55,8 +60,9 @@ export interface HumanEvalOptions {
   /** Default 0 when n = 1 (greedy), else 0.8 (the Codex paper's choice for pass@k with k > 1). */
   temperature?: number;
   maxTokens?: number;
-  /** Python processes at once. Default 2. */
+  /** Sandboxes at once. Default 2. */
   concurrency?: number;
+  /** Limits and isolation; without bubblewrap, evaluation refuses unless `allowWeakIsolation` (docs/sandbox.md). */
   sandbox?: SandboxLimits;
   /** Tasks to use instead of loading HumanEval.jsonl. */
   tasks?: HumanEvalTask[];
@@ -69,6 +75,7 @@ export interface HumanEvalResult {
   n: number;
   samplesPerTask: number;
   tasks: { taskId: string; correct: number; samples: { completion: string; passed: boolean; reason?: string }[] }[];
+  /** The isolation every completion was checked under. */
   isolation: Isolation;
 }
 
@@ -82,6 +89,8 @@ export async function evaluateHumanEval(
   if (ks.some((k) => !Number.isInteger(k) || k < 1 || k > n))
     throw new Error(`HumanEval: every k must be in 1..n (n=${n}), found [${ks.join(", ")}]`);
   const seed = opts.seed ?? 0;
+  // Refuse (or settle the isolation) before spending time on generation.
+  const resolved = resolveIsolation(opts.sandbox);
   const tasks = subsample(opts.tasks ?? loadHumanEval({ dir: opts.dir }), opts.limit, seed);
   if (tasks.length === 0) throw new Error("HumanEval: no tasks to evaluate (limit 0 or empty task list)");
   const temperature = opts.temperature ?? (n === 1 ? 0 : 0.8);
@@ -103,7 +112,7 @@ export async function evaluateHumanEval(
   }
   const jobs = tasks.flatMap((task, ti) => completions[ti].map((completion) => ({ task, ti, completion })));
   const checks = await mapLimit(jobs, opts.concurrency ?? 2, (j) =>
-    checkCompletion(j.task, j.completion, opts.sandbox),
+    checkCompletion(j.task, j.completion, opts.sandbox, resolved),
   );
   const perTask = tasks.map((t) => ({
     taskId: t.taskId,
@@ -121,5 +130,5 @@ export async function evaluateHumanEval(
   });
   const result: Record<number, number> = {};
   for (const k of ks) result[k] = perTask.reduce((s, t) => s + passAtK(n, t.correct, k), 0) / perTask.length;
-  return { passAtK: result, n: tasks.length, samplesPerTask: n, tasks: perTask, isolation: detectIsolation() };
+  return { passAtK: result, n: tasks.length, samplesPerTask: n, tasks: perTask, isolation: resolved.isolation };
 }

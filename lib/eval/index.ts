@@ -18,7 +18,9 @@ export {
   detectIsolation,
   runPythonSandboxed,
   SANDBOX_PYTHON,
+  SandboxUnavailableError,
   type Isolation,
+  type IsolationMethod,
   type SandboxLimits,
   type SandboxResult,
 } from "./sandbox.js";

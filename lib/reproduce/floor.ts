@@ -13,7 +13,8 @@ import type { ScaleSettings } from "./settings.js";
 
 export interface FloorScores {
   gsm8k: { exactMatch: number; n: number };
-  humaneval: { passAt1: number; n: number };
+  /** `isolation`: the sandbox the completions ran in ("bubblewrap", or the opted-in weak fallback). */
+  humaneval: { passAt1: number; n: number; isolation: string };
   /** Null when no judge is configured (PEFT_JUDGE_BASE_URL / PEFT_JUDGE_MODEL). */
   mtbench: { score: number; n: number } | null;
 }
@@ -52,7 +53,11 @@ export async function floorScores(
       });
       if (m.status === "judged") mtbench = { score: m.score, n: m.n };
     }
-    return { gsm8k: { exactMatch: g.exactMatch, n: g.n }, humaneval: { passAt1: h.passAtK[1] ?? 0, n: h.n }, mtbench };
+    return {
+      gsm8k: { exactMatch: g.exactMatch, n: g.n },
+      humaneval: { passAt1: h.passAtK[1] ?? 0, n: h.n, isolation: h.isolation.method },
+      mtbench,
+    };
   } finally {
     model.dispose();
   }
@@ -71,7 +76,7 @@ export function floorTable(f: FloorScores): Table {
       ],
       [
         "HumanEval",
-        "pass@1",
+        `pass@1 (sandbox: ${f.humaneval.isolation})`,
         f.humaneval.passAt1,
         f.humaneval.n,
         "writing Python that passes unit tests needs code pre-training and scale",

@@ -8,6 +8,7 @@ import { mapLimit } from "../../lib/eval/concurrency.js";
 import { checkCompletion, evaluateHumanEval } from "../../lib/eval/humaneval.js";
 import type { TextGenerator } from "../../lib/eval/interfaces.js";
 import { detectIsolation, runPythonSandboxed } from "../../lib/eval/sandbox.js";
+import { survivorsAfter, uniqueMarker } from "../helpers/host-processes.js";
 
 const tasks = loadHumanEval();
 const task = (i: number): HumanEvalTask => tasks[i];
@@ -17,6 +18,7 @@ test("every canonical solution in HumanEval.jsonl passes (2 at a time)", async (
   const failed = results.map((r, i) => ({ r, id: tasks[i].taskId })).filter((x) => !x.r.passed);
   expect(failed.map((f) => `${f.id}: ${f.r.reason}`)).toEqual([]);
   expect(results).toHaveLength(164);
+  expect(new Set(results.map((r) => r.isolation.method))).toEqual(new Set(["bubblewrap"]));
 });
 
 test("wrong bodies fail: a wrong answer, a syntax error, a missing return", async () => {
@@ -30,23 +32,20 @@ test("wrong bodies fail: a wrong answer, a syntax error, a missing return", asyn
   expect((await checkCompletion(t, "    pass\n")).passed).toBe(false);
 });
 
-test("an infinite loop times out and its process group is killed", async () => {
+test("an infinite loop times out, and every process it started dies with the sandbox", async () => {
   const t0 = Date.now();
   const r = await checkCompletion(task(0), "    while True:\n        pass\n", { timeoutMs: 1500 });
   expect(r).toMatchObject({ passed: false, status: "timeout" });
   expect(Date.now() - t0).toBeLessThan(10_000);
-  // a forked child (via the low-level posix module, which the guard leaves alone) dies with the group
+  // a child forked with the low-level posix module (which the guard leaves alone) that starts its own
+  // session and execs a command carrying a marker the host can see
+  const marker = uniqueMarker();
   const r2 = await runPythonSandboxed(
-    `import posix, time\npid = posix.fork()\nif pid == 0:\n    time.sleep(60)\nelse:\n    print("CHILD", pid, flush=True)\n    while True: pass\n`,
+    `import os, posix\nif posix.fork() == 0:\n    os.setsid()\n    posix.execv("/usr/bin/python3", ["python3", "-c", "import time; time.sleep(60)", ${JSON.stringify(marker)}])\nwhile True: pass\n`,
     { timeoutMs: 1000 },
   );
   expect(r2.status).toBe("timeout");
-  const childPid = Number(/CHILD (\d+)/.exec(r2.stdout)?.[1]);
-  expect(childPid).toBeGreaterThan(0);
-  await new Promise((res) => setTimeout(res, 200));
-  // gone, or a zombie waiting for init to reap it (containers' init may not): either way not running
-  const stat = existsSync(`/proc/${childPid}/stat`) ? readFileSync(`/proc/${childPid}/stat`, "utf8") : "";
-  expect(stat === "" || /^\d+ \(.*\) [ZX] /.test(stat), stat).toBe(true);
+  expect((await survivorsAfter(marker)).pids).toEqual([]);
 });
 
 test("the memory limit stops a huge allocation", async () => {
@@ -80,23 +79,29 @@ describe("containment", () => {
     expect(readFileSync(victim, "utf8")).toBe("keep me");
   });
 
-  test("writes outside the sandbox fail; cwd and HOME are a throwaway directory that is removed", async () => {
+  test("writes outside the sandbox fail; cwd, HOME and TMPDIR are a private /tmp the host never sees", async () => {
     const iso = detectIsolation();
+    expect(iso.method).toBe("bubblewrap");
+    const scratch = `peft-scratch-${Date.now()}.txt`;
     const r = await runPythonSandboxed(
-      `import os\nprint(os.getcwd())\nprint(os.environ["HOME"])\nopen("scratch.txt", "w").write("ok")\n` +
-        `try:\n    open(${JSON.stringify(victim)}, "w").write("overwritten")\n    print("WROTE")\nexcept OSError as e:\n    print("DENIED", e.errno)\n`,
+      `import os\nprint(os.getcwd())\nprint(os.environ["HOME"])\nprint(os.environ["TMPDIR"])\nopen(${JSON.stringify(scratch)}, "w").write("ok")\n` +
+        `print(sorted(os.listdir(".")))\n` +
+        `for target in (${JSON.stringify(victim)}, "/usr/peft-probe", "/peft-probe"):\n` +
+        `    try:\n        open(target, "w").write("overwritten")\n        print("WROTE", target)\n` +
+        `    except OSError as e:\n        print("DENIED", e.errno)\n`,
     );
     expect(r.status, r.stderr).toBe("passed");
-    const [cwd, home] = r.stdout.split("\n");
-    expect(cwd).toBe(home);
-    expect(cwd).toMatch(/peft-sandbox-/);
-    expect(existsSync(cwd)).toBe(false); // removed after the run
-    if (iso.filesystem) {
-      expect(r.stdout).toMatch(/DENIED 30/); // EROFS
-      expect(readFileSync(victim, "utf8")).toBe("keep me");
-    } else {
-      console.warn(`file-system isolation unavailable here (${iso.method}); only the Python guard applies`);
-    }
+    const [cwd, home, tmp, listing, ...denials] = r.stdout.trim().split("\n");
+    expect([cwd, home, tmp]).toEqual(["/tmp", "/tmp", "/tmp"]);
+    expect(listing).toBe(`['${scratch}']`); // empty apart from what the program wrote: not the host's /tmp
+    expect(existsSync(join(tmpdir(), scratch))).toBe(false);
+    // the victim's folder is not there at all (ENOENT); the read-only root refuses (EROFS or EACCES)
+    expect(denials[0]).toBe("DENIED 2");
+    expect(
+      denials.slice(1).every((d) => /^DENIED (30|13)$/.test(d)),
+      denials.join(", "),
+    ).toBe(true);
+    expect(readFileSync(victim, "utf8")).toBe("keep me");
   });
 
   test("network access fails, even to a server listening on this machine's loopback", async () => {
@@ -137,7 +142,13 @@ test("fallback without namespaces: the Python guard still blocks sockets and del
         isolation: "python guard only",
       },
     );
-    expect(net.isolation.method).toBe("python guard only");
+    expect(net.isolation).toMatchObject({
+      method: "python guard only",
+      network: false,
+      filesystem: false,
+      processTree: false,
+      reason: "requested explicitly",
+    });
     expect(net.status).toBe("failed");
     expect(net.stderr).toMatch(/sandbox: socket.create_connection is disabled/);
     const rm = await runPythonSandboxed(`import shutil\nshutil.rmtree(${JSON.stringify(dir)})`, {
@@ -170,6 +181,7 @@ test("evaluateHumanEval: pass@k of a generator that answers half the tasks right
   };
   const r = await evaluateHumanEval(gen, { tasks: some, n: 4, k: [1, 2], seed: 0 });
   expect(r.n).toBe(4);
+  expect(r.isolation).toMatchObject({ method: "bubblewrap", network: true, filesystem: true, processTree: true });
   expect(r.tasks.map((t) => t.correct)).toEqual([2, 2, 0, 0]);
   // per task with n=4, c=2: pass@1 = 0.5, pass@2 = 1 - C(2,2)/C(4,2) = 5/6; tasks 2,3: 0
   expect(r.passAtK[1]).toBeCloseTo((0.5 + 0.5) / 4, 12);

@@ -87,6 +87,7 @@ function checkTables(out: string): void {
     expect(r[2] as number).toBeGreaterThanOrEqual(0);
     expect(r[2] as number).toBeLessThanOrEqual(1);
   }
+  expect(floor.rows[1][1]).toBe("pass@1 (sandbox: bubblewrap)"); // completions ran in the strong sandbox
   // resources: ratios are each method's step time over full's; claims agree with those ratios
   const res = table(join(out, "resources"), "resources");
   const full = res.rows.find((r) => r[0] === "full")!;
