@@ -1,0 +1,213 @@
+// How the hybrid's gate behaved: per-layer statistics of λ_l (time at the clamp, spread across
+// layers) and λ trajectories of several gate policies side by side, one panel per policy.
+
+import type { GateRecord } from "../records/types.js";
+import { colorAt, requireField, sortLayers, sortNumbers, stackedLayout, title, type PlotlyFigure } from "./figure.js";
+import type { MeanStd, Table } from "./table.js";
+
+/** The default clamp of the gate policies (lib/adapters/gate.ts). */
+const DEFAULT_CLAMP: [number, number] = [0.05, 0.95];
+/** λ within this of a clamp bound counts as at the clamp (λ is clamped exactly, so only float noise). */
+const AT_CLAMP_TOL = 1e-9;
+
+export interface LayerGateStats {
+  layer: string;
+  steps: number;
+  /** λ at the layer's last recorded step. */
+  final: number;
+  min: number;
+  max: number;
+  /** Fraction of the layer's steps with λ at either clamp bound. */
+  atClamp: number;
+}
+
+export interface GateStats {
+  layers: LayerGateStats[];
+  /** λ at the last step across layers: population std, min, max (range = max − min). */
+  finalStd: number;
+  finalMin: number;
+  finalMax: number;
+  /** Mean over layers of the fraction of steps at the clamp. */
+  atClamp: number;
+}
+
+function checkGates(where: string, records: readonly GateRecord[]): void {
+  if (!Array.isArray(records)) throw new TypeError(`${where}: expected an array of GateRecord, found ${typeof records}`);
+  records.forEach((r, i) => {
+    requireField(where, i, r, "step", "number");
+    requireField(where, i, r, "layer", "string");
+    requireField(where, i, r, "lambda", "number");
+  });
+}
+
+/** Per-layer and across-layer statistics of one run's gate records. */
+export function gateStats(records: readonly GateRecord[], clamp: [number, number] = DEFAULT_CLAMP): GateStats {
+  const where = "gateStats";
+  checkGates(where, records);
+  const [lo, hi] = clamp;
+  if (!(lo <= hi)) throw new RangeError(`${where}: clamp must be [lo, hi] with lo ≤ hi, found [${lo}, ${hi}]`);
+  const byLayer = new Map<string, GateRecord[]>();
+  for (const r of records) byLayer.set(r.layer, [...(byLayer.get(r.layer) ?? []), r]);
+  const layers = sortLayers(byLayer.keys()).map((layer): LayerGateStats => {
+    const rs = [...(byLayer.get(layer) as GateRecord[])].sort((a, b) => a.step - b.step);
+    const values = rs.map((r) => r.lambda);
+    const at = values.filter((v) => Math.abs(v - lo) <= AT_CLAMP_TOL || Math.abs(v - hi) <= AT_CLAMP_TOL).length;
+    return {
+      layer,
+      steps: rs.length,
+      final: values.at(-1) as number,
+      min: Math.min(...values),
+      max: Math.max(...values),
+      atClamp: at / values.length,
+    };
+  });
+  if (layers.length === 0) throw new Error(`${where}: no gate records (is this a hybrid run?)`);
+  const finals = layers.map((l) => l.final);
+  const mean = finals.reduce((a, b) => a + b, 0) / finals.length;
+  return {
+    layers,
+    finalStd: Math.sqrt(finals.reduce((a, v) => a + (v - mean) ** 2, 0) / finals.length),
+    finalMin: Math.min(...finals),
+    finalMax: Math.max(...finals),
+    atClamp: layers.reduce((a, l) => a + l.atClamp, 0) / layers.length,
+  };
+}
+
+export interface PolicyGates {
+  /** The policy's label, e.g. "weight" or "share". */
+  name: string;
+  /** Gate records of one run per seed. */
+  runs: readonly (readonly GateRecord[])[];
+  clamp?: [number, number];
+}
+
+function meanStd(xs: number[]): MeanStd {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const v = xs.length > 1 ? xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1) : 0;
+  return { mean: m, std: Math.sqrt(v) };
+}
+
+/** One row per policy: how λ spreads across layers at the last step and how long layers sit at the clamp (mean ± std over runs). */
+export function gateSummaryTable(policies: readonly PolicyGates[], caption?: string): Table {
+  const rows = policies.map((p) => {
+    const stats = p.runs.map((gates) => gateStats(gates, p.clamp));
+    return [
+      p.name,
+      meanStd(stats.map((s) => s.layers.reduce((a, l) => a + l.final, 0) / s.layers.length)),
+      meanStd(stats.map((s) => s.finalStd)),
+      meanStd(stats.map((s) => s.finalMax - s.finalMin)),
+      meanStd(stats.map((s) => s.atClamp)),
+      meanStd(stats.map((s) => s.layers.filter((l) => l.atClamp >= 0.5).length)),
+    ];
+  });
+  return {
+    columns: [
+      "gate",
+      "λ at last step, mean over layers",
+      "std across layers",
+      "range across layers",
+      "fraction of steps at clamp",
+      "layers at clamp ≥ half the steps",
+    ],
+    rows,
+    digits: 3,
+    ...(caption ? { caption } : {}),
+  };
+}
+
+/** Layers × policies: the fraction of steps each layer's λ spends at the clamp (mean over runs). */
+export function gateClampTable(policies: readonly PolicyGates[], caption?: string): Table {
+  const perPolicy = policies.map((p) => {
+    const stats = p.runs.map((gates) => gateStats(gates, p.clamp));
+    const byLayer = new Map<string, number[]>();
+    for (const s of stats) for (const l of s.layers) byLayer.set(l.layer, [...(byLayer.get(l.layer) ?? []), l.atClamp]);
+    return byLayer;
+  });
+  const layers = sortLayers(perPolicy.flatMap((m) => [...m.keys()]));
+  return {
+    columns: ["layer", ...policies.map((p) => p.name)],
+    rows: layers.map((layer) => [
+      layer,
+      ...perPolicy.map((m) => {
+        const xs = m.get(layer);
+        return xs ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+      }),
+    ]),
+    digits: 2,
+    ...(caption ? { caption } : {}),
+  };
+}
+
+export interface GatePanelsOptions {
+  title?: string;
+  /** Draw the clamp bounds as dotted lines (default true). */
+  showClamp?: boolean;
+}
+
+/**
+ * λ_l over steps for several policies, one panel per policy (stacked, shared step axis), one
+ * line per layer in the same colour in every panel; the first run of each policy.
+ */
+export function gatePolicyPanels(policies: readonly PolicyGates[], opts: GatePanelsOptions = {}): PlotlyFigure {
+  const where = "gatePolicyPanels";
+  if (!Array.isArray(policies) || policies.length === 0)
+    throw new TypeError(`${where}: expected a non-empty array of { name, runs }`);
+  for (const p of policies) {
+    if (!p.runs?.length) throw new Error(`${where}: policy "${p.name}" has no runs`);
+    checkGates(where, p.runs[0] as readonly GateRecord[]);
+  }
+  const layers = sortLayers(policies.flatMap((p) => (p.runs[0] as readonly GateRecord[]).map((r) => r.layer)));
+  const { layout, yAxes } = stackedLayout(
+    policies.map((p) => p.name),
+    "step",
+    0.06,
+  );
+  const data: Record<string, unknown>[] = [];
+  policies.forEach((p, pi) => {
+    const yaxis = yAxes[pi] as string;
+    const key = pi === 0 ? "yaxis" : `yaxis${pi + 1}`;
+    (layout[key] as Record<string, unknown>).range = [0, 1];
+    const gates = p.runs[0] as readonly GateRecord[];
+    const steps = sortNumbers(gates.map((r) => r.step));
+    layers.forEach((layer, li) => {
+      const m = new Map(gates.filter((r) => r.layer === layer).map((r) => [r.step, r.lambda]));
+      if (m.size === 0) return;
+      const xs = steps.filter((s) => m.has(s));
+      data.push({
+        type: "scatter",
+        mode: "lines",
+        name: layer,
+        legendgroup: layer,
+        showlegend: pi === 0,
+        x: xs,
+        y: xs.map((s) => m.get(s)),
+        yaxis,
+        line: { color: colorAt(li), width: 1.5 },
+      });
+    });
+    if (opts.showClamp ?? true) {
+      const [lo, hi] = p.clamp ?? DEFAULT_CLAMP;
+      const x = [steps[0], steps.at(-1)];
+      for (const bound of [lo, hi])
+        data.push({
+          type: "scatter",
+          mode: "lines",
+          name: "clamp",
+          legendgroup: "clamp",
+          showlegend: pi === 0 && bound === lo,
+          x,
+          y: [bound, bound],
+          yaxis,
+          line: { color: "#888", dash: "dot", width: 1 },
+        });
+    }
+  });
+  return {
+    data,
+    layout: {
+      ...layout,
+      title: title(opts.title ?? "Hybrid gate λ_l per layer, one panel per gate policy"),
+      height: Math.max(360, 170 * policies.length),
+    },
+  };
+}
