@@ -3,34 +3,25 @@
 // default gate (docs/methods.md §5).
 //   npm run build && node dist/bench/gate.js [--scale small] [--seeds 0,1,2] [--policies weight,share]
 import { parseArgs } from "node:util";
-import { DEFAULT_GATE, type GatePolicy } from "../lib/adapters/index.js";
+import { gatePreset } from "../lib/adapters/index.js";
 import { useBackend } from "../lib/backend/index.js";
 import { runMethod } from "../lib/experiments/run-method.js";
-import { gateClampTable, gateSummaryTable, tableToText, type PolicyGates } from "../lib/plots/index.js";
+import { tableToText, type PolicyGates } from "../lib/plots/index.js";
 import type { GateRecord, GradNormRecord } from "../lib/records/types.js";
 import { ensureBaseModel } from "../lib/pretrain/index.js";
-import { parseScale, runOptionsFor, settingsFor } from "../lib/reproduce/index.js";
+import { gateClampTable, gateSummaryTable, parseScale, runOptionsFor, settingsFor } from "../lib/reproduce/index.js";
 
 const { values: args } = parseArgs({
   options: {
     scale: { type: "string", default: "small" },
     seeds: { type: "string", default: "0" },
-    policies: { type: "string", default: "weight,share,share-compensated,fixed" },
+    policies: { type: "string", default: "weight,share,share-compensated,fixed-0.5" },
     backend: { type: "string", default: "wasm" },
   },
 });
 
-const POLICIES: Record<string, GatePolicy> = {
-  weight: DEFAULT_GATE,
-  share: { kind: "share" },
-  "share-compensated": { kind: "share", compensate: true },
-  inverse: { kind: "inverse" },
-  softmax: { kind: "softmax", temperature: 0.5 },
-  fixed: { kind: "fixed", lambda: 0.5 },
-};
-
 const names = (args.policies as string).split(",");
-for (const n of names) if (!POLICIES[n]) throw new Error(`--policies: unknown '${n}' (${Object.keys(POLICIES).join(", ")})`);
+const policies = names.map((n) => gatePreset(n));
 const seeds = (args.seeds as string).split(",").map(Number);
 await useBackend(args.backend as string);
 const S = settingsFor(parseScale(args.scale as string));
@@ -77,17 +68,18 @@ function replay(norms: readonly GradNormRecord[], kind: "share" | "running-scale
   }
   return out;
 }
-for (const name of names) {
+for (const [i, name] of names.entries()) {
+  const gate = policies[i]!;
   const runs = [];
   for (const seed of seeds) {
     const t0 = performance.now();
-    const r = await runMethod(
-      runOptionsFor(S, { baseDir, method: "hybrid", task, seed, adapter: { gate: POLICIES[name] } }),
-    );
+    const r = await runMethod(runOptionsFor(S, { baseDir, method: "hybrid", task, seed, adapter: { gate } }));
     const s = ((performance.now() - t0) / 1000).toFixed(0);
-    scores.push(`${name.padEnd(18)} seed ${seed}: ${r.primary} ${r.metrics[r.primary]!.toFixed(3)}, dev loss ${r.metrics.devLoss!.toFixed(3)} (${s} s)`);
+    scores.push(
+      `${name.padEnd(18)} seed ${seed}: ${r.primary} ${r.metrics[r.primary]!.toFixed(3)}, dev loss ${r.metrics.devLoss!.toFixed(3)} (${s} s)`,
+    );
     console.log(scores.at(-1));
-    if (name !== "fixed") runs.push(r.gates);
+    if (gate.kind !== "fixed") runs.push(r.gates);
     else {
       openLoop[0]!.runs = [...openLoop[0]!.runs, replay(r.gradNorms, "share")];
       openLoop[1]!.runs = [...openLoop[1]!.runs, replay(r.gradNorms, "running-scale")];
@@ -97,7 +89,12 @@ for (const name of names) {
 }
 console.log(`\n${tableToText(gateSummaryTable(gates, `${S.scale}, ${task}, seeds ${seeds.join(",")}`))}`);
 console.log(`\n${tableToText(gateClampTable(gates, "fraction of steps at the clamp per layer"))}`);
-const finals = gates.map((p) => new Map(p.runs[0]!.filter((g) => g.step === Math.max(...p.runs[0]!.map((x) => x.step))).map((g) => [g.layer, g.lambda])));
+const finals = gates.map(
+  (p) =>
+    new Map(
+      p.runs[0]!.filter((g) => g.step === Math.max(...p.runs[0]!.map((x) => x.step))).map((g) => [g.layer, g.lambda]),
+    ),
+);
 console.log(
   `\n${tableToText({
     columns: ["layer", ...gates.map((p) => p.name)],
@@ -107,4 +104,6 @@ console.log(
   })}`,
 );
 if (openLoop[0]!.runs.length)
-  console.log(`\n${tableToText(gateSummaryTable(openLoop, "candidates replayed on the fixed-λ run's gradient norms"))}`);
+  console.log(
+    `\n${tableToText(gateSummaryTable(openLoop, "candidates replayed on the fixed-λ run's gradient norms"))}`,
+  );

@@ -23,6 +23,25 @@ export const GATE_KINDS: readonly GateKind[] = ["weight", "share", "inverse", "s
 /** The default gate of the hybrid. */
 export const DEFAULT_GATE: GatePolicy = { kind: "weight" };
 
+/** Gate policies by name: the reproductions' `gate` setting and notebook parameter, the gate ablation. */
+export const GATE_PRESETS: Readonly<Record<string, GatePolicy>> = {
+  weight: DEFAULT_GATE,
+  share: { kind: "share" },
+  "share-compensated": { kind: "share", compensate: true },
+  inverse: { kind: "inverse" },
+  softmax: { kind: "softmax", temperature: 0.5 },
+  "fixed-0.5": { kind: "fixed", lambda: 0.5 },
+};
+
+export function gatePreset(name: string): GatePolicy {
+  const p = GATE_PRESETS[name];
+  if (!p)
+    throw new Error(
+      `gate: unknown preset ${JSON.stringify(name)}; expected one of ${Object.keys(GATE_PRESETS).join(", ")}`,
+    );
+  return p;
+}
+
 export interface Smoothing {
   /** EMA factor on λ (default 0.9): λ_t = ema·λ_{t−1} + (1 − ema)·λ_raw. */
   ema?: number;

@@ -21,6 +21,8 @@ export {
   gateMeasure,
   DEFAULT_GATE,
   GATE_KINDS,
+  GATE_PRESETS,
+  gatePreset,
   type GatePolicy,
   type GateKind,
   type BranchNorms,

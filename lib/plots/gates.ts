@@ -1,9 +1,9 @@
 // How the hybrid's gate behaved: per-layer statistics of λ_l (time at the clamp, spread across
 // layers) and λ trajectories of several gate policies side by side, one panel per policy.
+// (The tables over seeds built from these are in lib/reproduce/gate-tables.ts.)
 
 import type { GateRecord } from "../records/types.js";
 import { colorAt, requireField, sortLayers, sortNumbers, stackedLayout, title, type PlotlyFigure } from "./figure.js";
-import type { MeanStd, Table } from "./table.js";
 
 /** The default clamp of the gate policies (lib/adapters/gate.ts). */
 const DEFAULT_CLAMP: [number, number] = [0.05, 0.95];
@@ -32,7 +32,8 @@ export interface GateStats {
 }
 
 function checkGates(where: string, records: readonly GateRecord[]): void {
-  if (!Array.isArray(records)) throw new TypeError(`${where}: expected an array of GateRecord, found ${typeof records}`);
+  if (!Array.isArray(records))
+    throw new TypeError(`${where}: expected an array of GateRecord, found ${typeof records}`);
   records.forEach((r, i) => {
     requireField(where, i, r, "step", "number");
     requireField(where, i, r, "layer", "string");
@@ -79,63 +80,6 @@ export interface PolicyGates {
   /** Gate records of one run per seed. */
   runs: readonly (readonly GateRecord[])[];
   clamp?: [number, number];
-}
-
-function meanStd(xs: number[]): MeanStd {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const v = xs.length > 1 ? xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1) : 0;
-  return { mean: m, std: Math.sqrt(v) };
-}
-
-/** One row per policy: how λ spreads across layers at the last step and how long layers sit at the clamp (mean ± std over runs). */
-export function gateSummaryTable(policies: readonly PolicyGates[], caption?: string): Table {
-  const rows = policies.map((p) => {
-    const stats = p.runs.map((gates) => gateStats(gates, p.clamp));
-    return [
-      p.name,
-      meanStd(stats.map((s) => s.layers.reduce((a, l) => a + l.final, 0) / s.layers.length)),
-      meanStd(stats.map((s) => s.finalStd)),
-      meanStd(stats.map((s) => s.finalMax - s.finalMin)),
-      meanStd(stats.map((s) => s.atClamp)),
-      meanStd(stats.map((s) => s.layers.filter((l) => l.atClamp >= 0.5).length)),
-    ];
-  });
-  return {
-    columns: [
-      "gate",
-      "λ at last step, mean over layers",
-      "std across layers",
-      "range across layers",
-      "fraction of steps at clamp",
-      "layers at clamp ≥ half the steps",
-    ],
-    rows,
-    digits: 3,
-    ...(caption ? { caption } : {}),
-  };
-}
-
-/** Layers × policies: the fraction of steps each layer's λ spends at the clamp (mean over runs). */
-export function gateClampTable(policies: readonly PolicyGates[], caption?: string): Table {
-  const perPolicy = policies.map((p) => {
-    const stats = p.runs.map((gates) => gateStats(gates, p.clamp));
-    const byLayer = new Map<string, number[]>();
-    for (const s of stats) for (const l of s.layers) byLayer.set(l.layer, [...(byLayer.get(l.layer) ?? []), l.atClamp]);
-    return byLayer;
-  });
-  const layers = sortLayers(perPolicy.flatMap((m) => [...m.keys()]));
-  return {
-    columns: ["layer", ...policies.map((p) => p.name)],
-    rows: layers.map((layer) => [
-      layer,
-      ...perPolicy.map((m) => {
-        const xs = m.get(layer);
-        return xs ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
-      }),
-    ]),
-    digits: 2,
-    ...(caption ? { caption } : {}),
-  };
 }
 
 export interface GatePanelsOptions {

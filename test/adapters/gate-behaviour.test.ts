@@ -41,7 +41,9 @@ class Layers implements LinearHost {
     return tf.tidy(
       () =>
         tf.addN(
-          this.lins.map((l, i) => tf.mean(tf.square(tf.sub(l.apply(batch.x[i] as tf.Tensor2D), batch.y[i] as tf.Tensor)))),
+          this.lins.map((l, i) =>
+            tf.mean(tf.square(tf.sub(l.apply(batch.x[i] as tf.Tensor2D), batch.y[i] as tf.Tensor))),
+          ),
         ) as tf.Scalar,
     );
   }

@@ -9,6 +9,7 @@ import {
   type RunSummary,
 } from "../../lib/reproduce/tables.js";
 import { runOptionsFor, seedList, settingsFor } from "../../lib/reproduce/settings.js";
+import { gatePreset } from "../../lib/adapters/gate.js";
 import { runKey } from "../../lib/reproduce/runs.js";
 
 function run(
@@ -108,6 +109,19 @@ describe("settings and run keys", () => {
     expect(runKey(a)).toMatch(/^hybrid-sst2-s0-[0-9a-f]{16}$/);
     expect(runKey({ ...a, scoring: a.scoring === "lm" ? "head" : "lm" })).not.toBe(runKey(a));
     expect(runKey({ ...a, lr: (a.lr ?? 1) * 2 })).not.toBe(runKey(a));
+  });
+
+  it("a scale's gate reaches every hybrid run, explicitly (so the cache tells policies apart); a run's own gate wins", () => {
+    const s = settingsFor("smoke");
+    const spec = { baseDir: "/x/b", task: "sst2", seed: 0 } as const;
+    expect(runOptionsFor(s, { ...spec, method: "hybrid" }).adapter?.gate).toEqual(s.gate);
+    expect(runOptionsFor({ ...s, gate: gatePreset("share") }, { ...spec, method: "hybrid" }).adapter?.gate).toEqual({
+      kind: "share",
+    });
+    const own = runOptionsFor(s, { ...spec, method: "hybrid", adapter: { gate: gatePreset("fixed-0.5"), r: 2 } });
+    expect(own.adapter).toEqual({ gate: { kind: "fixed", lambda: 0.5 }, r: 2 });
+    expect(runOptionsFor(s, { ...spec, method: "lora" }).adapter).toBeUndefined();
+    expect(() => gatePreset("shares")).toThrow(/unknown preset "shares"; expected one of weight, share/);
   });
 
   it("a scale's scoring mode and per-method rates reach every run; the base run gets no rate", () => {
