@@ -140,7 +140,7 @@ Each fine-tuned method against the untuned base on every GLUE column. At \`smoke
 scored by the language model (\`scoring: "lm"\` in \`lib/reproduce/settings.ts\`): the prompt is followed by the
 label word, and fine-tuning predicts the gold label word. The dev-loss columns are where a tiny model learns in
 a few dozen steps: the loss of the label word falls from about 5 nats to about 0.4–1.8 at \`small\` (measured,
-seed 0: full 0.41, LoRA 1.27, LoRA-GA 1.26, hybrid 1.26, BOFT 1.49, uRNN 1.75, base 5.06) as the model learns
+seed 0: full 0.41, LoRA 1.27, LoRA-GA 1.26, hybrid 1.27 (1.26 with the literal-share gate), BOFT 1.49, uRNN 1.75, base 5.06) as the model learns
 the answer format and the label prior. The accuracy columns are **at floor** at \`smoke\` and \`small\`: even
 with the base pre-trained on the GLUE training sentences, telling positive from negative needs more than a few
 dozen steps for a sub-million-parameter model, so every method, full fine-tuning included, predicts mostly one

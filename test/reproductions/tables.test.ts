@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   columnMeans,
   glueColumns,
+  pairedDifferenceTable,
   resourceRows,
   resourceTable,
   scoreTable,
@@ -80,6 +81,38 @@ describe("resourceRows", () => {
       rows[1]!.memoryRatio,
     ]);
     expect(() => resourceRows([run("lora", 0, 0, 0)])).toThrow(/no full fine-tuning run/);
+  });
+});
+
+describe("pairedDifferenceTable", () => {
+  it("differences to the reference paired by seed, with a verdict against the seeds' spread", () => {
+    const runs = [
+      run("weight", 0, 0.5, 1.2),
+      run("weight", 1, 0.6, 1.3),
+      run("weight", 2, 0.7, 1.1),
+      run("share", 0, 0.5, 1.0), // dev loss lower by exactly 0.2 on every seed
+      run("share", 1, 0.7, 1.1),
+      run("share", 2, 0.6, 0.9),
+    ];
+    const t = pairedDifferenceTable(runs, glueColumns(["sst2"], runs), { reference: "weight" });
+    expect(t.columns[3]).toBe("difference to weight (mean ± std)");
+    const [acc, loss] = t.rows as [unknown[], unknown[]];
+    expect(acc.slice(0, 3)).toEqual(["share", "sst2 accuracy", 3]);
+    expect((acc[3] as { mean: number }).mean).toBeCloseTo(0, 12); // 0, +0.1, −0.1
+    expect((acc[3] as { std: number }).std).toBeCloseTo(0.1, 12);
+    expect(acc[4]).toBe("within the seeds' spread");
+    expect((loss[3] as { mean: number }).mean).toBeCloseTo(-0.2, 12);
+    expect((loss[3] as { std: number }).std).toBeLessThan(1e-12);
+    expect(loss[4]).toBe("differs beyond the seeds' spread");
+    const one = pairedDifferenceTable(
+      runs.filter((r) => r.seed === 0),
+      glueColumns(["sst2"], runs),
+      { reference: "weight" },
+    );
+    expect(one.rows[0]![4]).toBe("one seed: no spread to judge by");
+    expect(() => pairedDifferenceTable(runs, glueColumns(["sst2"], runs), { reference: "fixed" })).toThrow(
+      /no runs of the reference 'fixed'/,
+    );
   });
 });
 
