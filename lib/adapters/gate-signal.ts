@@ -125,7 +125,7 @@ interface Parts {
   finish(host: Float32Array, offset: number): { value: number; used: number };
 }
 
-function loraParts(lora: LoraLayer, grads: Record<string, tf.Tensor>, weight: number): Parts | null {
+function loraParts(lora: LoraLayer, grads: Record<string, tf.Tensor>, mix: number): Parts | null {
   const gA = grads[lora.A.name] as tf.Tensor2D | undefined;
   const gB = grads[lora.B.name] as tf.Tensor2D | undefined;
   if (!gA || !gB) return null;
@@ -139,7 +139,7 @@ function loraParts(lora: LoraLayer, grads: Record<string, tf.Tensor>, weight: nu
     tf.matMul(gB, gB, true, false),
     tf.matMul(gA, A, false, true),
   ];
-  const k = weight * lora.scale;
+  const k = mix * lora.scale;
   return {
     tensors,
     finish(host, at) {
@@ -188,7 +188,7 @@ function boftFactorGrams(boft: BoftLayer, w: tf.Tensor2D): tf.Tensor {
   return tf.stack(grams);
 }
 
-function boftParts(boft: BoftLayer, w: tf.Tensor2D, grads: Record<string, tf.Tensor>, weight: number): Parts | null {
+function boftParts(boft: BoftLayer, w: tf.Tensor2D, grads: Record<string, tf.Tensor>, mix: number): Parts | null {
   const gR = grads[boft.R.name];
   const gS = grads[boft.s.name];
   if (!gR || !gS) return null;
@@ -215,15 +215,15 @@ function boftParts(boft: BoftLayer, w: tf.Tensor2D, grads: Record<string, tf.Ten
         const wo = rows[o] as number;
         if (wo > 0) sq += (gs[o] as number) ** 2 / wo;
       }
-      return { value: weight > 0 ? Math.sqrt(sq) / weight : Number.NaN, used: 3 * n + 2 * out };
+      return { value: mix > 0 ? Math.sqrt(sq) / mix : Number.NaN, used: 3 * n + 2 * out };
     },
   };
 }
 
 /**
  * ‖P_b(G)‖ of both branches of every hybrid layer (`weight`: its frozen base W [out, in]), from
- * the gradients of one step (keyed by tf.Variable.name) and each layer's current λ, in one device
- * read. NaN for a branch whose gradients are missing or whose mixing weight is 0 (it has no
+ * the gradients of one step (keyed by tf.Variable.name) and each layer's current λ; the Grams are
+ * read back in one transfer, the small eigenproblems (r×r, b×b per block) run on the host in float64. NaN for a branch whose gradients are missing or whose mixing weight is 0 (it has no
  * gradient to measure). For BOFT with more than one butterfly factor the factors' changes are
  * treated as orthogonal (their projections are added); exact for one factor.
  */

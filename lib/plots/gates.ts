@@ -10,6 +10,11 @@ const DEFAULT_CLAMP: [number, number] = [0.05, 0.95];
 /** λ within this of a clamp bound counts as at the clamp (λ is clamped exactly, so only float noise). */
 const AT_CLAMP_TOL = 1e-9;
 
+/** Whether λ sits at either bound of the clamp. */
+export function atClampBound(lambda: number, clamp: [number, number] = DEFAULT_CLAMP): boolean {
+  return Math.abs(lambda - clamp[0]) <= AT_CLAMP_TOL || Math.abs(lambda - clamp[1]) <= AT_CLAMP_TOL;
+}
+
 export interface LayerGateStats {
   layer: string;
   steps: number;
@@ -52,7 +57,7 @@ export function gateStats(records: readonly GateRecord[], clamp: [number, number
   const layers = sortLayers(byLayer.keys()).map((layer): LayerGateStats => {
     const rs = [...(byLayer.get(layer) as GateRecord[])].sort((a, b) => a.step - b.step);
     const values = rs.map((r) => r.lambda);
-    const at = values.filter((v) => Math.abs(v - lo) <= AT_CLAMP_TOL || Math.abs(v - hi) <= AT_CLAMP_TOL).length;
+    const at = values.filter((v) => atClampBound(v, clamp)).length;
     return {
       layer,
       steps: rs.length,

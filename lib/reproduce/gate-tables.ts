@@ -1,7 +1,7 @@
 // The gate ablation's tables: per gate policy, how λ_l spreads across layers and how long
 // layers sit at the clamp, aggregated over seeds (mean ± sample std).
 import { sortLayers } from "../plots/figure.js";
-import { gateStats, type PolicyGates } from "../plots/gates.js";
+import { atClampBound, gateStats, type PolicyGates } from "../plots/gates.js";
 import type { Table } from "../plots/table.js";
 import { meanStd } from "./claims.js";
 
@@ -15,7 +15,7 @@ export function gateSummaryTable(policies: readonly PolicyGates[], caption?: str
       meanStd(stats.map((s) => s.finalStd)),
       meanStd(stats.map((s) => s.finalMax - s.finalMin)),
       meanStd(stats.map((s) => s.atClamp)),
-      meanStd(stats.map((s) => s.layers.filter((l) => l.atClamp >= 0.5).length)),
+      meanStd(stats.map((s) => s.layers.filter((l) => atClampBound(l.final, p.clamp)).length)),
     ];
   });
   return {
@@ -25,7 +25,7 @@ export function gateSummaryTable(policies: readonly PolicyGates[], caption?: str
       "std across layers",
       "range across layers",
       "fraction of steps at clamp",
-      "layers at clamp ≥ half the steps",
+      "layers at the clamp at the last step",
     ],
     rows,
     digits: 3,

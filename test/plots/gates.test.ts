@@ -49,7 +49,7 @@ describe("gate tables over seeds", () => {
     expect((range as { mean: number }).mean).toBeCloseTo((0.65 + 0.2) / 2, 12);
     expect(atClamp).toMatchObject({ mean: 0.25 });
     expect((atClamp as { std: number }).std).toBeCloseTo(Math.SQRT1_2 * 0.5, 12);
-    expect(layersAt).toMatchObject({ mean: 1 }); // both layers of `run` are at the clamp half the time
+    expect(layersAt).toMatchObject({ mean: 0.5 }); // `run` ends with one layer at 0.95, `other` with none
   });
 
   it("clamp: layers × policies, the fraction at the clamp averaged over runs", () => {
