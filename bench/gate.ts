@@ -1,7 +1,7 @@
 // The hybrid's gate policies on the project's own base model: per policy, how λ_l spreads across
 // layers, how long layers sit at the clamp, and what the runs score. The evidence behind the
 // default gate (docs/methods.md §5).
-//   npm run build && node dist/bench/gate.js [--scale small] [--seeds 0,1,2] [--policies weight,share]
+//   npm run build && node dist/bench/gate.js [--scale smoke|small] [--seeds 0,1,2] [--policies weight,share]
 import { parseArgs } from "node:util";
 import { gatePreset } from "../lib/adapters/index.js";
 import { useBackend } from "../lib/backend/index.js";
@@ -13,7 +13,7 @@ import { gateClampTable, gateSummaryTable, parseScale, runOptionsFor, settingsFo
 
 const { values: args } = parseArgs({
   options: {
-    scale: { type: "string", default: "small" },
+    scale: { type: "string", default: "smoke" },
     seeds: { type: "string", default: "0" },
     policies: { type: "string", default: "weight,share,share-compensated,fixed-0.5" },
     backend: { type: "string", default: "wasm" },
