@@ -68,7 +68,17 @@ const VARIANTS: Variant[] = [
   { label: "boft b=4 m=4", options: { method: "boft", blockSize: 4, factors: 4 } },
   { label: "loraga r=8", options: { method: "loraga", r: 8 } },
   { label: "urnn", options: { method: "urnn" } },
+  // The default gate ("weight") reads each branch's gradient in weight space; "share" only the parameter norms.
+  { label: "hybrid b=8 m=1 r=8", options: { method: "hybrid", blockSize: 8, factors: 1, r: 8 } },
+  {
+    label: "hybrid b=8 m=1 r=8 share",
+    options: { method: "hybrid", blockSize: 8, factors: 1, r: 8, gate: { kind: "share" } },
+  },
   { label: "hybrid b=8 m=2 r=8", options: { method: "hybrid", blockSize: 8, factors: 2, r: 8 } },
+  {
+    label: "hybrid b=8 m=2 r=8 share",
+    options: { method: "hybrid", blockSize: 8, factors: 2, r: 8, gate: { kind: "share" } },
+  },
 ];
 
 function ids(batch: number, seq: number, vocab: number, seed: number): tf.Tensor2D {

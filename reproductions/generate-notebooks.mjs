@@ -52,6 +52,7 @@ let modelPath: string | null = null; // scale "full": a Hugging Face checkpoint 
 let outputDir: string = "../out/reproductions/${name}"; // tables/ and figures/ go here
 let backend: string = "wasm"; // tensorflow-gpu | tensorflow | wasm | cpu
 let cache: boolean = true; // reuse runs another reproduction notebook already trained with the same settings
+let gate: string = "weight"; // the hybrid's gate policy (GATE_PRESETS): weight (default) | share | share-compensated | inverse | softmax | fixed-0.5
 `,
     ["parameters"],
   );
@@ -59,11 +60,11 @@ let cache: boolean = true; // reuse runs another reproduction notebook already t
 const setup = code(`
 import {
   useBackend, ensureBaseModel, parseScale, settingsFor, seedList, runOptionsFor, cachedRun,
-  reproductionOutput, displayTable, TRAINED_METHODS,
+  reproductionOutput, displayTable, gatePreset, TRAINED_METHODS,
 } from "peft-notebook";
 
 const SCALE = parseScale(scale);
-const S = settingsFor(SCALE);
+const S = { ...settingsFor(SCALE), gate: gatePreset(gate) };
 const SEEDS = seedList(seed, S.seedCount, seeds);
 const chosen = await useBackend(backend);
 const out = reproductionOutput(outputDir);
@@ -75,7 +76,7 @@ const runOpts = { cacheDir: cache ? undefined : null, log: (m: string) => consol
 console.log(\`backend \${chosen.name}; base model \${baseDir}; seeds \${SEEDS.join(", ")}\`);
 displayTable({
   columns: ["setting", "value"],
-  rows: [["scale", SCALE], ["GLUE tasks", S.tasks.join(", ")], ["seeds", SEEDS.join(", ")], ["steps", S.steps], ["batch size", S.batchSize], ["sequence length", S.seqLen], ["train examples", S.trainLimit ?? "all"], ["dev examples", S.evalLimit]],
+  rows: [["scale", SCALE], ["GLUE tasks", S.tasks.join(", ")], ["seeds", SEEDS.join(", ")], ["steps", S.steps], ["batch size", S.batchSize], ["sequence length", S.seqLen], ["train examples", S.trainLimit ?? "all"], ["dev examples", S.evalLimit], ["hybrid gate", gate]],
   caption: "This run",
 });
 `);
@@ -139,7 +140,7 @@ Each fine-tuned method against the untuned base on every GLUE column. At \`smoke
 scored by the language model (\`scoring: "lm"\` in \`lib/reproduce/settings.ts\`): the prompt is followed by the
 label word, and fine-tuning predicts the gold label word. The dev-loss columns are where a tiny model learns in
 a few dozen steps: the loss of the label word falls from about 5 nats to about 0.4–1.8 at \`small\` (measured,
-seed 0: full 0.41, LoRA 1.27, LoRA-GA 1.26, hybrid 1.26, BOFT 1.49, uRNN 1.75, base 5.06) as the model learns
+seed 0: full 0.41, LoRA 1.27, LoRA-GA 1.26, hybrid 1.27 (1.26 with the literal-share gate), BOFT 1.49, uRNN 1.75, base 5.06) as the model learns
 the answer format and the label prior. The accuracy columns are **at floor** at \`smoke\` and \`small\`: even
 with the base pre-trained on the GLUE training sentences, telling positive from negative needs more than a few
 dozen steps for a sub-million-parameter model, so every method, full fine-tuning included, predicts mostly one
@@ -244,6 +245,13 @@ not available, so this notebook reruns the dynamics rather than comparing number
 ${scaleNote}
 Shown: the hybrid's branch gradient norms over steps (mean over layers, log scale), a layer × step heat map
 per branch, the mixing weight λ of every layer, and the same norms for plain LoRA-GA and BOFT runs.
+
+**Reading the two kinds of figure.** The gradient norms are those of each branch's own parameters (BOFT's
+rotation generators and scales, LoRA-GA's factors): they differ by orders of magnitude because the two branches are
+parameterised differently, not because one branch matters more. λ_l, BOFT's weight in layer l, is set by the
+notebook's \`gate\` parameter (default \`weight\`: BOFT's share of the gradient ∂L/∂W_eff projected onto the weight
+changes each branch can make, a number that does not depend on the parameterisation; docs/methods.md §5). The
+figures' titles name the gate that produced them; \`reproductions/gate-ablation.ipynb\` compares gates.
 `),
   parameters("grad-norm-dynamics"),
   setup,
@@ -260,7 +268,7 @@ out.saveFigure("hybrid-branch-norms", gradNormBranchLines(hybrid.gradNorms, { lo
 for (const branch of [...new Set(hybrid.gradNorms.map((r) => r.branch))]) {
   out.saveFigure(\`hybrid-heatmap-\${branch}\`, gradNormHeatmap(hybrid.gradNorms, { branch, log: true, title: \`Hybrid, \${branch} branch: log10 gradient norm per layer and step\` }));
 }
-if (hybrid.gates.length > 0) out.saveFigure("hybrid-gates", gateLines(hybrid.gates, { title: "Hybrid: mixing weight λ per layer" }));
+if (hybrid.gates.length > 0) out.saveFigure("hybrid-gates", gateLines(hybrid.gates, { title: \`Hybrid: BOFT's weight λ_l per layer (gate: \${gate})\` }));
 out.saveFigure("loraga-vs-boft-norms", gradNormBranchLines([...loraga.gradNorms, ...boft.gradNorms], { logY: true, title: "Plain LoRA-GA and BOFT runs: gradient norm (mean over layers)" }));
 `),
   code(`
@@ -282,7 +290,7 @@ out.saveTable("grad-norm-summary", {
   caption: \`Hybrid gradient norms by branch (\${steps.length} steps, last step \${lastStep})\`,
 });
 if (finalGates.length > 0) {
-  out.saveTable("final-gates", { columns: ["layer", "λ at the last step"], rows: finalGates.map((g) => [g.layer, g.lambda]), digits: 3, caption: "Hybrid mixing weight per layer at the end of training" });
+  out.saveTable("final-gates", { columns: ["layer", "λ at the last step"], rows: finalGates.map((g) => [g.layer, g.lambda]), digits: 3, caption: \`Hybrid: BOFT's weight λ_l per layer at the end of training (gate: \${gate})\` });
 }
 `),
 ]);
@@ -336,40 +344,79 @@ write("reproductions", "gate-ablation", [
   md(`
 # Ablation: the hybrid's gate policy (not in the paper)
 
-**What the paper reports.** The hybrid weights BOFT and LoRA-GA per layer from their gradient norms; the
-paper does not ablate how the weight is computed. ${paperSource}
+**What the paper reports.** The hybrid mixes BOFT and LoRA-GA in every layer with a weight "guided by gradient
+norms"; the paper does not ablate how that weight is computed. ${paperSource}
 ${scaleNote}
-This notebook compares the gate policies implemented in \`lib/adapters/gate.ts\`: \`share\` (the default:
-λ is a branch's share of the gradient norm), \`inverse\` (favour the branch with smaller gradients),
-\`softmax\` (a temperature-controlled softmax of the norms) and \`fixed\` λ = 0.5 (no adaptation). Each row is
-mean ± std over the seeds on the first GLUE task of the scale.
+**What λ_l means.** Each adapted layer computes \`W_eff = W + λ_l·(BOFT's change) + (1 − λ_l)·(LoRA-GA's change)\`;
+a gate sets λ_l every step from the two branches' gradients (smoothed by an EMA of 0.9, clamped to [0.05, 0.95]); it is
+never trained. The policies compared (\`lib/adapters/gate.ts\`, docs/methods.md §5):
+
+| gate | λ_l is BOFT's share of | same λ when a branch is reparameterised |
+| --- | --- | --- |
+| \`weight\` (default) | ‖P_b(G)‖: the gradient G = ∂L/∂W_eff projected onto the weight changes each branch can make | yes |
+| \`share\` | the norms of the branches' parameter gradients (the gate as first specified) | no |
+| \`share-compensated\` | the same, each norm divided by its branch's current weight | no |
+| \`fixed-0.5\` | nothing: λ = 0.5 everywhere (no gate) | — |
+
+Shown: the scores of each policy (mean ± std over seeds), every layer's λ_l over steps under each gated policy, how λ
+spreads across layers and how long layers sit at the clamp, and whether the choice changes the result beyond the
+spread between seeds (paired by seed: the same seed sees the same data).
 `),
   parameters("gate-ablation"),
   setup,
   code(`
-import type { GatePolicy, RunCurve, RunSummary } from "peft-notebook";
+import type { GateRecord, RunCurve, RunSummary } from "peft-notebook";
 const task = S.tasks[0]!;
-const POLICIES: Array<[string, GatePolicy]> = [["share", { kind: "share" }], ["inverse", { kind: "inverse" }], ["softmax", { kind: "softmax", temperature: 0.5 }], ["fixed 0.5", { kind: "fixed", lambda: 0.5 }]];
+// The notebook's own gate first: its runs are the main table's hybrid runs (same options), so they are shared.
+const POLICIES = [gate, ...["weight", "share", "share-compensated", "fixed-0.5"].filter((p) => p !== gate)];
 const runs: RunSummary[] = [];
 const curves: RunCurve[] = [];
-for (const [name, gate] of POLICIES) {
+const gates = new Map<string, GateRecord[][]>();
+for (const name of POLICIES) {
   for (const s of SEEDS) {
-    // The default policy is the main table's hybrid run itself (no adapter override), so it is shared.
-    const r = await cachedRun(runOptionsFor(S, { baseDir, method: "hybrid", task, seed: s, dataDir, ...(name === "share" ? {} : { adapter: { gate } }) }), runOpts);
+    const r = await cachedRun(runOptionsFor(S, { baseDir, method: "hybrid", task, seed: s, dataDir, adapter: { gate: gatePreset(name) } }), runOpts);
     runs.push({ ...r, method: name as RunSummary["method"] });
     curves.push({ ...r.evalCurve, run: name, seed: s });
+    gates.set(name, [...(gates.get(name) ?? []), r.gates]);
     const lambdas = r.gates.map((g) => g.lambda);
-    console.log(\`\${name.padEnd(9)} seed \${s}: \${r.primary} \${r.metrics[r.primary]!.toFixed(3)}, dev loss \${r.metrics.devLoss!.toFixed(3)}, λ range \${lambdas.length ? \`\${Math.min(...lambdas).toFixed(2)}–\${Math.max(...lambdas).toFixed(2)}\` : "n/a"}\`);
+    console.log(\`\${name.padEnd(17)} seed \${s}: \${r.primary} \${r.metrics[r.primary]!.toFixed(3)}, dev loss \${r.metrics.devLoss!.toFixed(3)}, λ range \${lambdas.length ? \`\${Math.min(...lambdas).toFixed(2)}–\${Math.max(...lambdas).toFixed(2)}\` : "n/a"}\`);
   }
 }
 `),
+  md(`## Scores`),
   code(`
 import { scoreTable, glueColumns } from "peft-notebook";
-const ablation = scoreTable(runs, glueColumns([task], runs), { order: POLICIES.map(([n]) => n), caption: \`Hybrid gate policies on \${task} (mean ± std over \${SEEDS.length} seeds)\` });
+const ablation = scoreTable(runs, glueColumns([task], runs), { order: POLICIES, caption: \`Hybrid gate policies on \${task} (mean ± std over \${SEEDS.length} seeds)\` });
 out.saveTable("gate-ablation", ablation);
 `),
+  md(`
+## λ_l per layer under each policy
+
+One panel per gated policy (first seed), one line per layer in the same colour in every panel; dotted: the clamp.
+`),
   code(`
-import { meanStdFigure } from "peft-notebook";
+import { gatePolicyPanels, gateSummaryTable, gateClampTable } from "peft-notebook";
+const gated = POLICIES.filter((p) => gatePreset(p).kind !== "fixed").map((name) => ({ name, runs: gates.get(name)! }));
+out.saveFigure("gate-lambda-by-policy", gatePolicyPanels(gated, { title: \`λ_l per layer on \${task}, one panel per gate policy (seed \${SEEDS[0]})\` }));
+out.saveTable("gate-spread", gateSummaryTable(gated, \`How λ_l spreads across layers (last step) and time at the clamp [0.05, 0.95] (mean ± std over \${SEEDS.length} seeds)\`));
+out.saveTable("gate-clamp", gateClampTable(gated, "Fraction of steps each layer's λ_l spends at the clamp (mean over seeds)"));
+`),
+  md(`
+## Does the gate change the result?
+
+Each policy against the notebook's \`gate\` parameter (default \`weight\`), per score, paired by seed. With a
+handful of seeds this is a screen, not a test: "within the seeds' spread" means the difference is smaller than twice
+its standard error over seeds.
+
+Measured at \`small\` (seeds 0–2): under \`weight\` λ ends at 0.31 ± 0.00 on average over layers with a range of
+0.16 across layers and no step at the clamp; under \`share\` every layer ends at the clamp 0.05 (41 % of steps there);
+\`share-compensated\` ends at 0.07 with 10 of 21 layers at the clamp. Accuracy is identical for every gate (at floor,
+the majority rate) and the dev losses differ by at most 0.003, within the seeds' spread: at this scale the choice of
+gate changes how the branches are mixed but not the result.
+`),
+  code(`
+import { pairedDifferenceTable, meanStdFigure } from "peft-notebook";
+out.saveTable("gate-effect", pairedDifferenceTable(runs, glueColumns([task], runs), { reference: gate, order: POLICIES, caption: \`Each gate against \${gate} on \${task}, paired by seed\` }));
 out.saveFigure("gate-ablation-validation-loss", meanStdFigure(curves, { title: "Validation loss by gate policy" }));
 `),
 ]);
@@ -533,9 +580,10 @@ write("notebooks", "03-gradient-norm-dynamics", [
   md(`
 # Gradient-norm dynamics, live
 
-The hybrid adapter mixes a BOFT branch and a LoRA-GA branch in every layer with a weight λ computed from the
-two branches' gradient norms. Here we train it and watch the loss and the per-layer gradient norms update in
-place on the live dashboard, then plot λ per layer.
+The hybrid adapter runs a BOFT branch and a LoRA-GA branch on every adapted weight and mixes them per layer:
+\`W_eff = W + λ_l·(BOFT's change) + (1 − λ_l)·(LoRA-GA's change)\`. λ_l is not trained: a *gate* sets it every step
+from the two branches' gradients. Here we train the hybrid and watch the loss and the per-layer gradient norms
+update in place on the live dashboard, then look at λ per layer and at what it is computed from.
 `),
   code(`
 import * as tf from "@tensorflow/tfjs";
@@ -549,7 +597,16 @@ const windows = Array.from({ length: 16 }, (_, k) => ids.slice(k * seqLen, (k + 
 const collate = (idx: number[]) => tf.tensor2d(idx.map((i) => windows[i]!), [idx.length, seqLen], "int32");
 const lossOf = (b: tf.Tensor2D) => causalLmLoss(model.forward(b), b);
 `),
-  md(`## Attach the hybrid\n\nLoRA-GA's half is initialised from a gradient estimate over a few batches.`),
+  md(`
+## Attach the hybrid
+
+LoRA-GA's half is initialised from a gradient estimate over a few batches. The gate is the default,
+\`{ kind: "weight" }\`: λ_l is BOFT's share of the layer's gradient G = ∂L/∂W_eff *in weight space*, ‖P_boft(G)‖ /
+(‖P_boft(G)‖ + ‖P_loraga(G)‖), where P_b projects onto the weight changes branch b can make. ‖P_b(G)‖ is how fast
+the loss falls per unit of weight change the branch can make, so λ_l near 1 says the layer's gradient lies mostly
+where BOFT can follow it (rotating and rescaling W), near 0 where LoRA-GA can (a low-rank change), and 0.5 that
+both reach it equally. Pass \`gate: { kind: "share" }\` for the literal share of parameter-gradient norms.
+`),
   code(`
 const est = shuffledBatches({ size: windows.length, batchSize: 8, seed: 1, collate });
 const batches = [est.next(), est.next()];
@@ -574,14 +631,36 @@ const result = await train<tf.Tensor2D>({
 const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(\`mean loss of the first 5 steps \${avg(result.losses.slice(0, 5)).toFixed(3)}, of the last 5 \${avg(result.losses.slice(-5)).toFixed(3)}\`);
 `),
-  md(
-    `## After training\n\nBranch norms over steps (mean over layers), a layer × step heat map, and the gate λ of every layer.`,
-  ),
+  md(`
+## After training
+
+Branch norms over steps (mean over layers), a layer × step heat map, and the gate λ of every layer. The branch
+norms are those of each branch's *own parameters*: BOFT's rotation generators and scales, LoRA-GA's factors. They sit
+orders of magnitude apart because the two branches are parameterised differently, not because one matters more, which
+is why the gate does not compare them directly.
+`),
   code(`
-import { display, gradNormBranchLines, gradNormHeatmap, gateLines } from "peft-notebook";
-void display.plotly(gradNormBranchLines(result.gradNorms, { logY: true, title: "Gradient norm per branch" }));
+import { display, displayTable, gradNormBranchLines, gradNormHeatmap, gateLines } from "peft-notebook";
+void display.plotly(gradNormBranchLines(result.gradNorms, { logY: true, title: "Gradient norm of each branch's parameters" }));
 void display.plotly(gradNormHeatmap(result.gradNorms, { log: true, title: "log10 gradient norm, all branches" }));
-if (result.gates.length) void display.plotly(gateLines(result.gates, { title: "Mixing weight λ per layer" }));
+if (result.gates.length) void display.plotly(gateLines(result.gates, { title: 'BOFT\\'s weight λ_l per layer (gate "weight", the default)' }));
+`),
+  md(`
+## What λ is computed from
+
+At the last step: each layer's λ from the default gate, and what the literal share of the parameter-gradient norms
+(the gate as first specified, \`gate: { kind: "share" }\`) would read from the same gradients before smoothing. Scaling
+a branch's parameters by c and their use by 1/c leaves the model and λ unchanged but moves the literal share; left to
+run, it pins every layer to the clamp at 0.05 (\`reproductions/gate-ablation.ipynb\`, docs/methods.md §5).
+`),
+  code(`
+const last = result.gates.at(-1)!.step;
+const normAt = (layer: string, branch: string) => result.gradNorms.find((r) => r.step === last && r.layer === layer && r.branch === branch)!.norm;
+const rows = hybrid.targets.map((layer) => {
+  const [b, l] = [normAt(layer, "boft"), normAt(layer, "loraga")];
+  return [layer.replace(/^model\\./, ""), result.gates.find((g) => g.step === last && g.layer === layer)!.lambda, b, l, b / (b + l)];
+});
+displayTable({ columns: ["layer", "λ (weight gate)", "‖g‖ BOFT parameters", "‖g‖ LoRA-GA parameters", "literal share"], rows, digits: 4, caption: \`The gate at step \${last}\` });
 hybrid.detach();
 model.dispose();
 `),

@@ -6,7 +6,8 @@ import type { Linear } from "../nn/linear.js";
 import type { LinearHost, ParameterGroup, ParameterHost, TrainableSet } from "../nn/module.js";
 import type { GateRecord } from "../records/types.js";
 import { BoftLayer, type BoftOptions } from "./boft.js";
-import { initialLambda, nextLambda, validateGate, type GatePolicy } from "./gate.js";
+import { DEFAULT_GATE, gateMeasure, initialLambda, nextLambda, validateGate, type GatePolicy } from "./gate.js";
+import { weightSpaceNorms } from "./gate-signal.js";
 import { estimateGradients, type GradientEstimate } from "./gradient-estimate.js";
 import { groupGradNorms } from "./grad-norms.js";
 import { HybridLayer } from "./hybrid.js";
@@ -76,7 +77,7 @@ export function attach(host: LinearHost, options: AttachOptions, hints: RestoreH
   const ctx: AdapterContext = { training: true, dropoutCalls: 0, seed };
   const needsGrad = (options.method === "loraga" || options.method === "hybrid") && !hints.hybridLora;
   const grads = needsGrad ? gradientsFor(targets, options as GradientSource & { method: string }) : null;
-  if (options.method === "hybrid") validateGate(options.gate ?? { kind: "share" });
+  if (options.method === "hybrid") validateGate(options.gate ?? DEFAULT_GATE);
 
   const layers = new Map<string, { linear: Linear; layer: LayerAdapter }>();
   try {
@@ -141,7 +142,7 @@ function makeLayer(
       return new LoraGaLayer(name, linear, grads?.get(name) as Float64Array, { ...o, seed, prefix }, ctx);
     case "hybrid": {
       const boft = new BoftLayer(name, linear, { ...o, prefix });
-      const lambda = initialLambda(o.gate ?? { kind: "share" });
+      const lambda = initialLambda(o.gate ?? DEFAULT_GATE);
       const restored = hints.hybridLora?.get(name);
       if (restored) {
         const lora = new LoraLayer(
@@ -314,20 +315,28 @@ export class Attachment implements TrainableSet {
     return base + this.trainableParameters;
   }
 
-  /** Hybrid: recompute every layer's λ from this step's gradient norms and record it. */
+  /** Hybrid: recompute every layer's λ from this step's gradients (the policy's measure) and record it. */
   onGradients(grads: Record<string, tf.Tensor>, step: number): void {
     if (this.method !== "hybrid") return;
-    const policy = (this.options as HybridAttachOptions).gate ?? { kind: "share" };
-    const hybrids = [...this.layers.values()].map(({ layer }) => layer as HybridLayer);
-    const groups = hybrids.flatMap((h) => [h.boft.groups()[0] as ParameterGroup, h.lora.groups()[0] as ParameterGroup]);
-    const norms = groupGradNorms(grads, groups);
-    hybrids.forEach((h, i) => {
-      const count = (g: ParameterGroup) => g.variables.reduce((n, v) => n + v.size, 0);
+    const policy = (this.options as HybridAttachOptions).gate ?? DEFAULT_GATE;
+    const entries = [...this.layers.values()].map(({ linear, layer }) => ({
+      hybrid: layer as HybridLayer,
+      weight: linear.weight as tf.Tensor2D,
+    }));
+    const count = (g: ParameterGroup) => g.variables.reduce((n, v) => n + v.size, 0);
+    const measure = gateMeasure(policy);
+    let pairs: { boft: number; loraga: number }[];
+    if (measure === "weight-space") pairs = weightSpaceNorms(entries, grads);
+    else if (measure === "parameter") {
+      const groups = entries.flatMap(({ hybrid }) => [...hybrid.boft.groups(), ...hybrid.lora.groups()]);
+      const norms = groupGradNorms(grads, groups);
+      pairs = entries.map((_, i) => ({ boft: norms[2 * i] as number, loraga: norms[2 * i + 1] as number }));
+    } else pairs = entries.map(() => ({ boft: Number.NaN, loraga: Number.NaN }));
+    entries.forEach(({ hybrid: h }, i) => {
       h.lambda = nextLambda(policy, h.lambda, {
-        boft: norms[2 * i] as number,
-        loraga: norms[2 * i + 1] as number,
-        boftCount: count(groups[2 * i] as ParameterGroup),
-        loragaCount: count(groups[2 * i + 1] as ParameterGroup),
+        ...(pairs[i] as { boft: number; loraga: number }),
+        boftCount: count(h.boft.groups()[0] as ParameterGroup),
+        loragaCount: count(h.lora.groups()[0] as ParameterGroup),
       });
       this.gateRecords.push({ step, layer: h.layer, lambda: h.lambda });
     });

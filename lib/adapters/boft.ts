@@ -23,7 +23,7 @@ export class BoftLayer implements LayerAdapter {
   readonly R: tf.Variable;
   readonly s: tf.Variable;
   readonly shape: ButterflyShape;
-  private readonly plan: ButterflyPlan;
+  readonly plan: ButterflyPlan;
 
   constructor(
     readonly layer: string,

@@ -82,20 +82,41 @@ export class ButterflyPlan {
     const run = (blockSize / 2) * n;
     let z: tf.Tensor = tf.transpose(x); // [in, N]
     for (let i = factors - 1; i >= 0; i--) {
-      const spans = blockNum / 2 ** i;
-      const pairs = this.inFeatures / spans / blockSize;
       const q = tf.reshape(tf.slice(blocks, [i, 0, 0, 0], [1, blockNum, blockSize, blockSize]), [
         blockNum,
         blockSize,
         blockSize,
       ]) as tf.Tensor3D;
-      const shuffle = factors > 1 && pairs > 1;
-      if (shuffle) z = tf.transpose(tf.reshape(z, [spans, 2, pairs, run]), [0, 2, 1, 3]);
       // row-vector z_blk·Q is Qᵀ·z_blk on the feature-major slab
-      z = tf.matMul(q, tf.reshape(z, [blockNum, blockSize, n]) as tf.Tensor3D, true, false);
-      if (shuffle) z = tf.transpose(tf.reshape(z, [spans, pairs, 2, run]), [0, 2, 1, 3]);
+      z = tf.matMul(q, this.toBlocks(z, i), true, false);
+      const { spans, pairs } = this.span(i);
+      if (this.shuffles(i)) z = tf.transpose(tf.reshape(z, [spans, pairs, 2, run]), [0, 2, 1, 3]);
     }
     return tf.transpose(tf.reshape(z, [this.inFeatures, n])) as tf.Tensor2D;
+  }
+
+  private span(i: number): { spans: number; pairs: number } {
+    const { blockNum, blockSize } = this.shape;
+    const spans = blockNum / 2 ** i;
+    return { spans, pairs: this.inFeatures / spans / blockSize };
+  }
+
+  private shuffles(i: number): boolean {
+    return this.shape.factors > 1 && this.span(i).pairs > 1;
+  }
+
+  /**
+   * Feature-major z [in, N] (any shape of that size) ↦ [blockNum, b, N]: the b-row slabs factor i's blocks act on (for
+   * i > 0 the butterfly permutation P_iᵀ groups features from different spans).
+   */
+  toBlocks(z: tf.Tensor, i: number): tf.Tensor3D {
+    const { blockNum, blockSize } = this.shape;
+    const n = z.size / this.inFeatures;
+    const { spans, pairs } = this.span(i);
+    const shuffled = this.shuffles(i)
+      ? tf.transpose(tf.reshape(z, [spans, 2, pairs, (blockSize / 2) * n]), [0, 2, 1, 3])
+      : z;
+    return tf.reshape(shuffled, [blockNum, blockSize, n]) as tf.Tensor3D;
   }
 
   dispose(): void {}

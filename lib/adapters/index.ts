@@ -15,7 +15,19 @@ export {
   CONFIG_FILE as ADAPTER_CONFIG_FILE,
 } from "./peft-format.js";
 export { recordGradNorms, groupGradNorms } from "./grad-norms.js";
-export { nextLambda, initialLambda, type GatePolicy, type BranchNorms } from "./gate.js";
+export {
+  nextLambda,
+  initialLambda,
+  gateMeasure,
+  DEFAULT_GATE,
+  GATE_KINDS,
+  GATE_PRESETS,
+  gatePreset,
+  type GatePolicy,
+  type GateKind,
+  type BranchNorms,
+} from "./gate.js";
+export { weightSpaceNorms } from "./gate-signal.js";
 export type { GradientEstimate } from "./gradient-estimate.js";
 export { estimateGradients } from "./gradient-estimate.js";
 export { randomizedSvd, jacobiSvd } from "./randomized-svd.js";

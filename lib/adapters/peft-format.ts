@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { readSafetensors, writeSafetensors, type TensorToWrite } from "../io/safetensors.js";
 import type { LinearHost } from "../nn/module.js";
 import { attach, type Attachment, type AttachOptions, type HybridAttachOptions } from "./attach.js";
-import type { GatePolicy } from "./gate.js";
+import { DEFAULT_GATE, type GatePolicy } from "./gate.js";
 import type { Method } from "./types.js";
 
 export const WEIGHTS_FILE = "adapter_model.safetensors";
@@ -72,7 +72,7 @@ function configFor(att: Attachment): Record<string, unknown> {
         ...boftConfig(att),
         r: r2,
         lora_alpha: r2,
-        gate: o.gate ?? { kind: "share" },
+        gate: o.gate ?? DEFAULT_GATE,
       };
     }
   }
@@ -198,7 +198,7 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
         method: "hybrid",
         targets,
         ...boftOpts(),
-        gate: (cfg.gate as GatePolicy | undefined) ?? { kind: "share" },
+        gate: (cfg.gate as GatePolicy | undefined) ?? DEFAULT_GATE,
       } as HybridAttachOptions;
       break;
     }

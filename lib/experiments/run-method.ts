@@ -48,7 +48,7 @@ export interface AdapterSettings {
   alpha?: number;
   /** BOFT / hybrid block size (default 4). */
   blockSize?: number;
-  /** Hybrid gate policy (default the adapters' default, "share"). */
+  /** Hybrid gate policy (default the adapters' default, DEFAULT_GATE: "weight"). */
   gate?: GatePolicy;
   /** Examples averaged for LoRA-GA's gradient estimate (default 4 batches' worth). */
   gradientSamples?: number;

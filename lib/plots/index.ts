@@ -1,6 +1,8 @@
 // Figure builders (plotly JSON from long-format records) and result tables.
 export { gradNormHeatmap, gradNormMatrix, gradNormBranchLines, branchSeries, gateLines } from "./grad-norms.js";
 export type { HeatmapOptions, BranchLineOptions, GateOptions } from "./grad-norms.js";
+export { gateStats, gatePolicyPanels } from "./gates.js";
+export type { GateStats, LayerGateStats, PolicyGates, GatePanelsOptions } from "./gates.js";
 export { curvesFigure } from "./curves.js";
 export type { CurveOptions } from "./curves.js";
 export { aggregateSeeds, meanStdFigure } from "./seeds.js";

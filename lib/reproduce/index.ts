@@ -32,7 +32,15 @@ export { SCALE_SETTINGS, TRAINED_METHODS, settingsFor, seedList, runOptionsFor }
 export type { ScaleSettings, TrainedMethod, RunSpec } from "./settings.js";
 export { cachedRun, runKey, defaultRunCacheDir, RUN_CACHE_VERSION } from "./runs.js";
 export type { CachedRunOptions } from "./runs.js";
-export { glueColumns, scoreTable, columnMeans, resourceRows, resourceTable } from "./tables.js";
+export {
+  glueColumns,
+  scoreTable,
+  columnMeans,
+  resourceRows,
+  resourceTable,
+  pairedDifferenceTable,
+} from "./tables.js";
 export type { RunSummary, ScoreColumn, ResourceRow } from "./tables.js";
 export { floorScores, floorTable } from "./floor.js";
+export { gateSummaryTable, gateClampTable } from "./gate-tables.js";
 export type { FloorScores } from "./floor.js";

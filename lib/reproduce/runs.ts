@@ -9,7 +9,7 @@ import { projectRoot } from "../data/paths.js";
 import { runMethod, type RunMethodOptions, type RunResult } from "../experiments/run-method.js";
 
 /** Bumped when runMethod's results change for the same options. */
-export const RUN_CACHE_VERSION = 1;
+export const RUN_CACHE_VERSION = 2;
 
 /** PEFT_RUN_CACHE when set (tests point it at a temporary folder), else `<project>/.cache/runs`. */
 export function defaultRunCacheDir(): string {

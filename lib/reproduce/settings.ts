@@ -1,5 +1,6 @@
 // How big each scale's rerun is. One table so every reproduction notebook trains exactly the same
 // runs at a scale, which lets them share cached runs (runs.ts) instead of training them again.
+import { DEFAULT_GATE, type GatePolicy } from "../adapters/gate.js";
 import type { GlueTask } from "../data/glue.js";
 import type { RunMethodOptions } from "../experiments/run-method.js";
 import type { ScoringMode } from "../experiments/scoring.js";
@@ -32,6 +33,8 @@ export interface ScaleSettings {
   evalPoints: number;
   /** Generation budget of the floor columns (problems each; 0 leaves them out). */
   generative: { gsm8k: number; humaneval: number; maxTokens: number };
+  /** The hybrid's gate policy in every run of the scale (a run's own `adapter.gate` wins). */
+  gate: GatePolicy;
 }
 
 /** Rates of the "lm" scoring sweep (docs/reproductions.md); DEFAULT_LR is tuned for "head". */
@@ -64,6 +67,7 @@ export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
     evalLossLimit: 16,
     evalPoints: 2,
     generative: { gsm8k: 2, humaneval: 2, maxTokens: 8 },
+    gate: DEFAULT_GATE,
   },
   small: {
     scale: "small",
@@ -79,6 +83,7 @@ export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
     evalLossLimit: 32,
     evalPoints: 4,
     generative: { gsm8k: 4, humaneval: 4, maxTokens: 24 },
+    gate: DEFAULT_GATE,
   },
   full: {
     scale: "full",
@@ -92,6 +97,7 @@ export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
     evalLossLimit: 256,
     evalPoints: 10,
     generative: { gsm8k: 1319, humaneval: 164, maxTokens: 256 },
+    gate: DEFAULT_GATE,
   },
 };
 
@@ -142,6 +148,11 @@ export function runOptionsFor(s: ScaleSettings, spec: RunSpec): RunMethodOptions
     evalLossLimit: s.evalLossLimit,
     evalEvery: Math.max(1, Math.floor(s.steps / s.evalPoints)),
     ...(spec.dataDir ? { dataDir: spec.dataDir } : {}),
-    ...(spec.adapter ? { adapter: spec.adapter } : {}),
+    // The gate is always explicit in a hybrid run's options, so the run cache tells policies apart.
+    ...(spec.method === "hybrid"
+      ? { adapter: { ...spec.adapter, gate: spec.adapter?.gate ?? s.gate } }
+      : spec.adapter
+        ? { adapter: spec.adapter }
+        : {}),
   };
 }

@@ -118,3 +118,44 @@ export function resourceTable(rows: readonly ResourceRow[]): Table {
       "Training time (median optimiser step) and peak memory (model weights + what training allocated), as ratios to full fine-tuning",
   };
 }
+
+/**
+ * Each method against `reference`, per score, paired by seed (the same seed sees the same data):
+ * the mean ± std over seeds of the difference, and whether it stands out of the seeds' spread
+ * (|mean| > 2·std/√n, n ≥ 2 seeds; a rough screen for a handful of seeds, not a test).
+ */
+export function pairedDifferenceTable(
+  runs: readonly RunSummary[],
+  columns: readonly ScoreColumn[],
+  opts: { reference: string; order?: readonly string[]; caption?: string; digits?: number },
+): Table {
+  const ref = runs.filter((r) => r.method === opts.reference);
+  if (ref.length === 0) throw new Error(`pairedDifferenceTable: no runs of the reference '${opts.reference}'`);
+  const rows: Cell[][] = [];
+  for (const m of methodsIn(runs, opts.order).filter((x) => x !== opts.reference)) {
+    for (const c of columns) {
+      const diffs: number[] = [];
+      for (const r of runs.filter((x) => x.method === m)) {
+        const base = ref.find((x) => x.seed === r.seed && x.task === r.task);
+        const a = c.value(r);
+        const b = base ? c.value(base) : undefined;
+        if (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b)) diffs.push(a - b);
+      }
+      if (diffs.length === 0) continue;
+      const d = meanStd(diffs);
+      const verdict =
+        diffs.length < 2
+          ? "one seed: no spread to judge by"
+          : Math.abs(d.mean) > (2 * d.std) / Math.sqrt(diffs.length)
+            ? "differs beyond the seeds' spread"
+            : "within the seeds' spread";
+      rows.push([m, c.name, diffs.length, d, verdict]);
+    }
+  }
+  return {
+    columns: ["method", "score", "seeds", `difference to ${opts.reference} (mean ± std)`, "verdict"],
+    rows,
+    digits: opts.digits ?? 3,
+    caption: opts.caption,
+  };
+}

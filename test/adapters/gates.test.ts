@@ -1,7 +1,14 @@
 // Gradient-norm recorder and the hybrid's gate policies, checked against their definitions.
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { attach, nextLambda, recordGradNorms, type GatePolicy } from "../../lib/adapters/index.js";
+import {
+  attach,
+  DEFAULT_GATE,
+  gateMeasure,
+  nextLambda,
+  recordGradNorms,
+  type GatePolicy,
+} from "../../lib/adapters/index.js";
 import type { BoftLayer } from "../../lib/adapters/boft.js";
 import type { HybridLayer } from "../../lib/adapters/hybrid.js";
 import { inputs, maxAbsDiff, Mlp, mse, seededArray } from "./host.js";
@@ -72,6 +79,27 @@ describe("gate policies", () => {
   it("fixed ignores the norms; zero norms keep the previous λ", () => {
     expect(nextLambda({ kind: "fixed", lambda: 0.3 }, 0.9, norms(5, 1))).toBe(0.3);
     expect(nextLambda({ kind: "share" }, 0.42, norms(0, 0))).toBe(0.42);
+  });
+
+  it("weight takes BOFT's share of the weight-space norms it is given, never compensated; needs a clamp inside (0, 1)", () => {
+    expect(nextLambda({ kind: "weight", ema: 0, clamp: [0.01, 0.99] }, 0.8, norms(1, 3))).toBeCloseTo(0.25, 12);
+    expect(
+      nextLambda({ kind: "weight", ema: 0, clamp: [0.01, 0.99], compensate: true } as GatePolicy, 0.8, norms(1, 3)),
+    ).toBeCloseTo(0.25, 12);
+    expect(gateMeasure({ kind: "weight" })).toBe("weight-space");
+    expect(gateMeasure({ kind: "share" })).toBe("parameter");
+    expect(gateMeasure({ kind: "fixed", lambda: 0.5 })).toBe("none");
+    expect(DEFAULT_GATE).toEqual({ kind: "weight" });
+    const model = new Mlp([16, 16], 1);
+    const gradients = new Map([["model.mlp.up_proj", tf.ones([16, 16]) as tf.Tensor2D]]);
+    const hybrid = (gate: GatePolicy) =>
+      attach(model, { method: "hybrid", targets: ["up_proj"], r: 2, gradients, gate });
+    expect(() => hybrid({ kind: "weight", clamp: [0, 0.9] })).toThrow(
+      /hybrid gate 'weight': clamp must stay inside \(0, 1\).*no gradient to measure/,
+    );
+    expect(() => hybrid({ kind: "shares" } as unknown as GatePolicy)).toThrow(
+      /hybrid gate 'shares': unknown policy \(expected one of weight, share, inverse, softmax, fixed\)/,
+    );
   });
 
   it("rejects bad policies with the field named", () => {

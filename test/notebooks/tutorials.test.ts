@@ -71,6 +71,14 @@ function checkTutorial(name: string, nb: Notebook): void {
     expect(m, stdout(nb)).not.toBeNull();
     expect(Number.isFinite(Number(m![2]))).toBe(true);
     expect(plots(nb).length).toBeGreaterThanOrEqual(4); // dashboard + branch lines + heat map + gates
+    // The default gate keeps every layer off the clamp, where the literal share of parameter norms would sit.
+    const gate = tableRows(nb, "The gate at step");
+    expect(gate.length).toBe(8);
+    for (const r of gate) {
+      expect(Number(r[1]), r[0]).toBeGreaterThan(0.1);
+      expect(Number(r[1]), r[0]).toBeLessThan(0.9);
+      expect(Number(r[4]), r[0]).toBeLessThan(0.1);
+    }
   }
 }
 

@@ -34,7 +34,7 @@ const EXPECTED_TABLES: Record<string, string[]> = {
   resources: ["resource-claims", "resources"],
   "grad-norm-dynamics": ["final-gates", "grad-norm-summary"],
   convergence: ["convergence"],
-  "gate-ablation": ["gate-ablation"],
+  "gate-ablation": ["gate-ablation", "gate-clamp", "gate-effect", "gate-spread"],
 };
 const METHODS = ["full", "lora", "boft", "loraga", "urnn", "hybrid"];
 

@@ -3,12 +3,14 @@ import { describe, expect, it } from "vitest";
 import {
   columnMeans,
   glueColumns,
+  pairedDifferenceTable,
   resourceRows,
   resourceTable,
   scoreTable,
   type RunSummary,
 } from "../../lib/reproduce/tables.js";
 import { runOptionsFor, seedList, settingsFor } from "../../lib/reproduce/settings.js";
+import { gatePreset } from "../../lib/adapters/gate.js";
 import { runKey } from "../../lib/reproduce/runs.js";
 
 function run(
@@ -82,6 +84,38 @@ describe("resourceRows", () => {
   });
 });
 
+describe("pairedDifferenceTable", () => {
+  it("differences to the reference paired by seed, with a verdict against the seeds' spread", () => {
+    const runs = [
+      run("weight", 0, 0.5, 1.2),
+      run("weight", 1, 0.6, 1.3),
+      run("weight", 2, 0.7, 1.1),
+      run("share", 0, 0.5, 1.0), // dev loss lower by exactly 0.2 on every seed
+      run("share", 1, 0.7, 1.1),
+      run("share", 2, 0.6, 0.9),
+    ];
+    const t = pairedDifferenceTable(runs, glueColumns(["sst2"], runs), { reference: "weight" });
+    expect(t.columns[3]).toBe("difference to weight (mean ± std)");
+    const [acc, loss] = t.rows as [unknown[], unknown[]];
+    expect(acc.slice(0, 3)).toEqual(["share", "sst2 accuracy", 3]);
+    expect((acc[3] as { mean: number }).mean).toBeCloseTo(0, 12); // 0, +0.1, −0.1
+    expect((acc[3] as { std: number }).std).toBeCloseTo(0.1, 12);
+    expect(acc[4]).toBe("within the seeds' spread");
+    expect((loss[3] as { mean: number }).mean).toBeCloseTo(-0.2, 12);
+    expect((loss[3] as { std: number }).std).toBeLessThan(1e-12);
+    expect(loss[4]).toBe("differs beyond the seeds' spread");
+    const one = pairedDifferenceTable(
+      runs.filter((r) => r.seed === 0),
+      glueColumns(["sst2"], runs),
+      { reference: "weight" },
+    );
+    expect(one.rows[0]![4]).toBe("one seed: no spread to judge by");
+    expect(() => pairedDifferenceTable(runs, glueColumns(["sst2"], runs), { reference: "fixed" })).toThrow(
+      /no runs of the reference 'fixed'/,
+    );
+  });
+});
+
 describe("settings and run keys", () => {
   it("seeds follow the first seed unless given; bad seeds are named", () => {
     expect(seedList(4, 3)).toEqual([4, 5, 6]);
@@ -108,6 +142,19 @@ describe("settings and run keys", () => {
     expect(runKey(a)).toMatch(/^hybrid-sst2-s0-[0-9a-f]{16}$/);
     expect(runKey({ ...a, scoring: a.scoring === "lm" ? "head" : "lm" })).not.toBe(runKey(a));
     expect(runKey({ ...a, lr: (a.lr ?? 1) * 2 })).not.toBe(runKey(a));
+  });
+
+  it("a scale's gate reaches every hybrid run, explicitly (so the cache tells policies apart); a run's own gate wins", () => {
+    const s = settingsFor("smoke");
+    const spec = { baseDir: "/x/b", task: "sst2", seed: 0 } as const;
+    expect(runOptionsFor(s, { ...spec, method: "hybrid" }).adapter?.gate).toEqual(s.gate);
+    expect(runOptionsFor({ ...s, gate: gatePreset("share") }, { ...spec, method: "hybrid" }).adapter?.gate).toEqual({
+      kind: "share",
+    });
+    const own = runOptionsFor(s, { ...spec, method: "hybrid", adapter: { gate: gatePreset("fixed-0.5"), r: 2 } });
+    expect(own.adapter).toEqual({ gate: { kind: "fixed", lambda: 0.5 }, r: 2 });
+    expect(runOptionsFor(s, { ...spec, method: "lora" }).adapter).toBeUndefined();
+    expect(() => gatePreset("shares")).toThrow(/unknown preset "shares"; expected one of weight, share/);
   });
 
   it("a scale's scoring mode and per-method rates reach every run; the base run gets no rate", () => {

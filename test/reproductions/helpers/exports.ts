@@ -56,6 +56,11 @@ export const NOTEBOOK_IMPORTS = [
   "floorTable",
   "meanStd",
   "TRAINED_METHODS",
+  "gatePreset",
+  "gatePolicyPanels",
+  "gateSummaryTable",
+  "gateClampTable",
+  "pairedDifferenceTable",
 ];
 
 export async function missingPackageExports(names: readonly string[] = NOTEBOOK_IMPORTS): Promise<string[]> {
