@@ -52,14 +52,17 @@ let modelPath: string | null = null; // scale "full": a Hugging Face checkpoint 
 let outputDir: string = "../out/reproductions/${name}"; // tables/ and figures/ go here
 let backend: string = "wasm"; // tensorflow-gpu | tensorflow | wasm | cpu
 let cache: boolean = true; // reuse runs another reproduction notebook already trained with the same settings
+let queue: string | null = null; // redis://host:port: every run becomes a job \`peft-nb worker\` trains (default PEFT_QUEUE_URL; put a password there, not here)
+let store: string | null = null; // with a queue: the result store the workers share (default PEFT_RESULT_STORE, else .cache/results)
 `,
     ["parameters"],
   );
 
-const setup = code(`
+const setup = (name) =>
+  code(`
 import {
-  useBackend, ensureBaseModel, parseScale, settingsFor, seedList, runOptionsFor, cachedRun,
-  reproductionOutput, displayTable, TRAINED_METHODS,
+  useBackend, ensureBaseModel, parseScale, settingsFor, seedList, runOptionsFor, cachedRuns,
+  splitOutcomes, reproductionOutput, displayTable, failureTable, TRAINED_METHODS,
 } from "peft-notebook";
 
 const SCALE = parseScale(scale);
@@ -71,7 +74,8 @@ if (SCALE === "full" && !modelPath) throw new Error("scale 'full' needs modelPat
 // smoke and small fine-tune the project's own base model, pre-trained on Moby Dick plus the unlabelled
 // GLUE train sentences (domain-adaptive pre-training) and cached (seed 0).
 const baseDir = SCALE === "full" ? modelPath! : await ensureBaseModel({ scale: SCALE, seed: 0, log: console.log, ...(dataDir ? { dataDir } : {}) });
-const runOpts = { cacheDir: cache ? undefined : null, log: (m: string) => console.log(m) };
+// Runs are asked for in batches (cachedRuns): with a queue, every worker of the sweep trains one at a time.
+const runOpts = { cacheDir: cache ? undefined : null, log: (m: string) => console.log(m), queue, store, notebook: "${name}" };
 console.log(\`backend \${chosen.name}; base model \${baseDir}; seeds \${SEEDS.join(", ")}\`);
 displayTable({
   columns: ["setting", "value"],
@@ -110,21 +114,18 @@ dev examples (lower is better). GSM8K, HumanEval and MT-Bench are at floor for a
 measured on the untuned base model at the end of this notebook, which says why.
 `),
   parameters("main-table"),
-  setup,
+  setup("main-table"),
   md(`## Runs\n\nEach method on each task and seed; \`base\` is the untuned model, the row every method must beat.`),
   code(`
-import type { RunSummary } from "peft-notebook";
 const METHODS = ["base", ...TRAINED_METHODS] as const;
-const runs: RunSummary[] = [];
-for (const task of S.tasks) {
-  for (const s of SEEDS) {
-    for (const method of METHODS) {
-      const r = await cachedRun(runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }), runOpts);
-      runs.push(r);
-      console.log(\`\${method.padEnd(7)} \${task} seed \${s}: \${r.primary} \${r.metrics[r.primary]!.toFixed(3)}, dev loss \${r.metrics.devLoss!.toFixed(3)}\`);
-    }
-  }
+const specs = S.tasks.flatMap((task) => SEEDS.flatMap((s) => METHODS.map((method) => runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }))));
+const runs = await cachedRuns(specs, runOpts);
+for (const r of runs) {
+  if (r.ok) console.log(\`\${r.method.padEnd(7)} \${r.task} seed \${r.seed}: \${r.primary} \${r.metrics[r.primary]!.toFixed(3)}, dev loss \${r.metrics.devLoss!.toFixed(3)}\`);
+  else console.log(\`\${r.method.padEnd(7)} \${r.task} seed \${r.seed}: FAILED: \${r.error.split("\\n")[0]}\`);
 }
+const { failures } = splitOutcomes(runs);
+if (failures.length > 0) out.saveTable("failed-runs", failureTable(failures));
 `),
   md(`## The table`),
   code(`
@@ -196,13 +197,12 @@ matrix products (BOFT's butterfly factors, the uRNN's unitary products, the hybr
 cost more time than full fine-tuning's optimiser saves. The verdicts report what this rerun measured.
 `),
   parameters("resources"),
-  setup,
+  setup("resources"),
   code(`
-import type { RunSummary } from "peft-notebook";
-const runs: RunSummary[] = [];
-for (const task of S.tasks) for (const s of SEEDS) for (const method of TRAINED_METHODS) {
-  runs.push(await cachedRun(runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }), runOpts));
-}
+const specs = S.tasks.flatMap((task) => SEEDS.flatMap((s) => TRAINED_METHODS.map((method) => runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }))));
+// Resource ratios over the runs that finished; failed ones are listed in their own table.
+const { runs, failures } = splitOutcomes(await cachedRuns(specs, runOpts));
+if (failures.length > 0) out.saveTable("failed-runs", failureTable(failures));
 `),
   code(`
 import { resourceRows, resourceTable } from "peft-notebook";
@@ -246,12 +246,11 @@ Shown: the hybrid's branch gradient norms over steps (mean over layers, log scal
 per branch, the mixing weight λ of every layer, and the same norms for plain LoRA-GA and BOFT runs.
 `),
   parameters("grad-norm-dynamics"),
-  setup,
+  setup("grad-norm-dynamics"),
   code(`
+import { expectRuns } from "peft-notebook";
 const task = S.tasks[0]!;
-const hybrid = await cachedRun(runOptionsFor(S, { baseDir, method: "hybrid", task, seed: SEEDS[0]!, dataDir }), runOpts);
-const loraga = await cachedRun(runOptionsFor(S, { baseDir, method: "loraga", task, seed: SEEDS[0]!, dataDir }), runOpts);
-const boft = await cachedRun(runOptionsFor(S, { baseDir, method: "boft", task, seed: SEEDS[0]!, dataDir }), runOpts);
+const [hybrid, loraga, boft] = expectRuns(await cachedRuns((["hybrid", "loraga", "boft"] as const).map((method) => runOptionsFor(S, { baseDir, method, task, seed: SEEDS[0]!, dataDir })), runOpts));
 console.log(\`\${hybrid.gradNorms.length} gradient-norm records, \${hybrid.gates.length} gate records\`);
 `),
   code(`
@@ -301,17 +300,14 @@ Shown: the dev loss of every method over steps, mean ± one standard deviation o
 main table), the training loss, and a table of the first and last dev loss of each method.
 `),
   parameters("convergence"),
-  setup,
+  setup("convergence"),
   code(`
 import type { RunCurve } from "peft-notebook";
 const task = S.tasks[0]!;
-const devCurves: RunCurve[] = [];
-const lossCurves: RunCurve[] = [];
-for (const s of SEEDS) for (const method of TRAINED_METHODS) {
-  const r = await cachedRun(runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }), runOpts);
-  devCurves.push({ ...r.evalCurve, run: method, seed: s });
-  lossCurves.push({ ...r.lossCurve, run: method, seed: s });
-}
+const { runs, failures } = splitOutcomes(await cachedRuns(SEEDS.flatMap((s) => TRAINED_METHODS.map((method) => runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }))), runOpts));
+if (failures.length > 0) out.saveTable("failed-runs", failureTable(failures));
+const devCurves: RunCurve[] = runs.map((r) => ({ ...r.evalCurve, run: r.method, seed: r.seed }));
+const lossCurves: RunCurve[] = runs.map((r) => ({ ...r.lossCurve, run: r.method, seed: r.seed }));
 `),
   code(`
 import { meanStdFigure } from "peft-notebook";
@@ -345,23 +341,26 @@ This notebook compares the gate policies implemented in \`lib/adapters/gate.ts\`
 mean ± std over the seeds on the first GLUE task of the scale.
 `),
   parameters("gate-ablation"),
-  setup,
+  setup("gate-ablation"),
   code(`
-import type { GatePolicy, RunCurve, RunSummary } from "peft-notebook";
+import type { GatePolicy, RunCurve, RunOutcome, RunSummary } from "peft-notebook";
 const task = S.tasks[0]!;
 const POLICIES: Array<[string, GatePolicy]> = [["share", { kind: "share" }], ["inverse", { kind: "inverse" }], ["softmax", { kind: "softmax", temperature: 0.5 }], ["fixed 0.5", { kind: "fixed", lambda: 0.5 }]];
-const runs: RunSummary[] = [];
+const grid = POLICIES.flatMap(([name, gate]) => SEEDS.map((s) => ({ name, s, gate })));
+// The default policy is the main table's hybrid run itself (no adapter override), so it is shared.
+const outcomes = await cachedRuns(grid.map(({ name, s, gate }) => runOptionsFor(S, { baseDir, method: "hybrid", task, seed: s, dataDir, ...(name === "share" ? {} : { adapter: { gate } }) })), runOpts);
+const runs: RunOutcome[] = [];
 const curves: RunCurve[] = [];
-for (const [name, gate] of POLICIES) {
-  for (const s of SEEDS) {
-    // The default policy is the main table's hybrid run itself (no adapter override), so it is shared.
-    const r = await cachedRun(runOptionsFor(S, { baseDir, method: "hybrid", task, seed: s, dataDir, ...(name === "share" ? {} : { adapter: { gate } }) }), runOpts);
-    runs.push({ ...r, method: name as RunSummary["method"] });
-    curves.push({ ...r.evalCurve, run: name, seed: s });
-    const lambdas = r.gates.map((g) => g.lambda);
-    console.log(\`\${name.padEnd(9)} seed \${s}: \${r.primary} \${r.metrics[r.primary]!.toFixed(3)}, dev loss \${r.metrics.devLoss!.toFixed(3)}, λ range \${lambdas.length ? \`\${Math.min(...lambdas).toFixed(2)}–\${Math.max(...lambdas).toFixed(2)}\` : "n/a"}\`);
-  }
-}
+outcomes.forEach((r, i) => {
+  const { name, s } = grid[i]!;
+  runs.push({ ...r, method: name as RunSummary["method"] });
+  if (!r.ok) return console.log(\`\${name.padEnd(9)} seed \${s}: FAILED: \${r.error.split("\\n")[0]}\`);
+  curves.push({ ...r.evalCurve, run: name, seed: s });
+  const lambdas = r.gates.map((g) => g.lambda);
+  console.log(\`\${name.padEnd(9)} seed \${s}: \${r.primary} \${r.metrics[r.primary]!.toFixed(3)}, dev loss \${r.metrics.devLoss!.toFixed(3)}, λ range \${lambdas.length ? \`\${Math.min(...lambdas).toFixed(2)}–\${Math.max(...lambdas).toFixed(2)}\` : "n/a"}\`);
+});
+const { failures } = splitOutcomes(runs);
+if (failures.length > 0) out.saveTable("failed-runs", failureTable(failures));
 `),
   code(`
 import { scoreTable, glueColumns } from "peft-notebook";

@@ -36,3 +36,7 @@ export { glueColumns, scoreTable, columnMeans, resourceRows, resourceTable } fro
 export type { RunSummary, ScoreColumn, ResourceRow } from "./tables.js";
 export { floorScores, floorTable } from "./floor.js";
 export type { FloorScores } from "./floor.js";
+export { cachedRuns } from "./run-batch.js";
+export type { CachedRunsOptions } from "./run-batch.js";
+export { splitOutcomes, expectRuns, failureTable, isRunFailure } from "./run-outcome.js";
+export type { RunOutcome, RunSuccess, RunFailure } from "./run-outcome.js";
