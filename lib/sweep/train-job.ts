@@ -48,17 +48,21 @@ async function trainJob(req: TrainJobRequest): Promise<void> {
   try {
     const result = await runMethod(o, {
       checkpoint: { dir: store.checkpointDir(job.key), every: req.checkpointEvery, keepLast: 2 },
-      onStep: (s) =>
+      onStep: (s) => {
+        // the first step after a resume follows the checkpoint's
+        if (progress.phase !== "training" && s.step > 1) resumedFromStep = s.step - 1;
         publish({
           phase: "training",
           step: s.step,
           totalSteps: s.totalSteps,
           loss: s.loss,
           tokensPerSec: s.tokensPerSec,
-        }),
+          ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
+        });
+      },
       onTrained: async ({ attachment, resumedFrom }) => {
         const m = resumedFrom ? /ckpt-(\d+)$/.exec(resumedFrom) : null;
-        if (m) resumedFromStep = Number(m[1]);
+        resumedFromStep = m ? Number(m[1]) : undefined;
         if (attachment) {
           await attachment.save(await store.stageAdapter(job.key));
           staged = true;
@@ -89,6 +93,7 @@ async function trainJob(req: TrainJobRequest): Promise<void> {
     await send({ type: "done", seconds, ...(resumedFromStep !== undefined ? { resumedFromStep } : {}) });
   } finally {
     clearInterval(refresh);
+    await store.dropLease(job.key, lease); // a failed run must not hold off the worker that retries it
   }
 }
 

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "../../lib/backend/select.js";
 import { reproduceCommand } from "../../lib/cli/reproduce-command.js";
@@ -14,10 +15,13 @@ import { cachedRuns } from "../../lib/reproduce/run-batch.js";
 import { runOptionsFor, settingsFor } from "../../lib/reproduce/settings.js";
 import { glueColumns, scoreTable } from "../../lib/reproduce/tables.js";
 import { ensureBaseModel } from "../../lib/pretrain/ensure.js";
+import { connectionOptions } from "../../lib/sweep/connection.js";
 import { queueStatus } from "../../lib/sweep/queue-status.js";
+import { DEFAULT_QUEUE_NAME, KEY_PREFIX } from "../../lib/sweep/queue-url.js";
+import type { RunJobProgress } from "../../lib/sweep/run-job.js";
 import { DirectoryResultStore, type RunSummaryFile } from "../../lib/sweep/result-store.js";
 import { ensureBuilt } from "../helpers/ensure-built.js";
-import { redisAvailable, startRedis, type TestRedis } from "../helpers/redis-server.js";
+import { type LocalRedis, startLocalRedis } from "../../lib/sweep/local-redis.js";
 import { alive, startWorkerProcess, type WorkerProcess } from "./helpers/worker-process.js";
 
 const TABLES = ["main-table", "learning-signal", "floor-columns"];
@@ -68,8 +72,8 @@ function inFlight(
 
 const doneLines = (w: WorkerProcess, key: string) => w.lines.filter((l) => l.startsWith(`done ${key} trained`));
 
-describe.skipIf(!redisAvailable())("a sweep on BullMQ and Redis", () => {
-  let redis: TestRedis;
+describe("a sweep on BullMQ and Redis", () => {
+  let redis: LocalRedis;
   let tmp: string;
   let store: string;
   let w1: WorkerProcess;
@@ -79,7 +83,7 @@ describe.skipIf(!redisAvailable())("a sweep on BullMQ and Redis", () => {
     await ensureBuilt();
     tmp = mkdtempSync(join(tmpdir(), "peft-sweep-"));
     store = join(tmp, "store");
-    redis = await startRedis({ password: "s3cret/pass" });
+    redis = await startLocalRedis({ password: "s3cret/pass" });
   }, 600_000);
 
   afterAll(async () => {
@@ -96,6 +100,16 @@ describe.skipIf(!redisAvailable())("a sweep on BullMQ and Redis", () => {
     await Promise.all([w1.waitFor(/^worker w1 on redis:\/\/:\*\*\*@/), w2.waitFor(/^worker w2 on /)]);
     // the password reaches Redis but never the logs
     expect([...w1.lines, ...w2.lines].join("\n")).not.toContain("s3cret");
+
+    // what the notebook's live table shows: progress the workers publish through the queue
+    const events = new QueueEvents(DEFAULT_QUEUE_NAME, {
+      connection: connectionOptions(redis.url),
+      prefix: KEY_PREFIX,
+    });
+    events.on("error", () => undefined); // Redis is restarted below
+    const progress: RunJobProgress[] = [];
+    events.on("progress", ({ data }) => progress.push(data as RunJobProgress));
+    await events.waitUntilReady();
 
     const queuedOut = join(tmp, "queued");
     const log: string[] = [];
@@ -142,6 +156,16 @@ describe.skipIf(!redisAvailable())("a sweep on BullMQ and Redis", () => {
     const survivor = victim.worker === w1 ? w2 : w1;
 
     // Fault 2: Redis killed and restarted empty (no persistence) mid-sweep.
+    await events.close();
+    const training = progress.filter((p) => p.phase === "training");
+    expect(training.length).toBeGreaterThan(0);
+    for (const p of training) {
+      expect(["w1", "w2"]).toContain(p.worker);
+      expect(p.step).toBeGreaterThanOrEqual(1);
+      expect(p.step).toBeLessThanOrEqual(p.totalSteps);
+      expect(Number.isFinite(p.loss) && p.loss! > 0).toBe(true);
+      expect(p.tokensPerSec).toBeGreaterThan(0);
+    }
     const before = await until(
       "four stored results",
       () => (storedKeys(store).length >= 4 ? storedKeys(store) : null),

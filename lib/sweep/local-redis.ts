@@ -1,16 +1,13 @@
-// A private redis-server for one test: started as the test's own user on a free port, with its
-// files in a temporary folder, optionally with a password or TLS; restartable on the same port.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// A private redis-server: started as the calling user (no root, no system service) on a free port,
+// with its files in a temporary folder, optionally with a password or TLS, restartable on the same
+// port. For tests and benchmarks, and for trying a sweep on one machine.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const REDIS_SERVER = process.env.PEFT_REDIS_SERVER ?? "redis-server";
-
-export function redisAvailable(): boolean {
-  return spawnSync(REDIS_SERVER, ["--version"], { encoding: "utf8" }).status === 0;
-}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -29,66 +26,12 @@ export interface TlsFiles {
   ca: string;
 }
 
-/** A self-signed CA and a server certificate for 127.0.0.1, made with openssl. */
-export function makeTlsFiles(dir: string): TlsFiles {
-  const run = (args: string[]) => {
-    const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
-  };
-  run([
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=peft test CA",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-  ]);
-  writeFileSync(join(dir, "san.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  run([
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-  ]);
-  run([
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    "san.cnf",
-    "-out",
-    "server.pem",
-  ]);
-  return { cert: join(dir, "server.pem"), key: join(dir, "server.key"), ca: join(dir, "ca.pem") };
-}
-
-export interface RedisOptions {
+export interface LocalRedisOptions {
   password?: string;
   tls?: TlsFiles;
 }
 
-export interface TestRedis {
+export interface LocalRedis {
   port: number;
   /** redis:// (or rediss:// with TLS) URL, with the password when there is one. */
   url: string;
@@ -98,7 +41,7 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-function launch(port: number, dir: string, o: RedisOptions): Promise<ChildProcess> {
+function launch(port: number, dir: string, o: LocalRedisOptions): Promise<ChildProcess> {
   const args = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "no"];
   if (o.tls)
     args.push("--port", "0", "--tls-port", String(port), "--tls-cert-file", o.tls.cert, "--tls-key-file", o.tls.key);
@@ -107,6 +50,9 @@ function launch(port: number, dir: string, o: RedisOptions): Promise<ChildProces
   if (o.password) args.push("--requirepass", o.password);
   const p = spawn(REDIS_SERVER, args, { stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolve, reject) => {
+    p.once("error", (e) =>
+      reject(new Error(`${REDIS_SERVER}: ${e.message} (bash scripts/system-deps.sh installs redis-server)`)),
+    );
     let out = "";
     const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${out}`)), 15_000);
     const onData = (b: Buffer) => {
@@ -125,7 +71,7 @@ function launch(port: number, dir: string, o: RedisOptions): Promise<ChildProces
   });
 }
 
-export async function startRedis(o: RedisOptions = {}): Promise<TestRedis> {
+export async function startLocalRedis(o: LocalRedisOptions = {}): Promise<LocalRedis> {
   const dir = mkdtempSync(join(tmpdir(), "peft-redis-"));
   const port = await freePort();
   let proc = await launch(port, dir, o);
