@@ -3,6 +3,7 @@
 // through the result store, never through Redis. The wait trusts the store first and the queue
 // second: a job Redis lost (a restart without persistence) is added again, a result already stored
 // is never trained again (workers check the store before training).
+import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import { existsSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
@@ -127,9 +128,10 @@ export async function queuedRuns(list: readonly RunMethodOptions[], o: QueuedRun
       await recordRequests(redis, queueName, notebook, [...pending]);
       for (const key of pending) await add(key);
       const completedAt = new Map<string, number>();
+      const rerun = new Set<string>();
       let noWorkerSince: number | null = null;
       while (pending.size > 0) {
-        for (const key of [...pending]) await check(key, completedAt);
+        for (const key of [...pending]) await check(key, completedAt, rerun);
         view.changed();
         if (pending.size === 0) break;
         noWorkerSince = await warnWithoutWorkers(redis, noWorkerSince);
@@ -147,7 +149,7 @@ export async function queuedRuns(list: readonly RunMethodOptions[], o: QueuedRun
       redis.disconnect();
     }
 
-    async function check(key: string, completedAt: Map<string, number>): Promise<void> {
+    async function check(key: string, completedAt: Map<string, number>, rerun: Set<string>): Promise<void> {
       const row = rows.get(key)!;
       const opts = byKey.get(key)!;
       if (store.has(key)) {
@@ -173,17 +175,27 @@ export async function queuedRuns(list: readonly RunMethodOptions[], o: QueuedRun
         Object.assign(row, { status: "failed", note: error.split("\n")[0] });
         log(`${key}: FAILED: ${error.split("\n")[0]}`);
       } else if (state === "completed") {
-        // The worker stored the result before completing the job; a store that does not show it after
-        // a grace period (NFS caches directory entries) is not the store the worker wrote to.
+        // Completed, yet its result is not here: the store was emptied since (train it again, once),
+        // or the worker writes to another store. A worker on this machine writing to this folder
+        // is certain; otherwise wait out NFS's caching of directory entries first.
+        const job = await queue.getJob(key);
+        const rv = job?.returnvalue;
         const first = completedAt.get(key) ?? Date.now();
         completedAt.set(key, first);
-        if (Date.now() - first > (o.storeGraceMs ?? 60_000)) {
-          const job = await queue.getJob(key);
-          const error = `job ${key} completed on worker ${job?.returnvalue?.worker ?? "?"}, but ${store.root} does not hold its result: do the worker and this notebook use the same result store?`;
-          outcomes.set(key, failure(opts, key, error));
-          pending.delete(key);
-          Object.assign(row, { status: "failed", note: error });
+        const sure = rv?.host === hostname() && rv?.store === store.root;
+        if (!sure && Date.now() - first <= (o.storeGraceMs ?? 60_000)) return;
+        if (!rerun.has(key) && job) {
+          rerun.add(key);
+          completedAt.delete(key);
+          log(`${key}: completed on ${rv?.worker ?? "?"} but not in ${store.root}; training it again`);
+          await job.retry("completed");
+          row.status = "waiting";
+          return;
         }
+        const error = `job ${key} completed on worker ${rv?.worker ?? "?"} (host ${rv?.host ?? "?"}, store ${rv?.store ?? "?"}), but ${store.root} does not hold its result: do the workers and this notebook share one result store?`;
+        outcomes.set(key, failure(opts, key, error));
+        pending.delete(key);
+        Object.assign(row, { status: "failed", note: error });
       } else if (state === "active") row.status = "active";
       else row.status = "waiting"; // waiting, delayed, or back in the queue after its worker died
     }

@@ -36,6 +36,9 @@ export interface RunJobReturn {
   /** False when the store already held the result and nothing was trained. */
   trained: boolean;
   worker: string;
+  /** Where the worker stored it: host name and store folder as that machine sees them. */
+  host: string;
+  store: string;
   seconds: number;
 }
 

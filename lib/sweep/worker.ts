@@ -94,7 +94,7 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<SweepWork
     const key = job.data.key;
     if (store.has(key)) {
       log(`skip ${key}: already in the store`);
-      return { key, trained: false, worker: name, seconds: 0 };
+      return { key, trained: false, worker: name, host: hostname(), store: store.root, seconds: 0 };
     }
     const lease = await store.liveLease(key, lockMs);
     if (lease) {
@@ -135,7 +135,7 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<SweepWork
       log(
         `done ${key} trained in ${r.seconds.toFixed(1)} s${r.resumedFromStep !== undefined ? ` (resumed from step ${r.resumedFromStep})` : ""}`,
       );
-      return { key, trained: true, worker: name, seconds: r.seconds };
+      return { key, trained: true, worker: name, host: hostname(), store: store.root, seconds: r.seconds };
     } catch (e) {
       const error = `${name}: ${(e as Error).message}`;
       log(`failed ${key}: ${error.split("\n")[0]}`);

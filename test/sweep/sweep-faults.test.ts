@@ -16,7 +16,7 @@ import { runOptionsFor, settingsFor } from "../../lib/reproduce/settings.js";
 import { glueColumns, scoreTable } from "../../lib/reproduce/tables.js";
 import { ensureBaseModel } from "../../lib/pretrain/ensure.js";
 import { connectionOptions } from "../../lib/sweep/connection.js";
-import { queueStatus } from "../../lib/sweep/queue-status.js";
+import { queueStatus, retryFailed } from "../../lib/sweep/queue-status.js";
 import { DEFAULT_QUEUE_NAME, KEY_PREFIX } from "../../lib/sweep/queue-url.js";
 import type { RunJobProgress } from "../../lib/sweep/run-job.js";
 import { DirectoryResultStore, type RunSummaryFile } from "../../lib/sweep/result-store.js";
@@ -261,5 +261,24 @@ describe("a sweep on BullMQ and Redis", () => {
     const status = await queueStatus(redis.url, { store: new DirectoryResultStore(store) });
     expect(status.notebooks.find((n) => n.notebook === "faulty")).toMatchObject({ total: 2, done: 1, failed: 1 });
     expect(status.failed.map((f) => f.key)).toContain(out[0]!.key);
+    // `queue retry` puts it back; it fails again the same way, and the good run is not touched
+    const failedKey = out[0]!.key;
+    const failures = () => [w1, w2].flatMap((w) => w.lines.filter((l) => l.startsWith(`failed ${failedKey}:`)));
+    expect(failures().length).toBe(1);
+    expect(await retryFailed(redis.url, { notebook: "faulty" })).toEqual([failedKey]);
+    await until("the retried run to fail again", () => failures().length === 2, 120_000, 200);
+    expect(await retryFailed(redis.url, { notebook: "main-table" })).toEqual([]);
+    // A result deleted from the store is trained again on request, although its job is complete.
+    rmSync(join(store, "runs", out[1]!.key), { recursive: true });
+    const again = await cachedRuns([good], {
+      queue: redis.url,
+      store,
+      notebook: "faulty",
+      view: false,
+      log: (l) => lines.push(l),
+    });
+    expect(again[0]!.ok, lines.join("\n")).toBe(true);
+    expect(again[0]!.ok && again[0]!.metrics).toEqual(out[1]!.ok && out[1]!.metrics);
+    expect(lines.join("\n")).toMatch(/completed on w[12] but not in .*; training it again/);
   }, 300_000);
 });
