@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const BENCHES = ["kernel", "models", "adapters", "train", "pretrain", "sandbox", "gate"] as const;
+const BENCHES = ["kernel", "models", "adapters", "train", "pretrain", "sandbox", "gate", "sweep"] as const;
 
 const args = process.argv.slice(2);
 const named = args.filter((a) => (BENCHES as readonly string[]).includes(a));

@@ -15,3 +15,4 @@ export * from "./adapters/index.js";
 export * from "./pretrain/index.js";
 export * from "./experiments/index.js";
 export * from "./reproduce/index.js";
+export * from "./sweep/index.js";

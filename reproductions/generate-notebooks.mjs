@@ -53,14 +53,17 @@ let outputDir: string = "../out/reproductions/${name}"; // tables/ and figures/ 
 let backend: string = "wasm"; // tensorflow-gpu | tensorflow | wasm | cpu
 let cache: boolean = true; // reuse runs another reproduction notebook already trained with the same settings
 let gate: string = "weight"; // the hybrid's gate policy (GATE_PRESETS): weight (default) | share | share-compensated | inverse | softmax | fixed-0.5
+let queue: string | null = null; // redis://host:port: every run becomes a job \`peft-nb worker\` trains (default PEFT_QUEUE_URL; put a password there, not here)
+let store: string | null = null; // with a queue: the result store the workers share (default PEFT_RESULT_STORE, else .cache/results)
 `,
     ["parameters"],
   );
 
-const setup = code(`
+const setup = (name) =>
+  code(`
 import {
-  useBackend, ensureBaseModel, parseScale, settingsFor, seedList, runOptionsFor, cachedRun,
-  reproductionOutput, displayTable, gatePreset, TRAINED_METHODS,
+  useBackend, ensureBaseModel, parseScale, settingsFor, seedList, runOptionsFor, cachedRuns,
+  splitOutcomes, reproductionOutput, displayTable, failureTable, gatePreset, TRAINED_METHODS,
 } from "peft-notebook";
 
 const SCALE = parseScale(scale);
@@ -72,7 +75,8 @@ if (SCALE === "full" && !modelPath) throw new Error("scale 'full' needs modelPat
 // smoke and small fine-tune the project's own base model, pre-trained on Moby Dick plus the unlabelled
 // GLUE train sentences (domain-adaptive pre-training) and cached (seed 0).
 const baseDir = SCALE === "full" ? modelPath! : await ensureBaseModel({ scale: SCALE, seed: 0, log: console.log, ...(dataDir ? { dataDir } : {}) });
-const runOpts = { cacheDir: cache ? undefined : null, log: (m: string) => console.log(m) };
+// Runs are asked for in batches (cachedRuns): with a queue, every worker of the sweep trains one at a time.
+const runOpts = { cacheDir: cache ? undefined : null, log: (m: string) => console.log(m), queue, store, notebook: "${name}" };
 console.log(\`backend \${chosen.name}; base model \${baseDir}; seeds \${SEEDS.join(", ")}\`);
 displayTable({
   columns: ["setting", "value"],
@@ -111,21 +115,18 @@ dev examples (lower is better). GSM8K, HumanEval and MT-Bench are at floor for a
 measured on the untuned base model at the end of this notebook, which says why.
 `),
   parameters("main-table"),
-  setup,
+  setup("main-table"),
   md(`## Runs\n\nEach method on each task and seed; \`base\` is the untuned model, the row every method must beat.`),
   code(`
-import type { RunSummary } from "peft-notebook";
 const METHODS = ["base", ...TRAINED_METHODS] as const;
-const runs: RunSummary[] = [];
-for (const task of S.tasks) {
-  for (const s of SEEDS) {
-    for (const method of METHODS) {
-      const r = await cachedRun(runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }), runOpts);
-      runs.push(r);
-      console.log(\`\${method.padEnd(7)} \${task} seed \${s}: \${r.primary} \${r.metrics[r.primary]!.toFixed(3)}, dev loss \${r.metrics.devLoss!.toFixed(3)}\`);
-    }
-  }
+const specs = S.tasks.flatMap((task) => SEEDS.flatMap((s) => METHODS.map((method) => runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }))));
+const runs = await cachedRuns(specs, runOpts);
+for (const r of runs) {
+  if (r.ok) console.log(\`\${r.method.padEnd(7)} \${r.task} seed \${r.seed}: \${r.primary} \${r.metrics[r.primary]!.toFixed(3)}, dev loss \${r.metrics.devLoss!.toFixed(3)}\`);
+  else console.log(\`\${r.method.padEnd(7)} \${r.task} seed \${r.seed}: FAILED: \${r.error.split("\\n")[0]}\`);
 }
+const { failures } = splitOutcomes(runs);
+if (failures.length > 0) out.saveTable("failed-runs", failureTable(failures));
 `),
   md(`## The table`),
   code(`
@@ -197,13 +198,12 @@ matrix products (BOFT's butterfly factors, the uRNN's unitary products, the hybr
 cost more time than full fine-tuning's optimiser saves. The verdicts report what this rerun measured.
 `),
   parameters("resources"),
-  setup,
+  setup("resources"),
   code(`
-import type { RunSummary } from "peft-notebook";
-const runs: RunSummary[] = [];
-for (const task of S.tasks) for (const s of SEEDS) for (const method of TRAINED_METHODS) {
-  runs.push(await cachedRun(runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }), runOpts));
-}
+const specs = S.tasks.flatMap((task) => SEEDS.flatMap((s) => TRAINED_METHODS.map((method) => runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }))));
+// Resource ratios over the runs that finished; failed ones are listed in their own table.
+const { runs, failures } = splitOutcomes(await cachedRuns(specs, runOpts));
+if (failures.length > 0) out.saveTable("failed-runs", failureTable(failures));
 `),
   code(`
 import { resourceRows, resourceTable } from "peft-notebook";
@@ -254,12 +254,11 @@ changes each branch can make, a number that does not depend on the parameterisat
 figures' titles name the gate that produced them; \`reproductions/gate-ablation.ipynb\` compares gates.
 `),
   parameters("grad-norm-dynamics"),
-  setup,
+  setup("grad-norm-dynamics"),
   code(`
+import { expectRuns } from "peft-notebook";
 const task = S.tasks[0]!;
-const hybrid = await cachedRun(runOptionsFor(S, { baseDir, method: "hybrid", task, seed: SEEDS[0]!, dataDir }), runOpts);
-const loraga = await cachedRun(runOptionsFor(S, { baseDir, method: "loraga", task, seed: SEEDS[0]!, dataDir }), runOpts);
-const boft = await cachedRun(runOptionsFor(S, { baseDir, method: "boft", task, seed: SEEDS[0]!, dataDir }), runOpts);
+const [hybrid, loraga, boft] = expectRuns(await cachedRuns((["hybrid", "loraga", "boft"] as const).map((method) => runOptionsFor(S, { baseDir, method, task, seed: SEEDS[0]!, dataDir })), runOpts));
 console.log(\`\${hybrid.gradNorms.length} gradient-norm records, \${hybrid.gates.length} gate records\`);
 `),
   code(`
@@ -309,17 +308,14 @@ Shown: the dev loss of every method over steps, mean ± one standard deviation o
 main table), the training loss, and a table of the first and last dev loss of each method.
 `),
   parameters("convergence"),
-  setup,
+  setup("convergence"),
   code(`
 import type { RunCurve } from "peft-notebook";
 const task = S.tasks[0]!;
-const devCurves: RunCurve[] = [];
-const lossCurves: RunCurve[] = [];
-for (const s of SEEDS) for (const method of TRAINED_METHODS) {
-  const r = await cachedRun(runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }), runOpts);
-  devCurves.push({ ...r.evalCurve, run: method, seed: s });
-  lossCurves.push({ ...r.lossCurve, run: method, seed: s });
-}
+const { runs, failures } = splitOutcomes(await cachedRuns(SEEDS.flatMap((s) => TRAINED_METHODS.map((method) => runOptionsFor(S, { baseDir, method, task, seed: s, dataDir }))), runOpts));
+if (failures.length > 0) out.saveTable("failed-runs", failureTable(failures));
+const devCurves: RunCurve[] = runs.map((r) => ({ ...r.evalCurve, run: r.method, seed: r.seed }));
+const lossCurves: RunCurve[] = runs.map((r) => ({ ...r.lossCurve, run: r.method, seed: r.seed }));
 `),
   code(`
 import { meanStdFigure } from "peft-notebook";
@@ -363,25 +359,31 @@ spreads across layers and how long layers sit at the clamp, and whether the choi
 spread between seeds (paired by seed: the same seed sees the same data).
 `),
   parameters("gate-ablation"),
-  setup,
+  setup("gate-ablation"),
   code(`
-import type { GateRecord, RunCurve, RunSummary } from "peft-notebook";
+import type { GateRecord, RunCurve, RunOutcome, RunSummary } from "peft-notebook";
 const task = S.tasks[0]!;
 // The notebook's own gate first: its runs are the main table's hybrid runs (same options), so they are shared.
 const POLICIES = [gate, ...["weight", "share", "share-compensated", "fixed-0.5"].filter((p) => p !== gate)];
-const runs: RunSummary[] = [];
+const grid = POLICIES.flatMap((name) => SEEDS.map((s) => ({ name, s })));
+const outcomes = await cachedRuns(grid.map(({ name, s }) => runOptionsFor(S, { baseDir, method: "hybrid", task, seed: s, dataDir, adapter: { gate: gatePreset(name) } })), runOpts);
+const runs: RunOutcome[] = [];
 const curves: RunCurve[] = [];
 const gates = new Map<string, GateRecord[][]>();
-for (const name of POLICIES) {
-  for (const s of SEEDS) {
-    const r = await cachedRun(runOptionsFor(S, { baseDir, method: "hybrid", task, seed: s, dataDir, adapter: { gate: gatePreset(name) } }), runOpts);
-    runs.push({ ...r, method: name as RunSummary["method"] });
-    curves.push({ ...r.evalCurve, run: name, seed: s });
-    gates.set(name, [...(gates.get(name) ?? []), r.gates]);
-    const lambdas = r.gates.map((g) => g.lambda);
-    console.log(\`\${name.padEnd(17)} seed \${s}: \${r.primary} \${r.metrics[r.primary]!.toFixed(3)}, dev loss \${r.metrics.devLoss!.toFixed(3)}, λ range \${lambdas.length ? \`\${Math.min(...lambdas).toFixed(2)}–\${Math.max(...lambdas).toFixed(2)}\` : "n/a"}\`);
+outcomes.forEach((r, i) => {
+  const { name, s } = grid[i]!;
+  runs.push({ ...r, method: name as RunSummary["method"] });
+  if (!r.ok) {
+    console.log(\`\${name.padEnd(17)} seed \${s}: FAILED: \${r.error.split("\\n")[0]}\`);
+    return;
   }
-}
+  curves.push({ ...r.evalCurve, run: name, seed: s });
+  gates.set(name, [...(gates.get(name) ?? []), r.gates]);
+  const lambdas = r.gates.map((g) => g.lambda);
+  console.log(\`\${name.padEnd(17)} seed \${s}: \${r.primary} \${r.metrics[r.primary]!.toFixed(3)}, dev loss \${r.metrics.devLoss!.toFixed(3)}, λ range \${lambdas.length ? \`\${Math.min(...lambdas).toFixed(2)}–\${Math.max(...lambdas).toFixed(2)}\` : "n/a"}\`);
+});
+const { failures } = splitOutcomes(runs);
+if (failures.length > 0) out.saveTable("failed-runs", failureTable(failures));
 `),
   md(`## Scores`),
   code(`
@@ -396,7 +398,7 @@ One panel per gated policy (first seed), one line per layer in the same colour i
 `),
   code(`
 import { gatePolicyPanels, gateSummaryTable, gateClampTable } from "peft-notebook";
-const gated = POLICIES.filter((p) => gatePreset(p).kind !== "fixed").map((name) => ({ name, runs: gates.get(name)! }));
+const gated = POLICIES.filter((p) => gatePreset(p).kind !== "fixed").map((name) => ({ name, runs: gates.get(name) ?? [] }));
 out.saveFigure("gate-lambda-by-policy", gatePolicyPanels(gated, { title: \`λ_l per layer on \${task}, one panel per gate policy (seed \${SEEDS[0]})\` }));
 out.saveTable("gate-spread", gateSummaryTable(gated, \`How λ_l spreads across layers (last step) and time at the clamp [0.05, 0.95] (mean ± std over \${SEEDS.length} seeds)\`));
 out.saveTable("gate-clamp", gateClampTable(gated, "Fraction of steps each layer's λ_l spends at the clamp (mean over seeds)"));
@@ -416,7 +418,7 @@ gate changes how the branches are mixed but not the result.
 `),
   code(`
 import { pairedDifferenceTable, meanStdFigure } from "peft-notebook";
-out.saveTable("gate-effect", pairedDifferenceTable(runs, glueColumns([task], runs), { reference: gate, order: POLICIES, caption: \`Each gate against \${gate} on \${task}, paired by seed\` }));
+out.saveTable("gate-effect", pairedDifferenceTable(splitOutcomes(runs).runs, glueColumns([task], runs), { reference: gate, order: POLICIES, caption: \`Each gate against \${gate} on \${task}, paired by seed\` }));
 out.saveFigure("gate-ablation-validation-loss", meanStdFigure(curves, { title: "Validation loss by gate policy" }));
 `),
 ]);

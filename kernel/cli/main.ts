@@ -15,6 +15,8 @@ const commands: Record<string, Loader> = {
   run: async () => (await import("./run-command.js")).command,
   generate: async () => (await import("../../lib/cli/generate-command.js")).command,
   reproduce: async () => (await import("../../lib/cli/reproduce-command.js")).command,
+  worker: async () => (await import("../../lib/cli/worker-command.js")).command,
+  queue: async () => (await import("../../lib/cli/queue-command.js")).command,
 };
 
 function usage(): string {

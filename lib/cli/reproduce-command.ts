@@ -11,6 +11,7 @@ import { buildHtmlReport, notebookTitle } from "../../kernel/report/html-report.
 import { executeNotebook } from "../../kernel/runner/execute-notebook.js";
 import type { Notebook } from "../../kernel/notebook/nbformat.js";
 import { parseScale, REPRODUCTIONS } from "../reproduce/catalog.js";
+import { checkQueueUrl } from "../sweep/queue-url.js";
 import { runReproductions, summaryLines, type PipelineDeps } from "../reproduce/pipeline.js";
 
 const USAGE = `usage: peft-nb reproduce [options]
@@ -28,6 +29,9 @@ options:
   --timeout S          per-cell timeout in seconds (default none)
   --dir DIR            folder of the reproduction notebooks (default: this project's reproductions/)
   --kernel-cmd CMD     kernel command line with {connection_file} (default: this project's kernel)
+  --queue URL          train every run as a job on this Redis queue (redis://[user:pass@]host:port,
+                       rediss:// for TLS; default PEFT_QUEUE_URL); \`peft-nb worker\` trains them
+  --store DIR          the sweep's result store, shared with the workers (default PEFT_RESULT_STORE)
   -q, --quiet          no per-cell progress lines
 `;
 
@@ -53,6 +57,8 @@ export async function reproduceCommand(argv: string[], io: ReproduceIO = console
         timeout: { type: "string" },
         dir: { type: "string" },
         "kernel-cmd": { type: "string" },
+        queue: { type: "string" },
+        store: { type: "string" },
         quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" },
       },
@@ -66,12 +72,17 @@ export async function reproduceCommand(argv: string[], io: ReproduceIO = console
     return 0;
   }
   let scale, parameters, kernelArgv: string[], timeoutMs: number | undefined;
+  const kernelEnv: NodeJS.ProcessEnv = { ...process.env };
   const seed = Number(values.seed);
   try {
     scale = parseScale(values.scale!);
     if (!Number.isInteger(seed) || seed < 0)
       throw new Error(`--seed: expected a non-negative integer, found '${values.seed}'`);
     parameters = parseParameterArgs(values.parameter ?? []);
+    // Through the kernels' environment, not notebook parameters: a password in the URL must not be
+    // saved in the executed notebooks and the report.
+    if (values.queue) kernelEnv.PEFT_QUEUE_URL = checkQueueUrl(values.queue);
+    if (values.store) kernelEnv.PEFT_RESULT_STORE = resolve(values.store);
     kernelArgv = values["kernel-cmd"] ? splitCommandLine(values["kernel-cmd"]) : defaultKernelArgv();
     fillKernelArgv(kernelArgv, "probe.json");
     if (values.timeout !== undefined) {
@@ -93,6 +104,7 @@ export async function reproduceCommand(argv: string[], io: ReproduceIO = console
       executeNotebook(nb, {
         argv: kernelArgv,
         cwd: o.cwd,
+        env: kernelEnv,
         parameters: o.parameters,
         cellTimeoutMs: timeoutMs,
         onCell: values.quiet ? undefined : (i) => o.onCell?.(i),

@@ -13,7 +13,8 @@ import type { ParameterGroup } from "../nn/module.js";
 import type { GateRecord, GradNormRecord, RunCurve } from "../records/types.js";
 import { fullFineTuning } from "../train/full.js";
 import type { ResourceReport } from "../train/resources.js";
-import { train, type Trainable } from "../train/trainer.js";
+import { listCheckpoints } from "../train/checkpoint.js";
+import { train, type StepInfo, type Trainable } from "../train/trainer.js";
 import { withClassificationHead } from "./classifier.js";
 import { glueBatches, type GlueBatch } from "./glue-batches.js";
 import { glueLoss, meanGlueLoss } from "./loss.js";
@@ -86,6 +87,15 @@ export interface RunMethodOptions {
   /** GLUE data directory (default lib/data's dataDir()). */
   dataDir?: string;
   progress?: boolean;
+}
+
+/** How a run executes, never what it computes: not part of its cache key (runs.ts hashes the options only). */
+export interface RunHooks {
+  /** Checkpoint every `every` steps into `dir`, and resume from the newest good checkpoint there when it has one. */
+  checkpoint?: { dir: string; every: number; keepLast?: number };
+  onStep?(info: StepInfo): void | Promise<void>;
+  /** After training, before the final evaluation: the tuned attachment (null for full fine-tuning) and the checkpoint training resumed from. */
+  onTrained?(info: { attachment: Attachment | null; resumedFrom?: string }): void | Promise<void>;
 }
 
 export interface RunResult {
@@ -170,10 +180,13 @@ function withHead(att: Attachment, model: TransformerModel, scoring: ScoringMode
     groups: () => [...att.groups(), ...extra],
     onGradients: (grads, step) => att.onGradients(grads, step),
     gateRecords: () => att.gateRecords,
+    // λ and the dropout counter, so a resumed run continues as the uninterrupted one would
+    checkpointState: () => att.checkpointState() as unknown as Record<string, unknown>,
+    restoreCheckpointState: (state) => att.restoreCheckpointState(state),
   };
 }
 
-export async function runMethod(o: RunMethodOptions): Promise<RunResult> {
+export async function runMethod(o: RunMethodOptions, hooks: RunHooks = {}): Promise<RunResult> {
   checkOptions(o);
   const seed = o.seed ?? 0;
   const seqLen = o.seqLen ?? 64;
@@ -273,6 +286,7 @@ export async function runMethod(o: RunMethodOptions): Promise<RunResult> {
       trainable = withHead(att, model, scoring);
     }
     const evalEvery = o.evalEvery ?? Math.max(1, Math.floor(o.steps / 4));
+    const ck = hooks.checkpoint;
     const result = await train<GlueBatch>({
       trainable,
       loss: (b) => glueLoss(model, b, pooling),
@@ -292,8 +306,11 @@ export async function runMethod(o: RunMethodOptions): Promise<RunResult> {
       progress: o.progress ? { label: `${o.method} on ${o.task} (seed ${seed})` } : false,
       name: o.method,
       countTokens: (b) => b.inputIds.size,
+      ...(ck ? { checkpoint: ck, resume: (await listCheckpoints(ck.dir)).length > 0 } : {}),
+      ...(hooks.onStep ? { callbacks: { onStep: hooks.onStep } } : {}),
     });
     att?.eval();
+    await hooks.onTrained?.({ attachment: att, ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}) });
     const final = await evaluate(model, tokenizer, o, dev, devLossBatches);
     const evalCurve = result.evalCurves.find((c) => c.metric === "devLoss");
     return {

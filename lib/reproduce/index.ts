@@ -44,3 +44,7 @@ export type { RunSummary, ScoreColumn, ResourceRow } from "./tables.js";
 export { floorScores, floorTable } from "./floor.js";
 export { gateSummaryTable, gateClampTable } from "./gate-tables.js";
 export type { FloorScores } from "./floor.js";
+export { cachedRuns } from "./run-batch.js";
+export type { CachedRunsOptions } from "./run-batch.js";
+export { splitOutcomes, expectRuns, failureTable, isRunFailure } from "./run-outcome.js";
+export type { RunOutcome, RunSuccess, RunFailure } from "./run-outcome.js";

@@ -3,6 +3,7 @@
 import type { RunResult } from "../experiments/run-method.js";
 import type { Cell, Table } from "../plots/table.js";
 import { meanStd, type Score } from "./claims.js";
+import { isRunFailure, shortError, type RunFailure } from "./run-outcome.js";
 
 /** A run as the tables need it; runMethod's RunResult satisfies it. */
 export type RunSummary = Pick<RunResult, "method" | "task" | "seed" | "metrics" | "primary" | "resources">;
@@ -12,7 +13,7 @@ function cellOf(values: number[]): Cell {
   return values.length === 1 ? values[0]! : meanStd(values);
 }
 
-function methodsIn(runs: readonly RunSummary[], order?: readonly string[]): string[] {
+function methodsIn(runs: readonly Pick<RunSummary, "method">[], order?: readonly string[]): string[] {
   const seen = [...new Set(runs.map((r) => r.method))];
   return order
     ? [...order.filter((m) => seen.includes(m as RunSummary["method"])), ...seen.filter((m) => !order.includes(m))]
@@ -24,33 +25,48 @@ export interface ScoreColumn {
   name: string;
   /** The value of one run, or undefined when the run does not belong in this column. */
   value(run: RunSummary): number | undefined;
+  /** Whether a run of this method, task and seed belongs in this column (places failed runs); default every run. */
+  covers?(run: Pick<RunSummary, "method" | "task" | "seed">): boolean;
 }
 
 /** GLUE columns: each task's headline metric (named as the runs name it), then its validation loss. */
-export function glueColumns(tasks: readonly string[], runs: readonly RunSummary[] = []): ScoreColumn[] {
+export function glueColumns(tasks: readonly string[], runs: readonly (RunSummary | RunFailure)[] = []): ScoreColumn[] {
+  const covers = (task: string) => (r: Pick<RunSummary, "task">) => r.task === task;
   return tasks.flatMap((task) => [
     {
-      name: `${task} ${runs.find((r) => r.task === task)?.primary ?? "score"}`,
+      name: `${task} ${runs.find((r): r is RunSummary => !isRunFailure(r) && r.task === task)?.primary ?? "score"}`,
       value: (r: RunSummary) => (r.task === task ? r.metrics[r.primary] : undefined),
+      covers: covers(task),
     },
-    { name: `${task} dev loss`, value: (r: RunSummary) => (r.task === task ? r.metrics.devLoss : undefined) },
+    {
+      name: `${task} dev loss`,
+      value: (r: RunSummary) => (r.task === task ? r.metrics.devLoss : undefined),
+      covers: covers(task),
+    },
   ]);
 }
 
-/** One row per method (in `order`), one column per score: mean ± std over the runs that have it. */
+/**
+ * One row per method (in `order`), one column per score: mean ± std over the runs that have it. A
+ * cell with a failed run (RunFailure among `runs`) shows the failure instead of a mean over fewer seeds.
+ */
 export function scoreTable(
-  runs: readonly RunSummary[],
+  runs: readonly (RunSummary | RunFailure)[],
   columns: readonly ScoreColumn[],
   opts: { order?: readonly string[]; caption?: string; digits?: number } = {},
 ): Table {
   if (runs.length === 0) throw new Error("scoreTable: no runs");
+  const failed = runs.filter(isRunFailure);
+  const good = runs.filter((r): r is RunSummary => !isRunFailure(r));
   const rows = methodsIn(runs, opts.order).map((m) => {
-    const mine = runs.filter((r) => r.method === m);
+    const mine = good.filter((r) => r.method === m);
     return [
       m,
-      ...columns.map((c) =>
-        cellOf(mine.map((r) => c.value(r)).filter((v): v is number => v !== undefined && Number.isFinite(v))),
-      ),
+      ...columns.map((c) => {
+        const f = failed.filter((r) => r.method === m && (c.covers?.(r) ?? true));
+        if (f.length > 0) return `failed: ${f.map((r) => `seed ${r.seed}: ${shortError(r.error, 80)}`).join("; ")}`;
+        return cellOf(mine.map((r) => c.value(r)).filter((v): v is number => v !== undefined && Number.isFinite(v)));
+      }),
     ];
   });
   return { columns: ["method", ...columns.map((c) => c.name)], rows, digits: opts.digits ?? 3, caption: opts.caption };
