@@ -275,6 +275,9 @@ function withHead(att: Attachment, model: TransformerModel, scoring: ScoringMode
     groups: () => [...att.groups(), ...extra],
     onGradients: (grads, step) => att.onGradients(grads, step),
     gateRecords: () => att.gateRecords,
+    checkpointState: () => att.checkpointState(),
+    checkpointTensors: () => att.checkpointTensors(),
+    restoreCheckpointState: (state, context) => att.restoreCheckpointState(state, context),
   };
 }
 

@@ -8,27 +8,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { glueFile } from "../data/glue.js";
+import { canonicalJson } from "../io/canonical-json.js";
 import { dataDir, projectRoot } from "../data/paths.js";
 import { resolveRunOptions, type RunMethodOptions } from "../experiments/run-method.js";
 import { fileDigest, moduleClosureDigest, modelFolderDigest } from "./fingerprint.js";
 
 /** Bumped when the cached file's layout changes (the code fingerprint covers behaviour changes). */
 export const RUN_CACHE_VERSION = 2;
-
-/** JSON with sorted keys; regular expressions and functions by their source, so different ones never collide. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v instanceof RegExp) return JSON.stringify(`regexp:${v.toString()}`);
-  if (typeof v === "function") return JSON.stringify(`function:${v.toString()}`);
-  if (v && typeof v === "object") {
-    return `{${Object.keys(v as object)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
 
 /** The module whose import closure is the code a run executes. */
 function runMethodModule(): string {
@@ -84,7 +70,7 @@ export function runKeyMaterial(o: RunMethodOptions): Record<string, unknown> {
 /** `<method>-<task>-s<seed>-<16 hex digits>`: readable prefix, hash of runKeyMaterial. */
 export function runKey(o: RunMethodOptions): string {
   const hash = createHash("sha256")
-    .update(canonical(runKeyMaterial(o)))
+    .update(canonicalJson(runKeyMaterial(o)))
     .digest("hex")
     .slice(0, 16);
   return `${o.method}-${o.task}-s${o.seed ?? 0}-${hash}`;
