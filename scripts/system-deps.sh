@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the test suite uses as independent references and real clients:
 # PyTorch (numerical parity), jupyter_kernel_test (protocol conformance), nbclient (a real
-# notebook client), Chromium (the HTML report renders). Installs only what is missing.
+# notebook client), Chromium (the HTML report renders), strace (checkpoint fsync order).
+# Installs only what is missing.
 set -euo pipefail
-pkgs=(python3-torch python3-numpy python3-jupyter-kernel-test python3-nbclient chromium)
+pkgs=(python3-torch python3-numpy python3-jupyter-kernel-test python3-nbclient chromium strace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

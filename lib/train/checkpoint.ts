@@ -121,10 +121,13 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Creates `dir` (and its parents) and makes the new names durable. */
+/** Creates `dir` (and its parents) and makes each new name durable in the folder above it. */
 async function mkdirDurable(dir: string): Promise<void> {
   const made = await mkdir(dir, { recursive: true });
-  if (made) await syncDir(dirname(made));
+  if (!made) return;
+  const created = [dir];
+  while (created[0] !== made) created.unshift(dirname(created[0] as string));
+  for (const d of created) await syncDir(dirname(d));
 }
 
 /**
