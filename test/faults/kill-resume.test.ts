@@ -37,30 +37,43 @@ interface Result {
   weights: Record<string, string>;
 }
 
-/** 20 points from a fixed seed: methods in turn, every other one inside a checkpoint write. */
+/**
+ * 20 points from a fixed seed, in pairs per method (each method is killed both between steps and
+ * inside a checkpoint write): every write phase at least once (after each of the four files, after
+ * the manifest, after the rename, after pruning), every step 1..7 at least once, the rest drawn.
+ */
 function killPoints(seed = 20_251_130): Point[] {
   const rand = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-  const checkpoints = Array.from({ length: STEPS / EVERY }, (_, i) => (i + 1) * EVERY);
-  const points: Point[] = [];
-  for (let i = 0; i < 20; i++) {
-    const method = METHODS[i % METHODS.length] as Point["method"];
-    if (i % 2 === 1) {
-      const step = 1 + Math.floor(rand() * (STEPS - 1));
-      points.push({ method, pause: { kind: "step", step }, expectFrom: step - (step % EVERY) });
-      continue;
+  const shuffled = <T>(xs: readonly T[]): T[] => {
+    const out = [...xs];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [out[i], out[j]] = [out[j] as T, out[i] as T];
     }
-    const phase = pick(["file", "file", "sealed", "renamed", "pruned"]);
+    return out;
+  };
+  const phases = [...FILES.map((f) => `file:${f}`), "sealed", "renamed", "pruned"];
+  const steps = Array.from({ length: STEPS - 1 }, (_, i) => i + 1);
+  const phaseOrder = [...shuffled(phases), ...Array.from({ length: 3 }, () => pick(phases))];
+  const stepOrder = [...shuffled(steps), ...Array.from({ length: 3 }, () => pick(steps))];
+  const checkpoints = Array.from({ length: STEPS / EVERY }, (_, i) => (i + 1) * EVERY);
+  return phaseOrder.flatMap((where, i): Point[] => {
+    const method = METHODS[i % METHODS.length] as Point["method"];
+    const [phase, file] = where.split(":") as [string, string | undefined];
     // Pruning starts once more than KEEP checkpoints exist.
-    const step = pick(phase === "pruned" ? checkpoints.slice(KEEP) : checkpoints);
+    const at = pick(phase === "pruned" ? checkpoints.slice(KEEP) : checkpoints);
     const done = phase === "renamed" || phase === "pruned";
-    points.push({
-      method,
-      pause: { kind: "phase", step, phase, ...(phase === "file" ? { file: pick(FILES) } : {}) },
-      expectFrom: done ? step : step - EVERY,
-    });
-  }
-  return points;
+    const step = stepOrder[i] as number;
+    return [
+      {
+        method,
+        pause: { kind: "phase", step: at, phase, ...(file ? { file } : {}) },
+        expectFrom: done ? at : at - EVERY,
+      },
+      { method, pause: { kind: "step", step }, expectFrom: step - (step % EVERY) },
+    ];
+  });
 }
 
 function label(p: Pause): string {
@@ -121,12 +134,16 @@ afterAll(() => {
 describe("SIGKILL at 20 seeded points, then resume in a new process", () => {
   const points = killPoints();
 
-  it("covers every method, and half the points are inside a checkpoint write", () => {
-    expect(new Set(points.map((p) => p.method))).toEqual(new Set(METHODS));
-    expect(points.filter((p) => p.pause.kind === "phase")).toHaveLength(10);
-    expect(
-      new Set(points.filter((p) => p.pause.kind === "phase").map((p) => (p.pause as { phase: string }).phase)).size,
-    ).toBeGreaterThan(2);
+  it("covers every method both ways, every write phase and every step", () => {
+    expect(points).toHaveLength(20);
+    for (const m of METHODS)
+      expect(new Set(points.filter((p) => p.method === m).map((p) => p.pause.kind)), m).toEqual(
+        new Set(["phase", "step"]),
+      );
+    const phases = points.flatMap((p) => (p.pause.kind === "phase" ? [label(p.pause).split("@")[0]] : []));
+    expect(new Set(phases).size).toBe(FILES.length + 3);
+    const steps = points.flatMap((p) => (p.pause.kind === "step" ? [p.pause.step] : []));
+    expect(new Set(steps).size).toBe(STEPS - 1);
   });
 
   it.each(points.map((p, i) => [i + 1, p.method, label(p.pause), p] as const))(
