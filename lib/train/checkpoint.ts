@@ -5,7 +5,7 @@
 // newest good checkpoint; a bad one is set aside under a new name, never overwritten.
 import { createHash } from "node:crypto";
 import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { CheckpointError } from "../io/errors.js";
 import { parseSafetensors, serializeSafetensors, type TensorToWrite } from "../io/safetensors.js";
 import type { GateRecord, GradNormRecord } from "../records/types.js";
@@ -125,8 +125,9 @@ async function syncDir(dir: string): Promise<void> {
 async function mkdirDurable(dir: string): Promise<void> {
   const made = await mkdir(dir, { recursive: true });
   if (!made) return;
-  const created = [dir];
-  while (created[0] !== made) created.unshift(dirname(created[0] as string));
+  const first = resolve(made);
+  const created = [resolve(dir)];
+  for (let d = created[0] as string; d !== first && dirname(d) !== d; d = dirname(d)) created.unshift(dirname(d));
   for (const d of created) await syncDir(dirname(d));
 }
 
