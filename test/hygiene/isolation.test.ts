@@ -48,7 +48,9 @@ describe("test sources", () => {
   const sources = files(join(ROOT, "test")).filter((f) => f !== import.meta.filename);
 
   it("name no absolute machine paths (data and models are found relative to the project)", () => {
-    const machine = new RegExp(["/wo", "rk/", "|/ho", "me/", "|/ro", "ot/"].join(""));
+    // The development machines' checkout root, the one such path tests have used. (Paths like
+    // /root or /home stay allowed: sandbox tests name them as what a hostile program attacks.)
+    const machine = new RegExp(["/wo", "rk/"].join(""));
     const offenders = sources.filter((f) => machine.test(readFileSync(f, "utf8")));
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
   });
