@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Temporary HOME, history, Jupyter and cache folders for the whole run (see the file).
+    globalSetup: ["test/helpers/global-setup.ts"],
     pool: "forks",
     // Two cores: more workers only thrash; numerical tests are CPU-bound.
     maxWorkers: 2,

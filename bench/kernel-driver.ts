@@ -33,6 +33,8 @@ export class KernelDriver {
   private readonly iopubWaiters: { pred: (m: JupyterMessage) => boolean; resolve: (m: JupyterMessage) => void }[] = [];
   readonly stdinRequests: JupyterMessage[] = [];
   private closed = false;
+  /** zeromq allows one pending send per socket: sends on a channel go out one after another. */
+  private readonly sendQueues = new Map<Chan, Promise<void>>();
 
   private constructor(
     readonly conn: Connection,
@@ -160,8 +162,13 @@ export class KernelDriver {
   }
 
   /** Raw frames, for forged and malformed messages. */
-  async sendFrames(ch: Chan, frames: Buffer[]): Promise<void> {
-    await this.dealers[ch].send(frames);
+  sendFrames(ch: Chan, frames: Buffer[]): Promise<void> {
+    const next = (this.sendQueues.get(ch) ?? Promise.resolve()).then(() => this.dealers[ch].send(frames));
+    this.sendQueues.set(
+      ch,
+      next.catch(() => {}),
+    );
+    return next;
   }
 
   frames(
@@ -192,7 +199,7 @@ export class KernelDriver {
         clearTimeout(timer);
         resolve(m);
       });
-      void this.dealers[ch].send(frames);
+      this.sendFrames(ch, frames).catch(reject);
     });
   }
 

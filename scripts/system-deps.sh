@@ -2,10 +2,11 @@
 # Debian packages the test suite uses as independent references and real clients:
 # PyTorch (numerical parity), jupyter_kernel_test (protocol conformance), nbclient (a real
 # notebook client), Chromium (the HTML report renders), redis-server and openssl (the sweep tests
-# start their own Redis, one with TLS); and bubblewrap, the HumanEval sandbox (evaluation refuses to
-# run model-written code without it). Installs only what is missing.
+# start their own Redis, one with TLS), strace (checkpoint fsync order); and bubblewrap, the
+# HumanEval sandbox (evaluation refuses to run model-written code without it). Installs only what
+# is missing.
 set -euo pipefail
-pkgs=(python3-torch python3-numpy python3-jupyter-kernel-test python3-nbclient chromium bubblewrap redis-server openssl)
+pkgs=(python3-torch python3-numpy python3-jupyter-kernel-test python3-nbclient chromium bubblewrap redis-server openssl strace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,7 @@
 // HMAC-SHA256 signature over header, parent_header, metadata and content, then buffers.
 // Pure functions only: the sockets live elsewhere, so kernel and client share this code.
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import type { DigestHistory } from "./digest-history.js";
 
 export const PROTOCOL_VERSION = "5.3";
 export const DELIMITER = "<IDS|MSG>";
@@ -79,10 +80,11 @@ export function encodeMessage(msg: Omit<JupyterMessage, "buffers"> & { buffers?:
 }
 
 /**
- * Parses ZMQ frames. Throws WireError for a missing delimiter, a bad signature or malformed
- * JSON; callers decide whether to drop (bad signature) or answer with an error (malformed).
+ * Parses ZMQ frames. Throws WireError for a missing delimiter, a bad signature, a replayed
+ * signature (when `history` is given: the receiving side of a kernel) or malformed JSON; callers
+ * decide whether to drop (bad or replayed signature) or answer with an error (malformed).
  */
-export function decodeMessage(frames: Buffer[], signer: Signer): JupyterMessage {
+export function decodeMessage(frames: Buffer[], signer: Signer, history?: DigestHistory): JupyterMessage {
   const delim = frames.findIndex((f) => f.length === DELIMITER.length && f.toString("utf8") === DELIMITER);
   if (delim < 0) throw new WireError("no <IDS|MSG> delimiter in message frames");
   if (frames.length < delim + 6) {
@@ -94,6 +96,9 @@ export function decodeMessage(frames: Buffer[], signer: Signer): JupyterMessage 
   const signature = (frames[delim + 1] as Buffer).toString("utf8");
   const parts = frames.slice(delim + 2, delim + 6);
   if (!signer.verify(signature, parts)) throw new SignatureError("invalid message signature");
+  // Only a verified signature is recorded, so forged messages cannot fill the history. Unsigned
+  // sessions (empty key) have no digest to compare.
+  if (history && signature && !history.add(signature)) throw new ReplayedMessageError(signature);
   const names = ["header", "parent_header", "metadata", "content"] as const;
   // The header, when it parses, lets the error reply name its request type and parent.
   let knownHeader: MessageHeader | undefined;
@@ -139,6 +144,14 @@ export class SignatureError extends WireError {
   constructor(message: string) {
     super(message);
     this.name = "SignatureError";
+  }
+}
+
+/** A correctly signed message whose signature was already seen: a replay, dropped like a forgery. */
+export class ReplayedMessageError extends SignatureError {
+  constructor(readonly digest: string) {
+    super(`replayed message: signature ${digest.slice(0, 16)}… was already received`);
+    this.name = "ReplayedMessageError";
   }
 }
 

@@ -1,10 +1,12 @@
-// The kernel's five ZMQ sockets. Incoming frames are decoded and verified here: a forged
-// signature is dropped and logged, a malformed but signed message is handed to `onMalformed`
-// so the session can send an error reply. Nothing else in the kernel touches zeromq.
+// The kernel's five ZMQ sockets. Incoming frames are decoded and verified here: a forged or
+// replayed signature is dropped and logged, a malformed but signed message is handed to
+// `onMalformed` so the session can send an error reply. Nothing else in the kernel touches zeromq.
 import * as zmq from "zeromq";
 import { endpoint, type KernelConnection } from "./connection.js";
+import { DigestHistory } from "./digest-history.js";
 import {
   MalformedMessageError,
+  ReplayedMessageError,
   SignatureError,
   createSigner,
   decodeMessage,
@@ -35,6 +37,8 @@ export interface OutgoingMessage {
 export class KernelSockets {
   readonly signer: Signer;
   readonly session: string;
+  /** Signatures already accepted on any channel (one history per session, as ipykernel's). */
+  readonly digests = new DigestHistory();
   private readonly routers: Record<RequestChannel, zmq.Router>;
   private readonly iopub: zmq.Publisher;
   private readonly hb: zmq.Reply;
@@ -75,9 +79,10 @@ export class KernelSockets {
       for await (const frames of this.routers[channel]) {
         let msg: JupyterMessage;
         try {
-          msg = decodeMessage(frames, this.signer);
+          msg = decodeMessage(frames, this.signer, this.digests);
         } catch (err) {
-          if (err instanceof SignatureError) h.log(`${channel}: dropped a message with an invalid signature`);
+          if (err instanceof ReplayedMessageError) h.log(`${channel}: dropped a ${err.message}`);
+          else if (err instanceof SignatureError) h.log(`${channel}: dropped a message with an invalid signature`);
           else if (err instanceof MalformedMessageError) h.malformed(channel, err);
           else h.log(`${channel}: dropped an undecodable message: ${(err as Error).message}`);
           continue;

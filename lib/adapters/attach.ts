@@ -5,7 +5,15 @@ import * as tf from "@tensorflow/tfjs";
 import type { Linear } from "../nn/linear.js";
 import type { LinearHost, ParameterGroup, ParameterHost, TrainableSet } from "../nn/module.js";
 import type { GateRecord } from "../records/types.js";
+import type { TensorToWrite } from "../io/safetensors.js";
 import { BoftLayer, type BoftOptions } from "./boft.js";
+import {
+  initTensors,
+  restoreAttachmentState,
+  weightDigests,
+  type AttachmentCheckpointState,
+  type RestoreStateContext,
+} from "./checkpoint-state.js";
 import { DEFAULT_GATE, gateMeasure, initialLambda, nextLambda, validateGate, type GatePolicy } from "./gate.js";
 import { weightSpaceNorms } from "./gate-signal.js";
 import { estimateGradients, type GradientEstimate } from "./gradient-estimate.js";
@@ -17,6 +25,8 @@ import { resolveTargets, type TargetSpec } from "./targets.js";
 import type { AdapterContext, LayerAdapter, Method } from "./types.js";
 import { UrnnLayer } from "./urnn.js";
 import { newPrefix } from "./variables.js";
+
+export type { AttachmentCheckpointState } from "./checkpoint-state.js";
 
 interface Common {
   targets: TargetSpec;
@@ -51,15 +61,6 @@ export type AttachOptions =
 /** Internal: a hybrid rebuilt from a file has a plain LoRA branch in converted form. */
 export interface RestoreHints {
   hybridLora?: Map<string, { A: tf.Tensor2D; B: tf.Tensor2D }>;
-}
-
-/** What Attachment.checkpointState() returns (JSON-safe). */
-export interface AttachmentCheckpointState extends Record<string, unknown> {
-  method: Method;
-  /** Dropout draws so far: masks are seeded from (seed, counter), so restoring it replays them. */
-  dropoutCalls: number;
-  /** Hybrid only: each layer's current λ, the memory of the EMA gate. */
-  lambdas: Record<string, number>;
 }
 
 const METHODS: Method[] = ["lora", "boft", "loraga", "urnn", "hybrid"];
@@ -194,6 +195,8 @@ export class Attachment implements TrainableSet {
   private backups: Map<string, tf.Tensor> | null = null;
   private frozen: { v: tf.Variable; was: boolean }[] = [];
   private detached = false;
+  /** Digests of the frozen weights, taken once: they never change while attached. */
+  private digests: ReturnType<typeof weightDigests> | null = null;
 
   constructor(
     readonly host: LinearHost,
@@ -344,43 +347,46 @@ export class Attachment implements TrainableSet {
 
   /**
    * State a training checkpoint needs beyond the variables (the trainer stores it in state.json):
-   * the dropout draw counter, so masks replay, and each hybrid layer's current λ, the EMA's memory.
+   * the dropout draw counter, so masks replay, each hybrid layer's current λ, the EMA's memory, and
+   * digests of the frozen base weights (checkpoint-state.ts).
    */
   checkpointState(): AttachmentCheckpointState {
     this.alive("checkpointState()");
     const lambdas: Record<string, number> = {};
     for (const [name, { layer }] of this.layers) if (layer instanceof HybridLayer) lambdas[name] = layer.lambda;
-    return { method: this.method, dropoutCalls: this.ctx.dropoutCalls, lambdas };
+    return { method: this.method, dropoutCalls: this.ctx.dropoutCalls, lambdas, ...this.weightDigests() };
   }
 
-  /** Puts back what checkpointState() returned; checks it fits this attachment before changing anything. */
-  restoreCheckpointState(state: Record<string, unknown>): void {
+  /** Tensors a checkpoint needs beyond the variables: LoRA-GA's (and the hybrid's) B₀, A₀. */
+  checkpointTensors(): Map<string, TensorToWrite> {
+    this.alive("checkpointTensors()");
+    return initTensors(this.internals());
+  }
+
+  /**
+   * Puts back what checkpointState() and checkpointTensors() saved; checks it fits this attachment
+   * (method, layers, the same base weights) before changing anything.
+   */
+  restoreCheckpointState(state: Record<string, unknown>, context: RestoreStateContext = {}): void {
     this.alive("restoreCheckpointState()");
-    const where = "attachment checkpoint state";
-    if (state.method !== this.method)
-      throw new Error(`${where}: method is '${String(state.method)}', this attachment is '${this.method}'`);
-    const calls = state.dropoutCalls;
-    if (typeof calls !== "number" || !Number.isInteger(calls) || calls < 0)
-      throw new Error(`${where}: dropoutCalls must be a non-negative integer, found ${JSON.stringify(calls)}`);
-    const lambdas = (state.lambdas ?? {}) as Record<string, unknown>;
-    if (typeof lambdas !== "object" || Array.isArray(lambdas))
-      throw new Error(`${where}: lambdas must be an object of layer → λ, found ${JSON.stringify(state.lambdas)}`);
-    const hybrids = [...this.layers].filter(([, { layer }]) => layer instanceof HybridLayer);
-    const expected = hybrids.map(([name]) => name);
-    const found = Object.keys(lambdas);
-    const missing = expected.filter((n) => !(n in lambdas));
-    const extra = found.filter((n) => !expected.includes(n));
-    if (missing.length || extra.length) {
-      throw new Error(
-        `${where}: lambdas do not match the hybrid layers${missing.length ? `; missing ${missing.join(", ")}` : ""}${extra.length ? `; unknown ${extra.join(", ")}` : ""}`,
-      );
-    }
-    for (const [name, v] of Object.entries(lambdas)) {
-      if (typeof v !== "number" || !(v >= 0 && v <= 1))
-        throw new Error(`${where}: λ of ${name} must be a number in [0, 1], found ${JSON.stringify(v)}`);
-    }
-    this.ctx.dropoutCalls = calls;
-    for (const [name, { layer }] of hybrids) (layer as HybridLayer).lambda = lambdas[name] as number;
+    if (this.merged) throw new Error(`attachment (${this.method}): unmerge() before restoring a checkpoint`);
+    restoreAttachmentState(this.internals(), state, () => this.weightDigests(), context);
+    // LoRA-GA's frozen weight may have been rebuilt from the checkpoint's factors.
+    this.digests = null;
+  }
+
+  private weightDigests(): ReturnType<typeof weightDigests> {
+    this.digests ??= weightDigests(this.internals());
+    return this.digests;
+  }
+
+  private internals() {
+    return {
+      method: this.method,
+      layers: this.layers,
+      ctx: this.ctx,
+      unmergedWeight: (name: string) => this.backups?.get(name),
+    };
   }
 
   /** Writes adapter_model.safetensors + adapter_config.json (see peft-format.ts). */

@@ -20,7 +20,7 @@ export class HybridLayer implements LayerAdapter {
     readonly boft: BoftLayer,
     readonly lora: LoraLayer,
     /** LoRA-GA's initial factors; null when loaded from a file in converted form. */
-    private readonly offset: { A0: tf.Tensor2D; B0: tf.Tensor2D } | null,
+    private offset: { A0: tf.Tensor2D; B0: tf.Tensor2D } | null,
     lambda: number,
   ) {
     this.lambda = lambda;
@@ -88,6 +88,19 @@ export class HybridLayer implements LayerAdapter {
     });
     out.set("hybrid_lambda", tf.tensor1d([this.lambda]));
     return out;
+  }
+
+  /** LoRA-GA's initial factors B₀, A₀ (null for a hybrid loaded from a file): checkpoint state. */
+  get initFactors(): { A0: tf.Tensor2D; B0: tf.Tensor2D } | null {
+    return this.offset;
+  }
+
+  /** Replaces B₀, A₀ with a checkpoint's, for an exact resume; the layer takes ownership of them. */
+  restoreInitFactors(A0: tf.Tensor2D, B0: tf.Tensor2D): void {
+    if (!this.offset) throw new Error(`hybrid ${this.layer}: loaded from a file, it has no initial factors to restore`);
+    this.offset.A0.dispose();
+    this.offset.B0.dispose();
+    this.offset = { A0: tf.keep(A0), B0: tf.keep(B0) };
   }
 
   /** Only for hybrids built from a file (no offset, LoRA scale 1). */

@@ -93,8 +93,8 @@ export type LoraGaLayerOptions = LoraOptions & LoraGaInitOptions;
 
 /** LoRA layer with gradient-derived init; owns the offset it subtracts from the frozen weight. */
 export class LoraGaLayer extends LoraLayer {
-  readonly A0: tf.Tensor2D;
-  readonly B0: tf.Tensor2D;
+  private a0: tf.Tensor2D;
+  private b0: tf.Tensor2D;
   private readonly original: tf.Tensor2D;
 
   constructor(
@@ -118,12 +118,44 @@ export class LoraGaLayer extends LoraLayer {
       { ...opts, rslora, r, branch: "loraga", init: { A: A0, B: B0 } },
       ctx,
     );
-    this.A0 = A0;
-    this.B0 = B0;
+    this.a0 = A0;
+    this.b0 = B0;
     this.original = tf.keep(linear.weight.clone() as tf.Tensor2D);
-    const residual = tf.tidy(() => tf.sub(this.original, tf.mul(tf.matMul(B0, A0), this.scale)));
+    const residual = this.offsetWeight(A0, B0);
     linear.weight.assign(residual);
     residual.dispose();
+  }
+
+  /** The gradient-derived initial factors. */
+  get A0(): tf.Tensor2D {
+    return this.a0;
+  }
+
+  get B0(): tf.Tensor2D {
+    return this.b0;
+  }
+
+  /** The base weight before the offset: what detach() puts back. */
+  get originalWeight(): tf.Tensor2D {
+    return this.original;
+  }
+
+  /** The frozen weight W − s·B₀A₀ these factors give (a new tensor; the layer is unchanged). */
+  offsetWeight(A0: tf.Tensor2D, B0: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => tf.sub(this.original, tf.mul(tf.matMul(B0, A0), this.scale)));
+  }
+
+  /**
+   * Replaces B₀, A₀ (with a checkpoint's, for an exact resume) and the frozen weight with
+   * `offset` = offsetWeight(A0, B0); the layer takes ownership of the three tensors.
+   */
+  restoreInit(A0: tf.Tensor2D, B0: tf.Tensor2D, offset: tf.Tensor2D): void {
+    this.linear.weight.assign(offset);
+    offset.dispose();
+    this.a0.dispose();
+    this.b0.dispose();
+    this.a0 = tf.keep(A0);
+    this.b0 = tf.keep(B0);
   }
 
   /** The change relative to the ORIGINAL weight in rank-2r form: [scale·B, −scale·B₀]·[A; A₀]. */

@@ -6,7 +6,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readSafetensors, writeSafetensors, type TensorToWrite } from "../io/safetensors.js";
+import { AdapterFileError } from "../io/errors.js";
+import { SafetensorsError, readSafetensors, writeSafetensors, type TensorToWrite } from "../io/safetensors.js";
 import type { LinearHost } from "../nn/module.js";
 import { attach, type Attachment, type AttachOptions, type HybridAttachOptions } from "./attach.js";
 import { DEFAULT_GATE, type GatePolicy } from "./gate.js";
@@ -104,16 +105,29 @@ export async function saveAdapter(att: Attachment, dir: string): Promise<void> {
 /** Reads an adapter folder and attaches it to `host`, checking names and shapes against the base. */
 export async function loadAdapter(host: LinearHost, dir: string): Promise<Attachment> {
   const cfgPath = join(dir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(cfgPath, "utf8");
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
+    throw new AdapterFileError(cfgPath, missing ? "file not found" : (err as Error).message);
+  }
   let cfg: Record<string, unknown>;
   try {
-    cfg = JSON.parse(await readFile(cfgPath, "utf8")) as Record<string, unknown>;
+    cfg = JSON.parse(text) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(
-      `${cfgPath}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message}`,
-    );
+    throw new AdapterFileError(cfgPath, `not valid JSON, truncated or corrupt (${(err as Error).message})`);
   }
+  if (cfg === null || typeof cfg !== "object" || Array.isArray(cfg))
+    throw new AdapterFileError(cfgPath, "must hold a JSON object");
   const weightsPath = join(dir, WEIGHTS_FILE);
-  const file = await readSafetensors(weightsPath);
+  let file: Awaited<ReturnType<typeof readSafetensors>>;
+  try {
+    file = await readSafetensors(weightsPath);
+  } catch (err) {
+    if (err instanceof SafetensorsError) throw new AdapterFileError(weightsPath, err.problem);
+    throw err;
+  }
 
   // module path -> suffix -> tensor
   const byModule = new Map<string, Map<string, { shape: number[]; data: Float32Array }>>();
@@ -132,8 +146,9 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
   for (const [key, t] of file.tensors) {
     const suffix = suffixes.find((s) => key.endsWith(`.${s}`));
     if (!key.startsWith(PREFIX) || !suffix)
-      throw new Error(
-        `${weightsPath}: unexpected tensor '${key}' (expected ${PREFIX}<module>.<${suffixes.join("|")}>)`,
+      throw new AdapterFileError(
+        weightsPath,
+        `unexpected tensor '${key}' (expected ${PREFIX}<module>.<${suffixes.join("|")}>)`,
       );
     if (suffix === "boft_P") continue; // PEFT may save its permutation buffer; it is rebuilt from the config
     const mod = key.slice(PREFIX.length, -(suffix.length + 1));
@@ -143,12 +158,13 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
   const linears = host.linears();
   const missing = [...byModule.keys()].filter((m) => !linears.has(m));
   if (missing.length) {
-    throw new Error(
-      `${weightsPath}: adapter targets module(s) ${missing.join(", ")} that the model lacks; model modules: ${[...linears.keys()].join(", ")}`,
+    throw new AdapterFileError(
+      weightsPath,
+      `adapter targets module(s) ${missing.join(", ")} that the model lacks; model modules: ${[...linears.keys()].join(", ")}`,
     );
   }
   const targets = [...byModule.keys()];
-  if (targets.length === 0) throw new Error(`${weightsPath}: no adapter tensors`);
+  if (targets.length === 0) throw new AdapterFileError(weightsPath, `no adapter tensors`);
   const peftType = String(cfg.peft_type);
   const num = (k: string, d: number) => (typeof cfg[k] === "number" ? (cfg[k] as number) : d);
   const first = byModule.get(targets[0] as string) as Map<string, { shape: number[] }>;
@@ -188,7 +204,7 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
         const m = byModule.get(t) as Map<string, { shape: number[]; data: Float32Array }>;
         const A = m.get("lora_A.weight"),
           B = m.get("lora_B.weight");
-        if (!A || !B) throw new Error(`${weightsPath}: hybrid module ${t} lacks lora_A.weight/lora_B.weight`);
+        if (!A || !B) throw new AdapterFileError(weightsPath, `hybrid module ${t} lacks lora_A.weight/lora_B.weight`);
         hints.hybridLora.set(t, {
           A: tf.tensor2d(A.data, A.shape as [number, number]),
           B: tf.tensor2d(B.data, B.shape as [number, number]),
@@ -203,7 +219,10 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
       break;
     }
     default:
-      throw new Error(`${cfgPath}: peft_type '${peftType}' is not supported (LORA, BOFT, URNN, HYBRID_BOFT_LORAGA)`);
+      throw new AdapterFileError(
+        cfgPath,
+        `peft_type '${peftType}' is not supported (LORA, BOFT, URNN, HYBRID_BOFT_LORAGA)`,
+      );
   }
   // Exact module names so a file for q_proj of layer 0 does not attach to every q_proj.
   options.targets = (name: string) => byModule.has(name);
@@ -226,10 +245,14 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
         const want = t.shape;
         t.dispose();
         if (!g)
-          throw new Error(`${weightsPath}: missing tensor '${PREFIX}${name}.${suffix}' for this ${peftType} adapter`);
+          throw new AdapterFileError(
+            weightsPath,
+            `missing tensor '${PREFIX}${name}.${suffix}' for this ${peftType} adapter`,
+          );
         if (g.shape.length !== want.length || g.shape.some((d, i) => d !== want[i])) {
-          throw new Error(
-            `${weightsPath}: tensor '${PREFIX}${name}.${suffix}' has shape [${g.shape.join(", ")}], but ${name} (in_features ${linear.inFeatures}, out_features ${linear.outFeatures}) needs [${want.join(", ")}]`,
+          throw new AdapterFileError(
+            weightsPath,
+            `tensor '${PREFIX}${name}.${suffix}' has shape [${g.shape.join(", ")}], but ${name} (in_features ${linear.inFeatures}, out_features ${linear.outFeatures}) needs [${want.join(", ")}]`,
           );
         }
         values.set(suffix, tf.tensor(g.data, g.shape));

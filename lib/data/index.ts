@@ -1,6 +1,6 @@
 export { DataFormatError } from "./errors.js";
 export { DATA_SOURCES, describeSources, sourceOf, type DataSource } from "./sources.js";
-export { dataDir, dataFile, projectRoot } from "./paths.js";
+export { cacheRoot, dataDir, dataFile, projectRoot } from "./paths.js";
 export {
   GLUE_LABELS,
   GLUE_TASKS,

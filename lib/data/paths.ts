@@ -16,6 +16,15 @@ export function projectRoot(): string {
   }
 }
 
+/**
+ * Root of the project's caches (pre-trained base models, reproduction runs): env PEFT_CACHE_DIR,
+ * else `<project root>/.cache`. Tests point it at a temporary folder.
+ */
+export function cacheRoot(): string {
+  const env = process.env.PEFT_CACHE_DIR;
+  return env ? resolve(env) : join(projectRoot(), ".cache");
+}
+
 /** The data directory: env PEFT_DATA_DIR, else `<project root>/../shared/data` when it exists. */
 export function dataDir(): string {
   const env = process.env.PEFT_DATA_DIR;

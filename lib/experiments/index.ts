@@ -12,7 +12,14 @@ export { glueLoss, meanGlueLoss } from "./loss.js";
 export { withClassificationHead } from "./classifier.js";
 export { classifyPooled, POOLINGS } from "./pooling.js";
 export type { Pooling } from "./pooling.js";
-export { runMethod, RUN_METHODS, DEFAULT_TARGETS, DEFAULT_LR } from "./run-method.js";
-export type { MethodName, RunMethodOptions, RunResult, AdapterSettings } from "./run-method.js";
+export { runMethod, resolveRunOptions, RUN_METHODS, DEFAULT_TARGETS, DEFAULT_LR } from "./run-method.js";
+export type {
+  MethodName,
+  RunMethodOptions,
+  RunResult,
+  AdapterSettings,
+  ResolvedRunOptions,
+  ResolvedAdapterSettings,
+} from "./run-method.js";
 export { runGrid, gridMetricTable, gridResourceTable, meanStdCell } from "./run-grid.js";
 export type { RunGridOptions, GridResult } from "./run-grid.js";

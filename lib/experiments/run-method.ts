@@ -1,7 +1,14 @@
 // One fine-tuning run as the reproduction notebooks call it: load the base model fresh, attach
 // a method (or train every weight), train with lib/train on a GLUE task, evaluate with lib/eval.
 import * as tf from "@tensorflow/tfjs";
-import { attach, type AttachOptions, type Attachment, type GatePolicy, type TargetSpec } from "../adapters/index.js";
+import {
+  attach,
+  DEFAULT_GATE,
+  type AttachOptions,
+  type Attachment,
+  type GatePolicy,
+  type TargetSpec,
+} from "../adapters/index.js";
 import { loadGlue, type GlueTask } from "../data/glue.js";
 import { subsample } from "../data/sample.js";
 import { evaluateGlue } from "../eval/glue.js";
@@ -132,8 +139,116 @@ function checkOptions(o: RunMethodOptions): void {
   if (o.lr !== undefined && !(o.lr > 0)) throw new Error(`runMethod: lr must be positive, found ${o.lr}`);
 }
 
+/** The adapter settings a method actually reads, defaults filled in; null for "base" and "full". */
+export interface ResolvedAdapterSettings {
+  r?: number;
+  alpha?: number;
+  blockSize?: number;
+  /** Null: attach()'s default policy (its value is part of the library code the run cache fingerprints). */
+  gate?: GatePolicy | null;
+  gradientSamples?: number;
+}
+
+/**
+ * Every option runMethod acts on, with its default applied: the one place the defaults live, so the
+ * run cache key (lib/reproduce/run-key.ts) hashes what a run does, not what its caller happened to
+ * pass. Training-only fields are null for "base", settings a method ignores are left out.
+ */
+export interface ResolvedRunOptions {
+  baseDir: string;
+  method: MethodName;
+  task: GlueTask;
+  seed: number;
+  /** Null for "base" (nothing trained) here and in every training field below. */
+  steps: number | null;
+  lr: number | null;
+  batchSize: number | null;
+  seqLen: number;
+  /** Null: the whole train split. */
+  trainLimit: number | null;
+  evalLimit: number;
+  evalEvery: number | null;
+  evalLossLimit: number;
+  scoring: ScoringMode;
+  pooling: Pooling;
+  targets: TargetSpec | null;
+  adapter: ResolvedAdapterSettings | null;
+  warmupSteps: number | null;
+  clip: number | null;
+  evaluateBase: boolean;
+  /** Undefined: lib/data's dataDir(). */
+  dataDir: string | undefined;
+  progress: boolean;
+}
+
+export function resolveRunOptions(o: RunMethodOptions): ResolvedRunOptions {
+  checkOptions(o);
+  const seed = o.seed ?? 0;
+  const common = {
+    baseDir: o.baseDir,
+    method: o.method,
+    task: o.task,
+    seed,
+    seqLen: o.seqLen ?? 64,
+    evalLimit: o.evalLimit ?? 200,
+    evalLossLimit: o.evalLossLimit ?? 64,
+    scoring: o.scoring ?? "head",
+    pooling: o.pooling ?? "mean",
+    dataDir: o.dataDir ?? undefined,
+    progress: o.progress ?? false,
+  };
+  if (o.method === "base") {
+    return {
+      ...common,
+      steps: null,
+      lr: null,
+      batchSize: null,
+      trainLimit: null,
+      evalEvery: null,
+      targets: null,
+      adapter: null,
+      warmupSteps: null,
+      clip: null,
+      evaluateBase: true,
+    };
+  }
+  const batchSize = o.batchSize ?? 8;
+  return {
+    ...common,
+    steps: o.steps,
+    lr: o.lr ?? DEFAULT_LR[o.method],
+    batchSize,
+    trainLimit: o.trainLimit ?? null,
+    evalEvery: o.evalEvery ?? Math.max(1, Math.floor(o.steps / 4)),
+    targets: o.method === "full" ? null : (o.targets ?? DEFAULT_TARGETS),
+    adapter: resolveAdapter(o.method, o.adapter ?? {}, batchSize),
+    warmupSteps: o.warmupSteps ?? Math.min(5, Math.floor(o.steps / 10)),
+    clip: o.clip ?? 1,
+    evaluateBase: o.evaluateBase ?? false,
+  };
+}
+
+function resolveAdapter(method: MethodName, a: AdapterSettings, batchSize: number): ResolvedAdapterSettings | null {
+  const r = a.r ?? 4;
+  const rank = { r, alpha: a.alpha ?? 2 * r };
+  const blockSize = a.blockSize ?? 4;
+  const gradientSamples = a.gradientSamples ?? 4 * batchSize;
+  switch (method) {
+    case "lora":
+      return rank;
+    case "boft":
+      return { blockSize };
+    case "loraga":
+      return { ...rank, gradientSamples };
+    case "hybrid":
+      return { ...rank, blockSize, gate: a.gate ?? DEFAULT_GATE, gradientSamples };
+    default:
+      return null;
+  }
+}
+
 async function loadBase(
-  o: RunMethodOptions,
+  o: ResolvedRunOptions,
   seed: number,
 ): Promise<{ model: TransformerModel; tokenizer: HfTokenizer }> {
   const { model: lm, tokenizerPath } = await loadModelWithTokenizer(o.baseDir);
@@ -142,7 +257,7 @@ async function loadBase(
     throw new Error(`runMethod: ${o.baseDir} has no tokenizer.json`);
   }
   const tokenizer = await loadTokenizer(tokenizerPath);
-  if ((o.scoring ?? "head") === "lm") return { model: lm, tokenizer };
+  if (o.scoring === "lm") return { model: lm, tokenizer };
   const model = withClassificationHead(lm, 2, seed);
   lm.dispose();
   return { model, tokenizer };
@@ -151,22 +266,19 @@ async function loadBase(
 async function evaluate(
   model: TransformerModel,
   tokenizer: HfTokenizer,
-  o: RunMethodOptions,
+  o: ResolvedRunOptions,
   dev: ReturnType<typeof loadGlue>,
   devLossBatches: () => GlueBatch[],
 ) {
-  const scoring = o.scoring ?? "head";
-  const seqLen = o.seqLen ?? 64;
-  const pooling = o.pooling ?? "mean";
   const scorer = labelScorerFor(model, tokenizer, GLUE_VERBALIZERS[o.task], {
-    mode: scoring,
-    maxLength: seqLen,
-    pooling,
+    mode: o.scoring,
+    maxLength: o.seqLen,
+    pooling: o.pooling,
   });
   const r = await evaluateGlue(o.task, scorer, { examples: dev, batchSize: 32 });
   const metrics: Record<string, number> = {
     ...(r.metrics as Record<string, number>),
-    devLoss: meanGlueLoss(model, devLossBatches(), pooling),
+    devLoss: meanGlueLoss(model, devLossBatches(), o.pooling),
   };
   return { metrics, primary: r.primary as string };
 }
@@ -180,21 +292,18 @@ function withHead(att: Attachment, model: TransformerModel, scoring: ScoringMode
     groups: () => [...att.groups(), ...extra],
     onGradients: (grads, step) => att.onGradients(grads, step),
     gateRecords: () => att.gateRecords,
-    // λ and the dropout counter, so a resumed run continues as the uninterrupted one would
-    checkpointState: () => att.checkpointState() as unknown as Record<string, unknown>,
-    restoreCheckpointState: (state) => att.restoreCheckpointState(state),
+    // λ, the dropout counter and LoRA-GA's initial factors, so a resumed run continues as the uninterrupted one would
+    checkpointState: () => att.checkpointState(),
+    checkpointTensors: () => att.checkpointTensors(),
+    restoreCheckpointState: (state, context) => att.restoreCheckpointState(state, context),
   };
 }
 
-export async function runMethod(o: RunMethodOptions, hooks: RunHooks = {}): Promise<RunResult> {
-  checkOptions(o);
-  const seed = o.seed ?? 0;
-  const seqLen = o.seqLen ?? 64;
-  const batchSize = o.batchSize ?? 8;
-  const scoring = o.scoring ?? "head";
-  const pooling = o.pooling ?? "mean";
-  const dev = subsample(loadGlue(o.task, "dev", { dir: o.dataDir }), o.evalLimit ?? 200, seed);
-  const devLossExamples = subsample(dev, o.evalLossLimit ?? 64, seed + 1);
+export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {}): Promise<RunResult> {
+  const o = resolveRunOptions(options);
+  const { seed, seqLen, scoring, pooling } = o;
+  const dev = subsample(loadGlue(o.task, "dev", { dir: o.dataDir }), o.evalLimit, seed);
+  const devLossExamples = subsample(dev, o.evalLossLimit, seed + 1);
   const { model, tokenizer } = await loadBase(o, seed);
   const devLossBatches = (): GlueBatch[] => {
     const src = glueBatches(o.task, tokenizer, {
@@ -209,8 +318,7 @@ export async function runMethod(o: RunMethodOptions, hooks: RunHooks = {}): Prom
   };
   let att: Attachment | null = null;
   try {
-    const base =
-      o.evaluateBase || o.method === "base" ? await evaluate(model, tokenizer, o, dev, devLossBatches) : null;
+    const base = o.evaluateBase ? await evaluate(model, tokenizer, o, dev, devLossBatches) : null;
     if (o.method === "base") {
       const empty = (metric: string): RunCurve => ({ run: "base", metric, seed, steps: [], values: [] });
       return {
@@ -228,9 +336,12 @@ export async function runMethod(o: RunMethodOptions, hooks: RunHooks = {}): Prom
         gates: [],
       };
     }
+    // Every training field is set for a trained method (resolveRunOptions).
+    const steps = o.steps as number;
+    const batchSize = o.batchSize as number;
     const data = glueBatches(o.task, tokenizer, {
       split: "train",
-      limit: o.trainLimit,
+      limit: o.trainLimit ?? undefined,
       seqLen,
       batchSize,
       seed,
@@ -240,28 +351,21 @@ export async function runMethod(o: RunMethodOptions, hooks: RunHooks = {}): Prom
     let trainable: Trainable;
     if (o.method === "full") trainable = fullFineTuning(model);
     else {
-      const a = o.adapter ?? {};
-      const r = a.r ?? 4;
-      const common = {
-        targets: o.targets ?? DEFAULT_TARGETS,
-        seed,
-        r,
-        alpha: a.alpha ?? 2 * r,
-        blockSize: a.blockSize ?? 4,
-      };
+      const { gate, gradientSamples, ...shape } = o.adapter ?? {};
+      const common = { targets: o.targets as TargetSpec, seed, ...shape };
       let opts: AttachOptions;
       if (o.method === "loraga" || o.method === "hybrid") {
         // LoRA-GA's gradient estimate on the untuned model, from a separately seeded stream of training batches.
         const est = glueBatches(o.task, tokenizer, {
           split: "train",
-          limit: o.trainLimit,
+          limit: o.trainLimit ?? undefined,
           seqLen,
           batchSize,
           seed: seed + 7919,
           mode: scoring,
           dir: o.dataDir,
         });
-        const samples = a.gradientSamples ?? 4 * batchSize;
+        const samples = gradientSamples as number;
         const batches = Array.from({ length: Math.ceil(samples / batchSize) }, () => est.next());
         try {
           opts = {
@@ -273,7 +377,7 @@ export async function runMethod(o: RunMethodOptions, hooks: RunHooks = {}): Prom
               samples,
               count: (b: GlueBatch) => b.labels.shape[0],
             },
-            ...(o.method === "hybrid" && a.gate ? { gate: a.gate } : {}),
+            ...(o.method === "hybrid" && gate ? { gate } : {}),
           } as AttachOptions;
           att = attach(model, opts);
         } finally {
@@ -285,17 +389,16 @@ export async function runMethod(o: RunMethodOptions, hooks: RunHooks = {}): Prom
       }
       trainable = withHead(att, model, scoring);
     }
-    const evalEvery = o.evalEvery ?? Math.max(1, Math.floor(o.steps / 4));
     const ck = hooks.checkpoint;
     const result = await train<GlueBatch>({
       trainable,
       loss: (b) => glueLoss(model, b, pooling),
       data,
-      steps: o.steps,
-      optimizer: { kind: "adamw", lr: o.lr ?? DEFAULT_LR[o.method], weightDecay: 0 },
-      schedule: { kind: "linear", warmupSteps: o.warmupSteps ?? Math.min(5, Math.floor(o.steps / 10)) },
-      clip: o.clip ?? 1,
-      evalEvery,
+      steps,
+      optimizer: { kind: "adamw", lr: o.lr as number, weightDecay: 0 },
+      schedule: { kind: "linear", warmupSteps: o.warmupSteps as number },
+      clip: o.clip as number,
+      evalEvery: o.evalEvery as number,
       evaluate: () => {
         att?.eval();
         const devLoss = meanGlueLoss(model, devLossBatches(), pooling);

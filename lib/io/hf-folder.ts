@@ -4,7 +4,7 @@
 // saved folder reloads bit-exact here and in transformers / safetensors.
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { CheckpointError, formatShape } from "./errors.js";
+import { CheckpointError, ConfigError, formatShape } from "./errors.js";
 import { type HostTensor, type TensorToWrite, readSafetensors, serializeSafetensors } from "./safetensors.js";
 
 export const CONFIG_FILE = "config.json";
@@ -41,19 +41,26 @@ async function isFile(path: string): Promise<boolean> {
   );
 }
 
-/** Reads a JSON file; a missing file or bad JSON is a CheckpointError naming the file. */
-export async function readJson(path: string, what: string): Promise<unknown> {
+/**
+ * Reads a JSON file; a missing file or bad JSON (truncated, corrupt) is an error naming the file,
+ * of the class `error` makes (default CheckpointError; ConfigError for config.json, ...).
+ */
+export async function readJson(
+  path: string,
+  what: string,
+  error: (file: string, problem: string) => CheckpointError = (f, p) => new CheckpointError(f, p),
+): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CheckpointError(path, code === "ENOENT" ? `${what} not found` : (err as Error).message);
+    throw error(path, code === "ENOENT" ? `${what} not found` : (err as Error).message);
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new CheckpointError(path, `${what} is not valid JSON (${(err as Error).message})`);
+    throw error(path, `${what} is not valid JSON, truncated or corrupt (${(err as Error).message})`);
   }
 }
 
@@ -61,13 +68,13 @@ export async function readJson(path: string, what: string): Promise<unknown> {
 export function requireModelType(config: HfConfig, file: string): ModelType {
   const t = config.model_type;
   if (t === undefined) {
-    throw new CheckpointError(
+    throw new ConfigError(
       file,
       `missing config field 'model_type' (expected one of ${SUPPORTED_MODEL_TYPES.map((m) => `"${m}"`).join(", ")})`,
     );
   }
   if (typeof t !== "string" || !(SUPPORTED_MODEL_TYPES as readonly string[]).includes(t)) {
-    throw new CheckpointError(
+    throw new ConfigError(
       file,
       `unknown architecture: model_type ${JSON.stringify(t)} is not supported (supported: ${SUPPORTED_MODEL_TYPES.map((m) => `"${m}"`).join(", ")})`,
     );
@@ -90,12 +97,12 @@ export function configField<K extends FieldKind>(
 ): K extends "string" ? string : K extends "boolean" ? boolean : number {
   const v = config[field];
   if (v === undefined || v === null)
-    throw new CheckpointError(
+    throw new ConfigError(
       file,
       `missing config field '${field}' (expected ${kind === "integer" ? "an integer" : `a ${kind}`})`,
     );
   if (!fieldOk(v, kind)) {
-    throw new CheckpointError(
+    throw new ConfigError(
       file,
       `config field '${field}' must be ${kind === "integer" ? "an integer" : `a ${kind}`}, found ${JSON.stringify(v)}`,
     );
@@ -228,9 +235,9 @@ export async function readHfFolder(dir: string, options: ReadHfFolderOptions = {
     );
 
   const configPath = join(dir, CONFIG_FILE);
-  const config = await readJson(configPath, "config.json");
+  const config = await readJson(configPath, "config.json", (f, p) => new ConfigError(f, p));
   if (config === null || typeof config !== "object" || Array.isArray(config)) {
-    throw new CheckpointError(configPath, "config.json must hold a JSON object");
+    throw new ConfigError(configPath, "config.json must hold a JSON object");
   }
   if (options.checkArchitecture ?? true) requireModelType(config as HfConfig, configPath);
 

@@ -5,7 +5,7 @@ import { readJson } from "./hf-folder.js";
 import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { CheckpointError } from "./errors.js";
+import { TokenizerError } from "./errors.js";
 
 export interface EncodeOptions {
   /** Apply the tokenizer's post-processor (e.g. prepend BOS). Default true, as in transformers. */
@@ -70,14 +70,16 @@ export class HfTokenizer {
     overrides: SpecialIdOverrides = {},
   ) {
     if (tokenizerJson === null || typeof tokenizerJson !== "object" || Array.isArray(tokenizerJson)) {
-      throw new CheckpointError(file, "tokenizer.json must hold a JSON object");
+      throw new TokenizerError(file, "tokenizer.json must hold a JSON object");
     }
     const model = (tokenizerJson as Json).model;
     if (!model || typeof model !== "object")
-      throw new CheckpointError(
+      throw new TokenizerError(
         file,
         "missing field 'model' (expected the tokenizer model, e.g. {type: \"BPE\", vocab, merges})",
       );
+    if (tokenizerConfig !== null && (typeof tokenizerConfig !== "object" || Array.isArray(tokenizerConfig)))
+      throw new TokenizerError(file, "tokenizer_config.json must hold a JSON object");
     const config = (tokenizerConfig ?? {}) as Json;
     // tokenizers.js insists on keys the Rust library treats as optional.
     const json = {
@@ -93,14 +95,14 @@ export class HfTokenizer {
       // the tokenizers library itself never does it, so off unless the config asks.
       this.tok = new Tokenizer(json, { clean_up_tokenization_spaces: false, ...config });
     } catch (err) {
-      throw new CheckpointError(file, `cannot build the tokenizer: ${(err as Error).message}`);
+      throw new TokenizerError(file, `cannot build the tokenizer: ${(err as Error).message}`);
     }
     const idOf = (field: string): number | undefined => {
       const name = tokenName(config[field]);
       if (name === undefined) return undefined;
       const id = this.tok.token_to_id(name);
       if (id === undefined)
-        throw new CheckpointError(
+        throw new TokenizerError(
           file,
           `tokenizer_config field '${field}' names token ${JSON.stringify(name)}, which is not in the vocabulary`,
         );
@@ -195,12 +197,16 @@ export async function loadTokenizer(path: string, overrides: SpecialIdOverrides 
     () => false,
   );
   const file = isDir ? join(path, "tokenizer.json") : path;
-  const json = await readJson(file, "tokenizer.json");
+  const json = await readJson(file, "tokenizer.json", (f, p) => new TokenizerError(f, p));
   const configPath = join(dirname(file), "tokenizer_config.json");
   const hasConfig = await stat(configPath).then(
     (s) => s.isFile(),
     () => false,
   );
-  const config = hasConfig ? await readJson(configPath, "tokenizer_config.json") : {};
+  const config = hasConfig
+    ? await readJson(configPath, "tokenizer_config.json", (f, p) => new TokenizerError(f, p))
+    : {};
+  if (config === null || typeof config !== "object" || Array.isArray(config))
+    throw new TokenizerError(configPath, "tokenizer_config.json must hold a JSON object");
   return new HfTokenizer(json, config, file, overrides);
 }

@@ -1,6 +1,8 @@
 // One config type for both families, parsed from (and written back to) Hugging Face
 // config.json. Fields a family does not use keep neutral defaults so code can read them freely.
-import { CheckpointError } from "../io/errors.js";
+import { ConfigError } from "../io/errors.js";
+
+export { ConfigError };
 
 export type ModelFamily = "llama" | "gpt2";
 export type ModelTask = "causal-lm" | "sequence-classification";
@@ -28,14 +30,6 @@ export interface ModelConfig {
   padTokenId: number | null;
   /** Keys of the source config.json that are written back unchanged on save. */
   extra?: Record<string, unknown>;
-}
-
-/** A config.json problem; a CheckpointError so loaders catch one type. */
-export class ConfigError extends CheckpointError {
-  constructor(file: string, message: string) {
-    super(file, message);
-    this.name = "ConfigError";
-  }
 }
 
 /** Fills defaults for a config built in code; sizes not given are derived from hiddenSize. */

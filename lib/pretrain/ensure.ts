@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { projectRoot } from "../data/paths.js";
+import { cacheRoot } from "../data/paths.js";
 import { pretrainBaseModel, PRETRAIN_REPORT_FILE, type PretrainReport } from "./pretrain.js";
 import { recipeFor, recipeKey, type PretrainScale } from "./recipes.js";
 
@@ -13,7 +13,7 @@ export interface EnsureBaseModelOptions {
   scale: PretrainScale;
   /** Seed of the model init and data order (default 0). */
   seed?: number;
-  /** Default `<project root>/.cache/base-models`. */
+  /** Default defaultCacheDir(): `<PEFT_CACHE_DIR or project/.cache>/base-models`. */
   cacheDir?: string;
   /** Progress bar while pre-training (default false). */
   progress?: boolean;
@@ -23,8 +23,9 @@ export interface EnsureBaseModelOptions {
   log?: (message: string) => void;
 }
 
+/** `base-models` under the cache root (PEFT_CACHE_DIR, else `<project>/.cache`). */
 export function defaultCacheDir(): string {
-  return join(projectRoot(), ".cache", "base-models");
+  return join(cacheRoot(), "base-models");
 }
 
 /** The folder `ensureBaseModel` uses for these options on the active backend (built or not). */

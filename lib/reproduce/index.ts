@@ -31,6 +31,7 @@ export type {
 export { SCALE_SETTINGS, TRAINED_METHODS, settingsFor, seedList, runOptionsFor } from "./settings.js";
 export type { ScaleSettings, TrainedMethod, RunSpec } from "./settings.js";
 export { cachedRun, runKey, defaultRunCacheDir, RUN_CACHE_VERSION } from "./runs.js";
+export { runKeyMaterial, runCodeVersion } from "./run-key.js";
 export type { CachedRunOptions } from "./runs.js";
 export {
   glueColumns,

@@ -6,24 +6,38 @@ import { progressBar, type ProgressBar } from "../display/index.js";
 import type { ParameterGroup, TrainableSet } from "../nn/module.js";
 import { liveDashboard, type DashboardRecord } from "../plots/dashboard.js";
 import type { GateRecord, GradNormRecord, RunCurve } from "../records/types.js";
-import { loadLatestCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import type { TensorToWrite } from "../io/safetensors.js";
+import { loadLatestCheckpoint, saveCheckpoint, type CheckpointPhase, type TrainerState } from "./checkpoint.js";
 import { clipCoefficient } from "./clip.js";
 import type { BatchSource } from "./data.js";
 import { gradNormRecords } from "./gradnorm.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec, type ParamGrad } from "./optim.js";
+import { planDifferences, trainPlan } from "./plan.js";
 import { ResourceMeter, countRegisteredVariables, countTrainable, type ResourceReport } from "./resources.js";
 import { Rng } from "./rng.js";
 import { lrMultiplier, type Schedule } from "./schedule.js";
 
+/** What the trainer hands restoreCheckpointState besides the JSON state. */
+export interface RestoreContext {
+  /** checkpointTensors() as saved (empty for a checkpoint written before they existed). */
+  tensors: Map<string, TensorToWrite>;
+  /** The checkpoint folder, for messages. */
+  path: string;
+  warn: (message: string) => void;
+}
+
 /**
  * A trainable set, optionally with the hybrid's gate history (an array, as Attachment keeps it,
- * or a function) and extra state a checkpoint must carry for an exact resume (e.g. gate λ values
- * or a dropout counter that are not tf.Variables).
+ * or a function) and extra state a checkpoint must carry for an exact resume: JSON (e.g. gate λ
+ * values, a dropout counter, digests of the frozen weights) and tensors that are not variables
+ * (e.g. LoRA-GA's gradient-derived B₀, A₀).
  */
 export type Trainable = TrainableSet & {
   gateRecords?: readonly GateRecord[] | (() => readonly GateRecord[]);
   checkpointState?(): Record<string, unknown>;
-  restoreCheckpointState?(state: Record<string, unknown>): void;
+  checkpointTensors?(): Map<string, TensorToWrite>;
+  /** Checks the state fits before changing anything; throws with a message naming what differs. */
+  restoreCheckpointState?(state: Record<string, unknown>, context: RestoreContext): void;
 };
 
 function gateRecordsOf(t: Trainable): GateRecord[] {
@@ -81,10 +95,23 @@ export interface TrainOptions<B> {
     onStep?(info: StepInfo): void | Promise<void>;
     onEval?(step: number, metrics: EvalMetrics): void | Promise<void>;
   };
-  /** Checkpoint every `every` steps (and at the end) into `dir`, keeping the newest `keepLast` (default 3). */
-  checkpoint?: { dir: string; every: number; keepLast?: number };
+  /**
+   * Checkpoint every `every` steps (and at the end) into `dir`, keeping the newest `keepLast`
+   * (default 3); `onPhase` is told each stage of a write (fault-injection tests stop there).
+   */
+  checkpoint?: {
+    dir: string;
+    every: number;
+    keepLast?: number;
+    onPhase?: (p: CheckpointPhase) => void | Promise<void>;
+  };
   /** Continue from the newest good checkpoint in checkpoint.dir (from scratch when there is none). */
   resume?: boolean;
+  /**
+   * Resume even when total steps, schedule, optimiser, accumulation or clipping differ from the
+   * checkpointed run's (default false: refused, since the remaining steps would not be the run's).
+   */
+  allowPlanChange?: boolean;
   /** Seed of the step RNG (StepContext.rng); default 0. */
   seed?: number;
   /** Progress bar on the current display sink; default true. */
@@ -220,6 +247,7 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
   const optimizer = createOptimizer(o.optimizer);
   const rng = new Rng(o.seed ?? 0);
   const run = o.name ?? "train";
+  const plan = trainPlan(total, schedule, o.optimizer, accumulation, o.clip);
 
   let state: TrainerState = {
     step: 0,
@@ -266,16 +294,25 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
         );
       }
     }
-    for (const { key, variable } of params) {
-      const t = ck.trainable.get(key)!;
-      tf.tidy(() => variable.assign(tf.tensor(t.data, t.shape, "float32")));
-    }
-    optimizer.setState(
-      { scalars: ck.state.optimizer.scalars, tensors: ck.optimizer },
-      new Map(params.map((p) => [p.key, p.variable.shape])),
-    );
+    if (ck.state.plan) {
+      const diff = planDifferences(ck.state.plan, plan);
+      if (diff.length && !o.allowPlanChange)
+        throw new Error(
+          `resume ${ck.path}: this run's plan differs from the checkpointed run's, so the remaining steps would not be that run's:\n  ${diff.join("\n  ")}\nPass allowPlanChange: true to continue under the new plan.`,
+        );
+      if (diff.length) warn(`resume ${ck.path}: continuing under a changed plan (${diff.join("; ")})`);
+    } else
+      warn(
+        `resume ${ck.path}: the checkpoint records no training plan (written before version 2); a changed total or schedule cannot be detected`,
+      );
+    // The trainable's own state first: it validates everything before changing anything.
     if (ck.state.extra) {
-      if (o.trainable.restoreCheckpointState) o.trainable.restoreCheckpointState(ck.state.extra);
+      if (o.trainable.restoreCheckpointState)
+        o.trainable.restoreCheckpointState(ck.state.extra, {
+          tensors: ck.trainableState ?? new Map(),
+          path: ck.path,
+          warn,
+        });
       else
         warn(
           `resume ${ck.path}: the checkpoint holds trainable state (${Object.keys(ck.state.extra).join(", ")}) this trainable set cannot restore; the run may diverge from the original`,
@@ -286,9 +323,17 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
         `resume ${ck.path}: the trainable set reports gate values but has no restoreCheckpointState(); its gates restart from their initial state and the run may diverge from the original`,
       );
     }
+    optimizer.setState(
+      { scalars: ck.state.optimizer.scalars, tensors: ck.optimizer },
+      new Map(params.map((p) => [p.key, p.variable.shape])),
+    );
+    for (const { key, variable } of params) {
+      const t = ck.trainable.get(key)!;
+      tf.tidy(() => variable.assign(tf.tensor(t.data, t.shape, "float32")));
+    }
     o.data.seek(ck.state.data);
     rng.state = ck.state.rngState;
-    state = ck.state;
+    state = { ...ck.state, plan };
     return ck.path;
   }
 
@@ -422,10 +467,16 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
           });
         state.optimizer = { name: optimizer.name, scalars: opt.scalars };
         state.extra = o.trainable.checkpointState?.();
+        state.plan = plan;
         lastCheckpoint = await saveCheckpoint(
           o.checkpoint.dir,
-          { trainable: trainableHost, optimizer: opt.tensors, state: { ...state, gates: gatesNow() } },
-          o.checkpoint.keepLast ?? 3,
+          {
+            trainable: trainableHost,
+            optimizer: opt.tensors,
+            state: { ...state, gates: gatesNow() },
+            trainableState: o.trainable.checkpointTensors?.(),
+          },
+          { keepLast: o.checkpoint.keepLast ?? 3, onPhase: o.checkpoint.onPhase, warn },
         );
       }
       const info: StepInfo = {

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -6,12 +5,12 @@ import { CheckpointError } from "../../lib/io/errors.js";
 import { readHfFolder, writeHfFolder } from "../../lib/io/hf-folder.js";
 import { parseLlama2c, permuteInterleavedToHalf, readLlama2c } from "../../lib/io/llama2c.js";
 import { runPythonJson } from "../helpers/python.js";
+import { STORIES } from "../helpers/shared.js";
 import { cleanTempDirs, tempDir } from "./helpers.js";
 
 afterAll(cleanTempDirs);
 
 const REF = "test/reference/io_rope_reference.py";
-const STORIES = "/work/shared/models/stories260K.bin";
 
 interface Check {
   header: number[];
@@ -81,9 +80,9 @@ describe("llama2.c checkpoints", () => {
     expectRopeEquivalent(r);
   });
 
-  it.skipIf(!existsSync(STORIES))("loads stories260K into an HF LLaMA folder that reloads bit-exact", async () => {
+  it("loads stories260K into an HF LLaMA folder that reloads bit-exact", async () => {
     const ckpt = await readLlama2c(STORIES);
-    // Figures from /work/shared/models/README.md.
+    // Figures from ../shared/models/README.md.
     expect(ckpt.config).toMatchObject({
       hidden_size: 64,
       intermediate_size: 172,

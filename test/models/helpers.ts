@@ -96,4 +96,4 @@ export function paddedBatch(vocab: number, seed: number): { ids: number[][]; mas
 }
 
 /** The real llama2.c checkpoint shared read-only by all tests. */
-export const STORIES = "/work/shared/models/stories260K.bin";
+export { STORIES } from "../helpers/shared.js";

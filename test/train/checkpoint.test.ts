@@ -72,11 +72,16 @@ describe("checkpoints and resume", () => {
     const warnings: string[] = [];
     const { model: _m, ...o } = killRunOptions(dir, STEPS, 2);
     const resumed = await resume({ ...o, warn: (m) => void warnings.push(m) });
-    expect(warnings).toHaveLength(1);
+    expect(warnings).toHaveLength(2);
     expect(warnings[0]).toContain(newest);
     expect(warnings[0]).toMatch(/trainable\.safetensors is truncated.*100 bytes/);
     expect(resumed.resumedFrom).toMatch(/ckpt-00000006$/);
     expect(resumed.losses).toEqual(reference);
+    // Writing step 8 again set the bad folder aside instead of overwriting it.
+    expect(warnings[1]).toMatch(/ckpt-00000008 existed and was moved to .*ckpt-00000008\.replaced-/);
+    const aside = (await readdir(dir)).filter((n) => n.startsWith("ckpt-00000008.replaced-"));
+    expect(aside).toHaveLength(1);
+    expect((await readFile(join(dir, aside[0]!, "trainable.safetensors"))).byteLength).toBe(100);
   });
 
   it("detects a corrupted byte, a missing manifest, and starts over when nothing is good", async () => {
@@ -93,7 +98,12 @@ describe("checkpoints and resume", () => {
     expect(warnings[1]).toMatch(/ckpt-00000002.*manifest\.json is missing.*no earlier checkpoint/);
     const { model: _m, ...o } = killRunOptions(dir, STEPS, 2);
     const fresh = await resume({ ...o, warn: (m) => void warnings.push(m) });
-    expect(warnings.at(-1)).toMatch(/no good checkpoint.*starting from step 0/);
+    // The resume meets both bad folders again, starts over, and sets each aside when its step comes round.
+    expect(warnings[4]).toMatch(/no good checkpoint.*starting from step 0/);
+    expect(warnings.slice(5)).toEqual([
+      expect.stringMatching(/ckpt-00000002 existed and was moved to/),
+      expect.stringMatching(/ckpt-00000004 existed and was moved to/),
+    ]);
     expect(fresh.losses).toEqual(reference);
   });
 
