@@ -4,7 +4,7 @@
 // fails comes back as a RunFailure in its place and the others still run.
 import type { RunMethodOptions } from "../experiments/run-method.js";
 import { queueUrlFrom } from "../sweep/queue-url.js";
-import type { RunOutcome } from "./run-outcome.js";
+import { invalidRunKey, type RunOutcome } from "./run-outcome.js";
 import { cachedRun, runKey, type CachedRunOptions } from "./runs.js";
 
 export interface CachedRunsOptions extends CachedRunOptions {
@@ -39,8 +39,10 @@ export async function cachedRuns(
   }
   const out: RunOutcome[] = [];
   for (const o of list) {
-    const key = runKey(o);
+    // Options runMethod refuses have no key; they fail in their place like any other run.
+    let key = invalidRunKey(o);
     try {
+      key = runKey(o);
       out.push({ ...(await cachedRun(o, opts)), ok: true, key });
     } catch (e) {
       const error = (e as Error).stack ?? String(e);

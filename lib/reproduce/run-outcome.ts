@@ -24,6 +24,11 @@ export interface RunFailure {
 
 export type RunOutcome = RunSuccess | RunFailure;
 
+/** The key a run with invalid options is reported under (a real key needs valid options). */
+export function invalidRunKey(o: { method: string; task: string; seed?: number }): string {
+  return `${o.method}-${o.task}-s${o.seed ?? 0}-invalid`;
+}
+
 export function isRunFailure(r: unknown): r is RunFailure {
   return typeof r === "object" && r !== null && (r as RunFailure).ok === false && "error" in r;
 }

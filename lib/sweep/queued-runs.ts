@@ -11,7 +11,7 @@ import { Queue, QueueEvents } from "bullmq";
 import type { RunMethodOptions } from "../experiments/run-method.js";
 import { currentDisplaySink } from "../display/sink.js";
 import { runKey } from "../reproduce/runs.js";
-import type { RunFailure, RunOutcome, RunSuccess } from "../reproduce/run-outcome.js";
+import { invalidRunKey, type RunFailure, type RunOutcome, type RunSuccess } from "../reproduce/run-outcome.js";
 import { checkReachable, connectionOptions, redisClient } from "./connection.js";
 import { KEY_PREFIX, checkQueueUrl, queueNameFrom, redactUrl } from "./queue-url.js";
 import { aliveWorkers, recordRequests } from "./registry.js";
@@ -53,12 +53,20 @@ export async function queuedRuns(list: readonly RunMethodOptions[], o: QueuedRun
   const log = o.log ?? (() => undefined);
   const backend = tf.getBackend();
   const byKey = new Map<string, RunMethodOptions>();
+  const outcomes = new Map<string, RunOutcome>();
   const keys = list.map((opts) => {
-    const key = checkRunKey(runKey(opts));
+    let key: string;
+    try {
+      key = checkRunKey(runKey(opts));
+    } catch (e) {
+      // Options runMethod refuses never become a job; they fail in their place.
+      key = invalidRunKey(opts);
+      outcomes.set(key, failure(opts, key, (e as Error).stack ?? String(e)));
+      return key;
+    }
     byKey.set(key, opts);
     return key;
   });
-  const outcomes = new Map<string, RunOutcome>();
   const rows = new Map<string, RunRow>();
   const fromStore = async (key: string, cached: boolean): Promise<RunSuccess> => {
     const stored = await store.read(key);

@@ -4,6 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_GATE } from "../../lib/adapters/gate.js";
 import { DEFAULT_LR, DEFAULT_TARGETS, resolveRunOptions } from "../../lib/experiments/run-method.js";
 import { moduleClosureDigest } from "../../lib/reproduce/fingerprint.js";
 import { runCodeVersion, runKey, runKeyMaterial } from "../../lib/reproduce/run-key.js";
@@ -75,9 +76,13 @@ describe("run cache key: effective options", () => {
       r: 4,
       alpha: 8,
       blockSize: 4,
-      gate: null,
+      gate: DEFAULT_GATE,
       gradientSamples: 8,
     });
+    // The hybrid's default gate is resolved, so naming it is the same run and another gate is not.
+    const hybrid = { ...o, method: "hybrid" as const };
+    expect(runKey({ ...hybrid, adapter: { r: 4, alpha: 8, gate: DEFAULT_GATE } })).toBe(runKey(hybrid));
+    expect(runKey({ ...hybrid, adapter: { r: 4, alpha: 8, gate: { kind: "share" } } })).not.toBe(runKey(hybrid));
     // Different target functions are different runs (the old key printed every function as undefined).
     expect(runKey({ ...o, targets: (n: string) => n.endsWith("q_proj") })).not.toBe(
       runKey({ ...o, targets: (n: string) => n.endsWith("v_proj") }),
