@@ -2,15 +2,13 @@
 //   npm run build && node dist/bench/kernel.js [--cells N] [--starts N]
 // Start-up: process spawn -> first kernel_info_reply. Round trip: execute_request sent ->
 // execute_reply and the idle status both received, for the cell `1`, after a warm-up.
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { projectRoot } from "../lib/project-root.js";
 import { KernelDriver } from "./kernel-driver.js";
 
-const ROOT = fileURLToPath(
-  new URL(existsSync(fileURLToPath(new URL("../package.json", import.meta.url))) ? ".." : "../..", import.meta.url),
-);
+const ROOT = projectRoot();
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

@@ -8,7 +8,7 @@ import type {
   CompletionResult,
   TypeDiagnostic,
 } from "./checker-protocol.js";
-import { projectRoot } from "./module-require.js";
+import { projectRoot } from "../../lib/project-root.js";
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 

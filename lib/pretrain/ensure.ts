@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { projectRoot } from "../data/paths.js";
+import { projectRoot } from "../project-root.js";
 import { pretrainBaseModel, PRETRAIN_REPORT_FILE, type PretrainReport } from "./pretrain.js";
 import { recipeFor, recipeKey, type PretrainScale } from "./recipes.js";
 

@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { projectRoot } from "../data/paths.js";
+import { projectRoot } from "../project-root.js";
 import { runMethod, type RunMethodOptions, type RunResult } from "../experiments/run-method.js";
 
 /** Bumped when runMethod's results change for the same options. */
