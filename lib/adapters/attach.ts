@@ -5,47 +5,28 @@ import * as tf from "@tensorflow/tfjs";
 import type { Linear } from "../nn/linear.js";
 import type { LinearHost, ParameterGroup, ParameterHost, TrainableSet } from "../nn/module.js";
 import type { GateRecord } from "../records/types.js";
-import { BoftLayer, type BoftOptions } from "./boft.js";
-import { initialLambda, nextLambda, validateGate, type GatePolicy } from "./gate.js";
-import { estimateGradients, type GradientEstimate } from "./gradient-estimate.js";
+import { BoftLayer } from "./boft.js";
+import { initialLambda, nextLambda, validateGate } from "./gate.js";
+import { estimateGradients } from "./gradient-estimate.js";
 import { groupGradNorms } from "./grad-norms.js";
 import { HybridLayer } from "./hybrid.js";
-import { LoraLayer, checkRank, loraScale, type LoraOptions } from "./lora.js";
-import { LoraGaLayer, loraGaFactors, type LoraGaInitOptions } from "./loraga.js";
-import { resolveTargets, type TargetSpec } from "./targets.js";
+import { LoraLayer, checkRank, loraScale } from "./lora.js";
+import { LoraGaLayer, loraGaFactors } from "./loraga.js";
+import { resolveTargets } from "./targets.js";
 import type { AdapterContext, LayerAdapter, Method } from "./types.js";
 import { UrnnLayer } from "./urnn.js";
 import { newPrefix } from "./variables.js";
+import type { AttachOptions, GradientSource, HybridAttachOptions } from "./options.js";
+import { saveAdapter } from "./peft-save.js";
 
-interface Common {
-  targets: TargetSpec;
-  /** Seeds every random init (default 0). */
-  seed?: number;
-}
-
-/** Where LoRA-GA's gradients come from: an estimate over batches, or given per module path. */
-interface GradientSource {
-  // the caller's batch type is theirs; the loss and batches only need to agree.
-  // biome-ignore lint/suspicious/noExplicitAny: batch type is erased at this boundary
-  estimate?: GradientEstimate<any>;
-  /** dL/dW [out, in] per module path (e.g. computed elsewhere); takes precedence over `estimate`. */
-  gradients?: Map<string, tf.Tensor2D | Float64Array | Float32Array>;
-}
-
-export type LoraAttachOptions = Common & { method: "lora" } & LoraOptions;
-export type BoftAttachOptions = Common & { method: "boft" } & BoftOptions;
-export type LoraGaAttachOptions = Common & { method: "loraga" } & LoraOptions & LoraGaInitOptions & GradientSource;
-export type UrnnAttachOptions = Common & { method: "urnn" };
-export type HybridAttachOptions = Common & { method: "hybrid"; gate?: GatePolicy } & BoftOptions &
-  LoraOptions &
-  LoraGaInitOptions &
-  GradientSource;
-export type AttachOptions =
-  | LoraAttachOptions
-  | BoftAttachOptions
-  | LoraGaAttachOptions
-  | UrnnAttachOptions
-  | HybridAttachOptions;
+export type {
+  AttachOptions,
+  BoftAttachOptions,
+  HybridAttachOptions,
+  LoraAttachOptions,
+  LoraGaAttachOptions,
+  UrnnAttachOptions,
+} from "./options.js";
 
 /** Internal: a hybrid rebuilt from a file has a plain LoRA branch in converted form. */
 export interface RestoreHints {
@@ -374,10 +355,9 @@ export class Attachment implements TrainableSet {
     for (const [name, { layer }] of hybrids) (layer as HybridLayer).lambda = lambdas[name] as number;
   }
 
-  /** Writes adapter_model.safetensors + adapter_config.json (see peft-format.ts). */
+  /** Writes adapter_model.safetensors + adapter_config.json (see peft-save.ts). */
   async save(dir: string): Promise<void> {
     this.alive("save()");
-    const { saveAdapter } = await import("./peft-format.js");
     await saveAdapter(this, dir);
   }
 }
