@@ -6,7 +6,8 @@
 
 Round trip: execute_request sent -> execute_reply and the request's idle status both received,
 as a notebook frontend waits for them. The kernels run at the same time and take turns in small
-blocks (the order alternating per round), so the machine's load drifts over all of them alike.
+blocks (the order alternating per round, a quiet second after each block), so the machine's
+load drifts over all of them alike.
 Prints one line per kernel and cell kind, then JSON (--json) for callers.
 """
 
@@ -68,6 +69,28 @@ def round_trip(kc, code, timeout, idle_grace=2.0):
             return (time.perf_counter() - t0) * 1000
 
 
+def process_tree_cpu_ms(pid):
+    """User + system CPU of a process and all its descendants (Linux /proc), in milliseconds."""
+    children, cpu = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        cpu[int(entry)] = int(fields[11]) + int(fields[12])
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += cpu.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def quantile(xs, q):
     s = sorted(xs)
     return s[min(len(s) - 1, int(q * len(s)))]
@@ -79,6 +102,9 @@ def main():
     p.add_argument("--cells", type=int, default=200, help="measured cells per kernel and kind")
     p.add_argument("--rounds", type=int, default=10, help="turns each kernel takes")
     p.add_argument("--warmup", type=int, default=30)
+    p.add_argument(
+        "--settle", type=float, default=1.0, help="seconds of quiet after each block (background work ends)"
+    )
     p.add_argument("--cwd", default=os.getcwd())
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
@@ -101,14 +127,17 @@ def main():
                         round_trip(kc, code, 300)
                     except IdleLost:
                         pass
+        time.sleep(3 * args.settle)  # start-up work (loading TypeScript) ends before measuring
         samples = {(name, kind): [] for name, _ in kernels for kind in ("1", "distinct")}
         lost = {name: 0 for name, _ in kernels}
+        cpu_ms = {name: 0.0 for name, _ in kernels}
         block = max(1, args.cells // args.rounds)
         n = 0
         for r in range(args.rounds):
             order = kernels if r % 2 == 0 else kernels[::-1]
             for name, _ in order:
-                kc = clients[name][1]
+                km, kc = clients[name]
+                cpu0 = process_tree_cpu_ms(km.provisioner.process.pid)
                 for i in range(block):
                     # Distinct cells defeat any per-cell caching.
                     for kind, code in (("1", "1"), ("distinct", f"{n + i} + 1")):
@@ -116,6 +145,10 @@ def main():
                             samples[(name, kind)].append(round_trip(kc, code, 60))
                         except IdleLost:
                             lost[name] += 1
+                # A kernel's leftover background work (type checks) must not slow the next one;
+                # it still counts in the kernel's CPU time.
+                time.sleep(args.settle)
+                cpu_ms[name] += process_tree_cpu_ms(km.provisioner.process.pid) - cpu0
             n += block
     finally:
         for km, kc in clients.values():
@@ -131,12 +164,15 @@ def main():
             "mean": statistics.fmean(xs),
             "n": len(xs),
             "idle_lost": lost[name],
+            # both kinds together: the kernel's CPU is not split by cell kind
+            "cpu_ms_per_cell": cpu_ms[name] / (len(samples[(name, "1")]) + len(samples[(name, "distinct")])),
         }
         figures.setdefault(name, {})[kind] = f
         label = '"1"' if kind == "1" else "distinct"
         print(
             f"{name:8} cell {label:9} p50 {f['p50']:6.2f} ms  p90 {f['p90']:6.2f} ms  "
             f"p99 {f['p99']:6.2f} ms  mean {f['mean']:6.2f} ms  (n={f['n']})"
+            + (f"  kernel CPU {f['cpu_ms_per_cell']:.2f} ms/cell (both kinds)" if kind == "distinct" else "")
             + (f"  [{lost[name]} idle statuses never came: left out]" if lost[name] else ""),
             file=sys.stderr if args.json else sys.stdout,
         )

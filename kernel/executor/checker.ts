@@ -5,12 +5,22 @@ import type {
   CheckResult,
   CheckerRequest,
   CheckerResponse,
+  CheckerWorkerData,
   CompletionResult,
   TypeDiagnostic,
 } from "./checker-protocol.js";
 import { projectRoot } from "../../lib/project-root.js";
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+export interface CheckerOptions {
+  /**
+   * Cells do not wait for their checks (PEFT_NB_TYPECHECK=background): the worker then checks
+   * at a lower CPU priority than the cells, completions and inspections it serves, so that on a
+   * busy machine a check never delays a cell.
+   */
+  backgroundChecks?: boolean;
+}
 
 export class Checker {
   private worker: Worker | null = null;
@@ -25,14 +35,20 @@ export class Checker {
   private declVersion = 0;
   private checksInFlight = 0;
   private readonly unchanged = new Map<string, TypeDiagnostic[]>();
+  private closing = false;
 
-  constructor(private readonly log: (line: string) => void = () => {}) {}
+  constructor(
+    private readonly log: (line: string) => void = () => {},
+    private readonly options: CheckerOptions = {},
+  ) {}
 
   start(): void {
-    if (this.worker) return;
-    const w = new Worker(new URL("./checker-worker.js", import.meta.url), {
-      workerData: { projectRoot: projectRoot() },
-    });
+    if (this.worker || this.closing) return;
+    const workerData: CheckerWorkerData = {
+      projectRoot: projectRoot(),
+      backgroundChecks: this.options.backgroundChecks ?? false,
+    };
+    const w = new Worker(new URL("./checker-worker.js", import.meta.url), { workerData });
     w.unref();
     w.on("message", (res: CheckerResponse) => {
       const waiter = this.waiting.get(res.id);
@@ -85,6 +101,8 @@ export class Checker {
       (err: Error) => {
         done();
         this.forget(); // the worker's state after a failed check is unknown
+        // A shut-down kernel has nobody to warn; its pending checks just end.
+        if (this.closing) return [];
         throw err;
       },
     );
@@ -114,6 +132,7 @@ export class Checker {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     const w = this.worker;
     this.worker = null;
     if (w) await w.terminate();

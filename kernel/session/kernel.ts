@@ -25,7 +25,7 @@ export async function startKernel(connectionFile: string, log: (line: string) =>
 
   const history = new HistoryStore(defaultHistoryPath());
   const historyLoaded = history.load().catch((err: Error) => log(`history: ${err.message}`));
-  const checker = new Checker(log);
+  const checker = new Checker(log, { backgroundChecks: mode === "background" });
   let session: Session | undefined;
   const host = new ExecutorHost({
     output: (m) => session?.onRuntimeOutput(m),
