@@ -55,7 +55,6 @@ export async function runCommand<O extends ParseArgsOptionsConfig>(
   io: CliIO = consoleIO,
 ): Promise<number> {
   const prefix = `peft-nb ${command.name}`;
-  let parsed: Parsed<O>;
   try {
     const options = { ...command.options, help: { type: "boolean", short: "h" } } as const;
     const all = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -65,8 +64,8 @@ export async function runCommand<O extends ParseArgsOptionsConfig>(
     }
     if (!command.positionals && all.positionals.length)
       throw new UsageError(`unexpected argument '${all.positionals[0]}'`);
-    parsed = all as unknown as Parsed<O>;
-    return await command.run(parsed, io);
+    // The values are typed by the command's own options; `help` was only added here.
+    return await command.run(all as unknown as Parsed<O>, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS_")) {
       const show = !(err instanceof UsageError) || err.showUsage;
