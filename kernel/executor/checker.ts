@@ -72,6 +72,7 @@ export class Checker {
   }
 
   private request<T>(req: DistributiveOmit<CheckerRequest, "id">): Promise<T> {
+    if (this.closing) return Promise.reject(new Error(`type checker is shut down (${req.op} refused)`));
     this.start();
     const id = ++this.seq;
     return new Promise<T>((resolve, reject) => {

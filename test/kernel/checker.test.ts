@@ -70,5 +70,7 @@ describe("checker shutdown", () => {
     await checker.close();
     expect(await pending).toEqual([]);
     expect(logs).toEqual([]);
+    expect(await checker.check("const w = 2;")).toEqual([]);
+    await expect(checker.complete("Math.", 5)).rejects.toThrow("type checker is shut down (complete refused)");
   });
 });
