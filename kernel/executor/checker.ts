@@ -10,17 +10,30 @@ import type {
   TypeDiagnostic,
 } from "./checker-protocol.js";
 import { projectRoot } from "../../lib/project-root.js";
+import { QuietBatch } from "./quiet-batch.js";
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+type Request = DistributiveOmit<CheckerRequest, "id">;
+
+interface Pending {
+  req: Request;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
 
 export interface CheckerOptions {
   /**
-   * Cells do not wait for their checks (PEFT_NB_TYPECHECK=background): the worker then checks
-   * at a lower CPU priority than the cells, completions and inspections it serves, so that on a
-   * busy machine a check never delays a cell.
+   * Cells do not wait for their checks (PEFT_NB_TYPECHECK=background). Checks then wait for a
+   * quiet moment (no new cell for QUIET_MS) and run at a lower CPU priority than the cells,
+   * completions and inspections the worker serves, so that a check never delays a cell.
    */
   backgroundChecks?: boolean;
 }
+
+/** Background checks go to the worker once no cell has come for this long (a burst has ended). */
+export const QUIET_MS = 50;
+/** ... or when the oldest has waited this long, so that a long burst is still checked. */
+export const MAX_HOLD_MS = 1000;
 
 export class Checker {
   private worker: Worker | null = null;
@@ -36,6 +49,9 @@ export class Checker {
   private checksInFlight = 0;
   private readonly unchanged = new Map<string, TypeDiagnostic[]>();
   private closing = false;
+  private readonly held = new QuietBatch<Pending>(QUIET_MS, MAX_HOLD_MS, (all) => {
+    for (const p of all) this.post(p);
+  });
 
   constructor(
     private readonly log: (line: string) => void = () => {},
@@ -71,14 +87,28 @@ export class Checker {
     this.worker = w;
   }
 
-  private request<T>(req: DistributiveOmit<CheckerRequest, "id">): Promise<T> {
+  /**
+   * Sends `req` to the worker, or holds it back with the other background checks (`hold`).
+   * Requests that depend on the declarations so far (complete, inspect, reset, a waited-for
+   * check) first release the held checks, so the worker still sees every cell in order.
+   */
+  private request<T>(req: Request, hold = false): Promise<T> {
     if (this.closing) return Promise.reject(new Error(`type checker is shut down (${req.op} refused)`));
+    return new Promise<T>((resolve, reject) => {
+      const p: Pending = { req, resolve: resolve as (v: unknown) => void, reject };
+      if (hold) this.held.add(p);
+      else {
+        if (req.op !== "isComplete") this.held.flush();
+        this.post(p);
+      }
+    });
+  }
+
+  private post(p: Pending): void {
     this.start();
     const id = ++this.seq;
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker!.postMessage({ ...req, id } as CheckerRequest);
-    });
+    this.waiting.set(id, { resolve: p.resolve, reject: p.reject });
+    this.worker!.postMessage({ ...p.req, id } as CheckerRequest);
   }
 
   /** Type errors of a cell, in execution order with the cells before it. */
@@ -89,7 +119,8 @@ export class Checker {
     if (hit) return Promise.resolve(hit);
     this.checksInFlight++;
     const done = () => this.checksInFlight--;
-    return this.request<CheckResult>({ op: "check", code, keepOnError }).then(
+    const hold = this.options.backgroundChecks ?? false;
+    return this.request<CheckResult>({ op: "check", code, keepOnError }, hold).then(
       (r) => {
         done();
         if (r.changed) this.declVersion++;
@@ -134,6 +165,7 @@ export class Checker {
 
   async close(): Promise<void> {
     this.closing = true;
+    for (const p of this.held.take()) p.reject(new Error("type checker is shut down"));
     const w = this.worker;
     this.worker = null;
     if (w) await w.terminate();

@@ -1,7 +1,8 @@
 // The kernel's handle on the type-checker worker. Background checks must not compete with cells:
-// the worker runs them at a lower CPU priority (a per-thread nice value on Linux), and only in
-// background mode, leaving every other thread of the kernel process as it was. A shut-down
-// checker ends its pending checks without an error.
+// they wait for a quiet moment and the worker runs them at a lower CPU priority (a per-thread
+// nice value on Linux), only in background mode, leaving every other thread of the kernel
+// process as it was; held checks still reach the worker before anything that depends on them.
+// A shut-down checker ends its pending checks without an error.
 import { getPriority } from "node:os";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -58,6 +59,20 @@ describe.skipIf(!linux)("checker priority", () => {
       }
     } finally {
       await Promise.all([background.close(), waited.close()]);
+    }
+  });
+});
+
+describe("held background checks", () => {
+  it("are released before a completion, which sees what they declared", async () => {
+    const checker = new Checker(() => {}, { backgroundChecks: true });
+    try {
+      const check = checker.check("const heldBackValue = 41;");
+      const completion = await checker.complete("heldBack", 8);
+      expect(completion.candidates).toContain("heldBackValue");
+      expect(await check).toEqual([]);
+    } finally {
+      await checker.close();
     }
   });
 });
