@@ -23,11 +23,16 @@ interface Pending {
 
 export interface CheckerOptions {
   /**
-   * Cells do not wait for their checks (PEFT_NB_TYPECHECK=background). Checks then wait for a
-   * quiet moment (no new cell for QUIET_MS) and run at a lower CPU priority than the cells,
-   * completions and inspections the worker serves, so that a check never delays a cell.
+   * Cells do not wait for their checks (PEFT_NB_TYPECHECK=background): checks run at a lower CPU
+   * priority than the cells, completions and inspections the worker serves.
    */
   backgroundChecks?: boolean;
+  /**
+   * Checks also wait for a quiet moment (no new check for QUIET_MS) before they reach the worker,
+   * so that a burst of cells runs without checks beside it. For background mode without a
+   * warning grace: a cell that waits for its warning should not wait for the quiet time too.
+   */
+  holdChecks?: boolean;
 }
 
 /** Background checks go to the worker once no cell has come for this long (a burst has ended). */
@@ -119,7 +124,7 @@ export class Checker {
     if (hit) return Promise.resolve(hit);
     this.checksInFlight++;
     const done = () => this.checksInFlight--;
-    const hold = this.options.backgroundChecks ?? false;
+    const hold = this.options.holdChecks ?? false;
     return this.request<CheckResult>({ op: "check", code, keepOnError }, hold).then(
       (r) => {
         done();

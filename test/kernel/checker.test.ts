@@ -65,7 +65,7 @@ describe.skipIf(!linux)("checker priority", () => {
 
 describe("held background checks", () => {
   it("are released before a completion, which sees what they declared", async () => {
-    const checker = new Checker(() => {}, { backgroundChecks: true });
+    const checker = new Checker(() => {}, { backgroundChecks: true, holdChecks: true });
     try {
       const check = checker.check("const heldBackValue = 41;");
       const completion = await checker.complete("heldBack", 8);
