@@ -106,9 +106,15 @@ def main():
         "--settle", type=float, default=1.0, help="seconds of quiet after each block (background work ends)"
     )
     p.add_argument("--cwd", default=os.getcwd())
+    p.add_argument(
+        "--kinds", default="1,distinct", help="cells to time: 1 (the same trivial cell), distinct (n + 1), or both"
+    )
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     kernels = [parse_kernel(k) for k in args.kernel]
+    kinds = [k for k in args.kinds.split(",") if k]
+    if not kinds or any(k not in ("1", "distinct") for k in kinds):
+        raise SystemExit(f"--kinds: expected 1, distinct or both, found {args.kinds!r}")
 
     root = tempfile.mkdtemp(prefix="bench-jc-")
     write_kernelspecs(kernels, root)
@@ -128,7 +134,7 @@ def main():
                     except IdleLost:
                         pass
         time.sleep(3 * args.settle)  # start-up work (loading TypeScript) ends before measuring
-        samples = {(name, kind): [] for name, _ in kernels for kind in ("1", "distinct")}
+        samples = {(name, kind): [] for name, _ in kernels for kind in kinds}
         lost = {name: 0 for name, _ in kernels}
         cpu_ms = {name: 0.0 for name, _ in kernels}
         block = max(1, args.cells // args.rounds)
@@ -140,7 +146,8 @@ def main():
                 cpu0 = process_tree_cpu_ms(km.provisioner.process.pid)
                 for i in range(block):
                     # Distinct cells defeat any per-cell caching.
-                    for kind, code in (("1", "1"), ("distinct", f"{n + i} + 1")):
+                    for kind in kinds:
+                        code = "1" if kind == "1" else f"{n + i} + 1"
                         try:
                             samples[(name, kind)].append(round_trip(kc, code, 60))
                         except IdleLost:
@@ -165,14 +172,14 @@ def main():
             "n": len(xs),
             "idle_lost": lost[name],
             # both kinds together: the kernel's CPU is not split by cell kind
-            "cpu_ms_per_cell": cpu_ms[name] / (len(samples[(name, "1")]) + len(samples[(name, "distinct")])),
+            "cpu_ms_per_cell": cpu_ms[name] / sum(len(samples[(name, k)]) for k in kinds),
         }
         figures.setdefault(name, {})[kind] = f
         label = '"1"' if kind == "1" else "distinct"
         print(
             f"{name:8} cell {label:9} p50 {f['p50']:6.2f} ms  p90 {f['p90']:6.2f} ms  "
             f"p99 {f['p99']:6.2f} ms  mean {f['mean']:6.2f} ms  (n={f['n']})"
-            + (f"  kernel CPU {f['cpu_ms_per_cell']:.2f} ms/cell (both kinds)" if kind == "distinct" else "")
+            + (f"  kernel CPU {f['cpu_ms_per_cell']:.2f} ms/cell ({'+'.join(kinds)})" if kind == kinds[-1] else "")
             + (f"  [{lost[name]} idle statuses never came: left out]" if lost[name] else ""),
             file=sys.stderr if args.json else sys.stdout,
         )
