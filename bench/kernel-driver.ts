@@ -4,7 +4,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as zmq from "zeromq";
-import { newConnectionInfo, writeConnectionFile, type ConnectionInfo } from "../kernel/client/connection-file.js";
+import { newConnectionInfo, writeConnectionFile } from "../kernel/client/connection-file.js";
+import type { ConnectionInfo } from "../kernel/wire/connection.js";
 import {
   createSigner,
   decodeMessage,

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Queue, QueueEvents } from "bullmq";
 import { useBackend } from "../lib/backend/index.js";
-import { projectRoot } from "../lib/data/paths.js";
+import { projectRoot } from "../lib/project-root.js";
 import { runMethod, type RunMethodOptions } from "../lib/experiments/run-method.js";
 import type { GatePolicy } from "../lib/adapters/gate.js";
 import { ensureBaseModel } from "../lib/pretrain/index.js";

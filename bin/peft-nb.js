@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const main = new URL("../dist/kernel/cli/main.js", import.meta.url);
+const main = new URL("../dist/cli/main.js", import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
   console.error(`peft-nb: dist/ is missing; run \`npm run build\` in ${fileURLToPath(new URL("..", import.meta.url))}`);
   process.exit(2);

@@ -4,19 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-export interface ConnectionInfo {
-  transport: "tcp";
-  ip: string;
-  shell_port: number;
-  iopub_port: number;
-  stdin_port: number;
-  control_port: number;
-  hb_port: number;
-  key: string;
-  signature_scheme: "hmac-sha256";
-  kernel_name?: string;
-}
+import type { ConnectionInfo } from "../wire/connection.js";
 
 function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -63,8 +51,4 @@ export function writeConnectionFile(info: ConnectionInfo, dir = mkdtempSync(join
   const path = join(dir, `kernel-${randomUUID()}.json`);
   writeFileSync(path, JSON.stringify(info, null, 2), { mode: 0o600 });
   return path;
-}
-
-export function endpoint(info: ConnectionInfo, port: number): string {
-  return `${info.transport}://${info.ip}:${port}`;
 }

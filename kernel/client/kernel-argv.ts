@@ -1,27 +1,8 @@
 // Kernel launch commands: a kernelspec-style argv whose `{connection_file}` placeholder is filled in.
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { projectRoot } from "../../lib/project-root.js";
 
 export const CONNECTION_FILE_PLACEHOLDER = "{connection_file}";
-
-/** The repository root: the nearest folder above this module with this project's package.json. */
-export function projectRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "peft-notebook") return dir;
-      } catch {
-        // an unreadable package.json is not ours; keep walking up
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find the peft-notebook package root above ${from}`);
-    dir = up;
-  }
-}
 
 /** This project's own kernel, as its kernelspec launches it. */
 export function defaultKernelArgv(): string[] {

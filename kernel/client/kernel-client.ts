@@ -15,7 +15,8 @@ import {
   type JupyterMessage,
   type Signer,
 } from "../wire/message.js";
-import { endpoint, newConnectionInfo, writeConnectionFile, type ConnectionInfo } from "./connection-file.js";
+import { endpoint, type ConnectionInfo } from "../wire/connection.js";
+import { newConnectionInfo, writeConnectionFile } from "./connection-file.js";
 import { fillKernelArgv } from "./kernel-argv.js";
 
 export type Channel = "shell" | "control";
@@ -77,9 +78,9 @@ export class KernelClient {
   ) {
     this.signer = createSigner(info.key, info.signature_scheme);
     this.queues = { shell: new SendQueue(this.shell), control: new SendQueue(this.control) };
-    this.shell.connect(endpoint(info, info.shell_port));
-    this.control.connect(endpoint(info, info.control_port));
-    this.iopub.connect(endpoint(info, info.iopub_port));
+    this.shell.connect(endpoint(info, "shell"));
+    this.control.connect(endpoint(info, "control"));
+    this.iopub.connect(endpoint(info, "iopub"));
     this.iopub.subscribe();
     void this.readReplies(this.shell);
     void this.readReplies(this.control);
@@ -241,7 +242,7 @@ export class KernelClient {
   async heartbeat(timeoutMs = 1000): Promise<boolean> {
     const req = new zmq.Request({ linger: 0, receiveTimeout: timeoutMs, sendTimeout: timeoutMs });
     try {
-      req.connect(endpoint(this.info, this.info.hb_port));
+      req.connect(endpoint(this.info, "hb"));
       const ping = Buffer.from(randomUUID());
       await req.send(ping);
       const [echo] = await req.receive();

@@ -1,4 +1,11 @@
 // Requests to and answers from the type-checker worker (checker-worker.ts).
+
+/** What the worker is started with. */
+export interface CheckerWorkerData {
+  projectRoot: string;
+  /** Run checks at a lower CPU priority than the other requests (see CheckerOptions). */
+  backgroundChecks: boolean;
+}
 export type CheckerRequest =
   /** keepOnError: record the cell's declarations even when it has type errors (it ran anyway). */
   | { id: number; op: "check"; code: string; keepOnError: boolean }

@@ -3,9 +3,16 @@
 // lives in a worker so a 10-20 ms check never delays a cell, heartbeat or control message.
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { join, sep } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
-import type { CheckResult, CheckerRequest, CheckerResponse, TypeDiagnostic } from "./checker-protocol.js";
+import type {
+  CheckResult,
+  CheckerRequest,
+  CheckerResponse,
+  CheckerWorkerData,
+  TypeDiagnostic,
+} from "./checker-protocol.js";
 
 type Ts = typeof import("typescript");
 interface TslabConverter {
@@ -31,7 +38,7 @@ interface RawDiag {
   fileName?: string;
 }
 
-const { projectRoot } = workerData as { projectRoot: string };
+const { projectRoot, backgroundChecks } = workerData as CheckerWorkerData;
 const tslabRequire = createRequire(join(createRequire(import.meta.url).resolve("tslab/package.json")));
 const ts = tslabRequire("@tslab/typescript-for-tslab") as Ts;
 
@@ -160,7 +167,28 @@ function handle(req: CheckerRequest): unknown {
   }
 }
 
+// On Linux a nice value belongs to a thread: setPriority(n) here re-prioritises this worker
+// only, never the kernel's main thread. Background checks run 10 steps nicer than the thread
+// was started with; completions and inspections, which someone waits for, at that start value.
+// Raising a priority back needs privileges (RLIMIT_NICE) a user may lack: the worker then stays
+// nicer for everything, and where priorities cannot be changed at all nothing changes.
+const NORMAL = getPriority();
+const LOW = Math.min(19, NORMAL + 10);
+let current = NORMAL;
+let adjustable = true;
+function prioritise(req: CheckerRequest): void {
+  const want = backgroundChecks && req.op === "check" ? LOW : NORMAL;
+  if (want === current || !adjustable) return;
+  try {
+    setPriority(want);
+    current = want;
+  } catch {
+    adjustable = false;
+  }
+}
+
 parentPort?.on("message", (req: CheckerRequest) => {
+  prioritise(req);
   let res: CheckerResponse;
   try {
     res = { id: req.id, ok: true, value: handle(req) };

@@ -5,12 +5,40 @@ import type {
   CheckResult,
   CheckerRequest,
   CheckerResponse,
+  CheckerWorkerData,
   CompletionResult,
   TypeDiagnostic,
 } from "./checker-protocol.js";
-import { projectRoot } from "./module-require.js";
+import { projectRoot } from "../../lib/project-root.js";
+import { QuietBatch } from "./quiet-batch.js";
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+type Request = DistributiveOmit<CheckerRequest, "id">;
+
+interface Pending {
+  req: Request;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+export interface CheckerOptions {
+  /**
+   * Cells do not wait for their checks (PEFT_NB_TYPECHECK=background): checks run at a lower CPU
+   * priority than the cells, completions and inspections the worker serves.
+   */
+  backgroundChecks?: boolean;
+  /**
+   * Checks also wait for a quiet moment (no new check for QUIET_MS) before they reach the worker,
+   * so that a burst of cells runs without checks beside it. For background mode without a
+   * warning grace: a cell that waits for its warning should not wait for the quiet time too.
+   */
+  holdChecks?: boolean;
+}
+
+/** Background checks go to the worker once no cell has come for this long (a burst has ended). */
+export const QUIET_MS = 50;
+/** ... or when the oldest has waited this long, so that a long burst is still checked. */
+export const MAX_HOLD_MS = 1000;
 
 export class Checker {
   private worker: Worker | null = null;
@@ -25,14 +53,23 @@ export class Checker {
   private declVersion = 0;
   private checksInFlight = 0;
   private readonly unchanged = new Map<string, TypeDiagnostic[]>();
+  private closing = false;
+  private readonly held = new QuietBatch<Pending>(QUIET_MS, MAX_HOLD_MS, (all) => {
+    for (const p of all) this.post(p);
+  });
 
-  constructor(private readonly log: (line: string) => void = () => {}) {}
+  constructor(
+    private readonly log: (line: string) => void = () => {},
+    private readonly options: CheckerOptions = {},
+  ) {}
 
   start(): void {
-    if (this.worker) return;
-    const w = new Worker(new URL("./checker-worker.js", import.meta.url), {
-      workerData: { projectRoot: projectRoot() },
-    });
+    if (this.worker || this.closing) return;
+    const workerData: CheckerWorkerData = {
+      projectRoot: projectRoot(),
+      backgroundChecks: this.options.backgroundChecks ?? false,
+    };
+    const w = new Worker(new URL("./checker-worker.js", import.meta.url), { workerData });
     w.unref();
     w.on("message", (res: CheckerResponse) => {
       const waiter = this.waiting.get(res.id);
@@ -55,13 +92,28 @@ export class Checker {
     this.worker = w;
   }
 
-  private request<T>(req: DistributiveOmit<CheckerRequest, "id">): Promise<T> {
+  /**
+   * Sends `req` to the worker, or holds it back with the other background checks (`hold`).
+   * Requests that depend on the declarations so far (complete, inspect, reset, a waited-for
+   * check) first release the held checks, so the worker still sees every cell in order.
+   */
+  private request<T>(req: Request, hold = false): Promise<T> {
+    if (this.closing) return Promise.reject(new Error(`type checker is shut down (${req.op} refused)`));
+    return new Promise<T>((resolve, reject) => {
+      const p: Pending = { req, resolve: resolve as (v: unknown) => void, reject };
+      if (hold) this.held.add(p);
+      else {
+        if (req.op !== "isComplete") this.held.flush();
+        this.post(p);
+      }
+    });
+  }
+
+  private post(p: Pending): void {
     this.start();
     const id = ++this.seq;
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker!.postMessage({ ...req, id } as CheckerRequest);
-    });
+    this.waiting.set(id, { resolve: p.resolve, reject: p.reject });
+    this.worker!.postMessage({ ...p.req, id } as CheckerRequest);
   }
 
   /** Type errors of a cell, in execution order with the cells before it. */
@@ -72,7 +124,8 @@ export class Checker {
     if (hit) return Promise.resolve(hit);
     this.checksInFlight++;
     const done = () => this.checksInFlight--;
-    return this.request<CheckResult>({ op: "check", code, keepOnError }).then(
+    const hold = this.options.holdChecks ?? false;
+    return this.request<CheckResult>({ op: "check", code, keepOnError }, hold).then(
       (r) => {
         done();
         if (r.changed) this.declVersion++;
@@ -85,6 +138,8 @@ export class Checker {
       (err: Error) => {
         done();
         this.forget(); // the worker's state after a failed check is unknown
+        // A shut-down kernel has nobody to warn; its pending checks just end.
+        if (this.closing) return [];
         throw err;
       },
     );
@@ -114,6 +169,8 @@ export class Checker {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    for (const p of this.held.take()) p.reject(new Error("type checker is shut down"));
     const w = this.worker;
     this.worker = null;
     if (w) await w.terminate();

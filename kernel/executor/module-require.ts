@@ -1,29 +1,9 @@
 // `require` for user cells: resolves from the notebook's working directory first (its own
 // node_modules), then from this project, so `import ... from "peft-notebook"` works from any
 // folder. ES modules load synchronously through require(esm) (Node >= 20.19).
-import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** The folder of this package's package.json (works from dist/ and from source). */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "peft-notebook") return dir;
-      } catch {
-        // not ours; keep walking up
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir)
-      throw new Error(`peft-nb: no package.json named peft-notebook above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
+import { join } from "node:path";
+import { projectRoot } from "../../lib/project-root.js";
 
 export function createModuleRequire(cwd: string): NodeJS.Require {
   const fromCwd = createRequire(join(cwd, "__notebook__.js"));

@@ -246,6 +246,18 @@ function evaluateExpressions(exprs: Record<string, string> | undefined): Record<
   return out;
 }
 
+/** Conversion is a pure function of the cell's text: a re-run cell is parsed once. */
+const conversions = new Map<string, ConvertedCell>();
+function convert(code: string): ConvertedCell {
+  let conv = conversions.get(code);
+  if (!conv) {
+    conv = convertCell(code);
+    conversions.set(code, conv);
+    if (conversions.size > 100) conversions.delete(conversions.keys().next().value as string);
+  }
+  return conv;
+}
+
 async function execute(
   cell: string,
   code: string,
@@ -271,7 +283,7 @@ async function execute(
     send({ t: "done", cell, result, error, userExpressions: evaluateExpressions(userExpressions) });
   };
   try {
-    conv = convertCell(code);
+    conv = convert(code);
     if (!conv.script) return finish(undefined, syntaxError(conv.diagnostics, fileName, code));
     const script = new vm.Script(conv.script, {
       filename: fileName,

@@ -1,6 +1,7 @@
 // kernel_info_reply content. Read once, cheaply: no TypeScript or tfjs load at start-up.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import type { KernelInfoReply } from "../protocol/replies.js";
 import { PROTOCOL_VERSION } from "../wire/message.js";
 
 function versionOf(pkg: string): string {
@@ -12,7 +13,7 @@ function versionOf(pkg: string): string {
   }
 }
 
-export function kernelInfoContent(): Record<string, unknown> {
+export function kernelInfoContent(): KernelInfoReply {
   const own = versionOf("peft-notebook");
   const ts = versionOf("typescript");
   return {

@@ -25,7 +25,8 @@ export async function startKernel(connectionFile: string, log: (line: string) =>
 
   const history = new HistoryStore(defaultHistoryPath());
   const historyLoaded = history.load().catch((err: Error) => log(`history: ${err.message}`));
-  const checker = new Checker(log);
+  const background = mode === "background";
+  const checker = new Checker(log, { backgroundChecks: background, holdChecks: background && grace === 0 });
   let session: Session | undefined;
   const host = new ExecutorHost({
     output: (m) => session?.onRuntimeOutput(m),

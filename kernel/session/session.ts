@@ -1,10 +1,28 @@
 // The Jupyter side of the kernel: one handler per request type, busy/idle around each request,
 // shell requests one at a time, control requests at once (so interrupt and shutdown work while
-// a cell runs), and executor output routed to the cell that produced it.
+// a cell runs), and executor output routed to the cell that produced it. Each message's content
+// is parsed once into a typed value (kernel/protocol) and every reply is built from one.
 import type { JupyterMessage, MalformedMessageError, MessageHeader } from "../wire/message.js";
 import type { OutgoingMessage, RequestChannel } from "../wire/sockets.js";
 import type { RuntimeOutput } from "../executor/host.js";
 import type { TypeDiagnostic } from "../executor/checker-protocol.js";
+import { BadRequest, type Content } from "../protocol/fields.js";
+import {
+  type ErrorReply,
+  type ExecutionState,
+  type InputRequest,
+  type IopubContent,
+  type ReplyContent,
+  type RequestType,
+  replyType,
+} from "../protocol/replies.js";
+import {
+  type ExecuteRequest,
+  type HistoryRequest,
+  type Incoming,
+  isIncomingType,
+  parseIncoming,
+} from "../protocol/requests.js";
 import type { History, Runtime, Transport, TypeChecker, TypecheckMode } from "./ports.js";
 import { kernelInfoContent } from "./kernel-info.js";
 import { codePointToIndex, indexToCodePoint } from "./code-points.js";
@@ -32,24 +50,6 @@ export interface SessionOptions {
   onShutdown?: (restart: boolean) => void;
 }
 
-class BadRequest extends Error {}
-
-function str(content: Record<string, unknown>, field: string, msgType: string): string {
-  const v = content[field];
-  if (typeof v !== "string")
-    throw new BadRequest(
-      `${msgType}: content.${field} must be a string, found ${v === undefined ? "nothing" : typeof v}`,
-    );
-  return v;
-}
-
-function int(content: Record<string, unknown>, field: string, msgType: string, fallback?: number): number {
-  const v = content[field] ?? fallback;
-  if (typeof v !== "number" || !Number.isInteger(v))
-    throw new BadRequest(`${msgType}: content.${field} must be an integer, found ${JSON.stringify(v)}`);
-  return v;
-}
-
 /** Resolves when `p` settles or after `ms`, whichever is first; leaves no timer behind. */
 function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
   if (ms <= 0) return Promise.resolve();
@@ -62,19 +62,6 @@ function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
-function objectField(content: Record<string, unknown>, field: string, msgType: string): Record<string, unknown> {
-  const v = content[field] ?? {};
-  if (typeof v !== "object" || v === null || Array.isArray(v))
-    throw new BadRequest(
-      `${msgType}: content.${field} must be an object, found ${Array.isArray(v) ? "an array" : typeof v}`,
-    );
-  return v as Record<string, unknown>;
-}
-
-function replyType(msgType: string): string {
-  return msgType.endsWith("_request") ? `${msgType.slice(0, -"_request".length)}_reply` : `${msgType}_reply`;
-}
-
 function formatDiagnostics(diags: TypeDiagnostic[], count: number): string {
   return `${diags
     .map(
@@ -83,6 +70,9 @@ function formatDiagnostics(diags: TypeDiagnostic[], count: number): string {
     )
     .join("\n")}\n`;
 }
+
+/** A request's reply content, or the error every request may get instead. */
+type ReplyTo<T extends RequestType> = ReplyContent[T] | ErrorReply;
 
 export class Session {
   private executionCount = 0;
@@ -128,17 +118,26 @@ export class Session {
   onMalformed(channel: RequestChannel, err: MalformedMessageError): void {
     this.log(`${channel}: malformed message: ${err.message}`);
     if (channel === "stdin") return;
-    const msgType = err.header?.msg_type ?? "unknown_request";
-    void this.o.transport.send(channel, {
-      msgType: replyType(msgType),
-      parent: err.header ?? {},
-      identities: err.identities,
-      content: {
-        status: "error",
-        ename: "MalformedMessage",
-        evalue: err.message,
-        traceback: [`MalformedMessage: ${err.message}`],
-      },
+    const type = err.header?.msg_type ?? "unknown_request";
+    void this.sendError(channel, type, err.header ?? {}, err.identities, "MalformedMessage", err.message);
+  }
+
+  /** The error reply any request may get (a refused or failed one, or a malformed message). */
+  private sendError(
+    channel: RequestChannel,
+    requestType: string,
+    parent: Partial<MessageHeader>,
+    identities: Buffer[],
+    ename: string,
+    evalue: string,
+  ): Promise<void> {
+    const content: ErrorReply = { status: "error", ename, evalue, traceback: [`${ename}: ${evalue}`] };
+    return this.o.transport.send(channel, {
+      msgType: replyType(requestType),
+      parent,
+      identities,
+      content,
+      metadata: {},
     });
   }
 
@@ -196,11 +195,12 @@ export class Session {
     }
     return new Promise<string>((resolve, reject) => {
       this.inputWaiters.push({ resolve, reject });
+      const content: InputRequest = { prompt, password };
       void this.o.transport.send("stdin", {
         msgType: "input_request",
         parent: route.header,
         identities: route.identities,
-        content: { prompt, password },
+        content,
       });
     });
   }
@@ -211,11 +211,11 @@ export class Session {
     return this.routes.get(cell ?? this.lastCell ?? "") ?? (this.lastCell ? this.routes.get(this.lastCell) : undefined);
   }
 
-  private publish(
-    msgType: string,
+  private publish<K extends keyof IopubContent>(
+    msgType: K,
     parent: Partial<MessageHeader>,
-    content: Record<string, unknown>,
-    metadata?: Record<string, unknown>,
+    content: IopubContent[K],
+    metadata?: Content,
   ): Promise<void> {
     return this.o.transport.publish(metadata ? { msgType, parent, content, metadata } : { msgType, parent, content });
   }
@@ -226,18 +226,19 @@ export class Session {
     if (this.routes.size > 1000) this.routes.delete(this.routes.keys().next().value as string);
   }
 
-  private status(state: "busy" | "idle" | "starting", parent: Partial<MessageHeader>): Promise<void> {
+  private status(state: ExecutionState, parent: Partial<MessageHeader>): Promise<void> {
     return this.publish("status", parent, { execution_state: state });
   }
 
-  private reply(
+  private reply<T extends RequestType>(
     channel: RequestChannel,
     req: JupyterMessage,
-    content: Record<string, unknown>,
-    metadata: Record<string, unknown> = {},
+    type: T,
+    content: ReplyTo<T>,
+    metadata: Content = {},
   ): Promise<void> {
     const m: OutgoingMessage = {
-      msgType: replyType(req.header.msg_type),
+      msgType: replyType(type),
       parent: req.header,
       identities: req.identities,
       content,
@@ -255,36 +256,43 @@ export class Session {
     // Publishes are not awaited: one queue per socket keeps their order, and the cell need not
     // wait for ZMQ to take the message.
     void this.status("busy", req.header);
+    let restart: boolean | null = null;
     try {
-      await this.dispatch(channel, req, received);
+      // input_reply belongs on stdin (onStdin); elsewhere it is ignored like any non-request.
+      if (!isIncomingType(type) || type === "input_reply") {
+        if (type.endsWith("_request")) throw new BadRequest(`unsupported message type '${type}'`);
+        this.log(`${channel}: ignored ${type}`);
+      } else {
+        const incoming = parseIncoming(type, req.content) as Exclude<Incoming, { msg_type: "input_reply" }>;
+        if (incoming.msg_type === "shutdown_request") restart = incoming.content.restart;
+        await this.dispatch(channel, req, incoming, received);
+      }
     } catch (err) {
       const bad = err instanceof BadRequest;
       if (!bad) this.log(`${type}: ${(err as Error).stack}`);
-      await this.reply(channel, req, {
-        status: "error",
-        ename: bad ? "BadRequest" : "KernelError",
-        evalue: (err as Error).message,
-        traceback: [(err as Error).message],
-      });
+      const ename = bad ? "BadRequest" : "KernelError";
+      await this.sendError(channel, type, req.header, req.identities, ename, (err as Error).message);
     } finally {
       void this.status("idle", req.header);
     }
-    if (type === "shutdown_request" && this.shuttingDown) this.o.onShutdown?.(req.content.restart === true);
+    if (restart !== null && this.shuttingDown) this.o.onShutdown?.(restart);
   }
 
-  private async dispatch(channel: RequestChannel, req: JupyterMessage, received: number): Promise<void> {
-    const c = req.content;
-    const type = req.header.msg_type;
-    switch (type) {
+  private async dispatch(
+    channel: RequestChannel,
+    req: JupyterMessage,
+    incoming: Exclude<Incoming, { msg_type: "input_reply" }>,
+    received: number,
+  ): Promise<void> {
+    switch (incoming.msg_type) {
       case "kernel_info_request":
-        return this.reply(channel, req, kernelInfoContent());
+        return this.reply(channel, req, incoming.msg_type, kernelInfoContent());
       case "execute_request":
-        return this.execute(channel, req, received);
+        return this.execute(channel, req, incoming.content, received);
       case "complete_request": {
-        const code = str(c, "code", type);
-        const cursor = codePointToIndex(code, int(c, "cursor_pos", type, [...code].length));
-        const r = await this.o.checker.complete(code, cursor);
-        return this.reply(channel, req, {
+        const { code, cursor_pos } = incoming.content;
+        const r = await this.o.checker.complete(code, codePointToIndex(code, cursor_pos));
+        return this.reply(channel, req, incoming.msg_type, {
           status: "ok",
           matches: r.candidates,
           cursor_start: indexToCodePoint(code, r.start),
@@ -293,10 +301,9 @@ export class Session {
         });
       }
       case "inspect_request": {
-        const code = str(c, "code", type);
-        const cursor = codePointToIndex(code, int(c, "cursor_pos", type, [...code].length));
-        const r = await this.o.checker.inspect(code, cursor);
-        return this.reply(channel, req, {
+        const { code, cursor_pos } = incoming.content;
+        const r = await this.o.checker.inspect(code, codePointToIndex(code, cursor_pos));
+        return this.reply(channel, req, incoming.msg_type, {
           status: "ok",
           found: r.found,
           data: r.found ? { "text/plain": r.text } : {},
@@ -304,56 +311,54 @@ export class Session {
         });
       }
       case "is_complete_request": {
-        const r = await this.o.checker.isComplete(str(c, "code", type));
+        const r = await this.o.checker.isComplete(incoming.content.code);
         return this.reply(
           channel,
           req,
+          incoming.msg_type,
           r.status === "incomplete" ? { status: r.status, indent: r.indent ?? "" } : { status: r.status },
         );
       }
       case "history_request":
-        return this.reply(channel, req, { status: "ok", history: this.history(c, type) });
+        return this.reply(channel, req, incoming.msg_type, { status: "ok", history: this.history(incoming.content) });
       case "comm_info_request": {
-        const target = typeof c.target_name === "string" ? c.target_name : undefined;
+        const target = incoming.content.target_name;
         const comms: Record<string, { target_name: string }> = {};
         for (const [id, t] of this.comms) {
           if (t.generation !== this.o.runtime.generation) this.comms.delete(id);
           else if (!target || t.target === target) comms[id] = { target_name: t.target };
         }
-        return this.reply(channel, req, { status: "ok", comms });
+        return this.reply(channel, req, incoming.msg_type, { status: "ok", comms });
       }
       case "comm_open":
       case "comm_msg":
       case "comm_close":
-        return this.comm(req);
+        return this.comm(req, incoming);
       case "interrupt_request":
         this.o.runtime.interrupt();
-        return this.reply(channel, req, { status: "ok" });
+        return this.reply(channel, req, incoming.msg_type, { status: "ok" });
       case "shutdown_request": {
-        const restart = c.restart === true;
+        const { restart } = incoming.content;
         this.shuttingDown = true;
-        await this.reply(channel, req, { status: "ok", restart });
+        await this.reply(channel, req, incoming.msg_type, { status: "ok", restart });
         await this.publish("shutdown_reply", req.header, { status: "ok", restart });
         await this.o.history.flush();
         return;
       }
-      default:
-        if (type.endsWith("_request")) throw new BadRequest(`unsupported message type '${type}'`);
-        this.log(`${channel}: ignored ${type}`);
     }
   }
 
   // ---- comms ----
 
-  private async comm(req: JupyterMessage): Promise<void> {
-    const c = req.content;
-    const type = req.header.msg_type as "comm_open" | "comm_msg" | "comm_close";
-    const commId = str(c, "comm_id", type);
-    const data = objectField(c, "data", type);
+  private async comm(
+    req: JupyterMessage,
+    incoming: Extract<Incoming, { msg_type: "comm_open" | "comm_msg" | "comm_close" }>,
+  ): Promise<void> {
+    const { comm_id: commId, data } = incoming.content;
     const metadata = req.metadata ?? {};
     const runtime = this.o.runtime;
-    if (type === "comm_open") {
-      const targetName = str(c, "target_name", type);
+    if (incoming.msg_type === "comm_open") {
+      const targetName = incoming.content.target_name;
       this.remember(req, false);
       const refused = runtime.comm
         ? await runtime.comm({ t: "comm_open", cell: req.header.msg_id, commId, targetName, data, metadata })
@@ -367,6 +372,7 @@ export class Session {
       await this.publish("comm_close", req.header, { comm_id: commId, data: {} });
       return;
     }
+    const type = incoming.msg_type;
     const known = this.comms.get(commId);
     if (!known || known.generation !== runtime.generation) {
       this.comms.delete(commId);
@@ -378,30 +384,15 @@ export class Session {
     await runtime.comm?.({ t: type, cell: req.header.msg_id, commId, data, metadata });
   }
 
-  private history(c: Record<string, unknown>, type: string): unknown[] {
-    const output = c.output === true;
+  private history(r: HistoryRequest) {
     const h = this.o.history;
-    switch (c.hist_access_type) {
+    switch (r.hist_access_type) {
       case "tail":
-        return h.tail(int(c, "n", type, 10), output);
+        return h.tail(r.n, r.output);
       case "range":
-        return h.range(
-          int(c, "session", type, 0),
-          int(c, "start", type, 1),
-          c.stop === undefined || c.stop === null ? null : int(c, "stop", type),
-          output,
-        );
+        return h.range(r.session, r.start, r.stop, r.output);
       case "search":
-        return h.search(
-          str(c, "pattern", type),
-          c.n === undefined || c.n === null ? null : int(c, "n", type),
-          c.unique === true,
-          output,
-        );
-      default:
-        throw new BadRequest(
-          `${type}: hist_access_type must be tail, range or search, found ${JSON.stringify(c.hist_access_type)}`,
-        );
+        return h.search(r.pattern, r.n, r.unique, r.output);
     }
   }
 
@@ -415,36 +406,41 @@ export class Session {
       this.log("stdin: input_reply without a pending input()");
       return;
     }
-    const value = msg.content.value;
-    if (typeof value === "string") w.resolve(value);
-    else w.reject(new Error(`input_reply: content.value must be a string, found ${typeof value}`));
+    try {
+      w.resolve(parseIncoming("input_reply", msg.content).content.value);
+    } catch (err) {
+      w.reject(err as Error);
+    }
   }
 
   // ---- execute ----
 
-  private async execute(channel: RequestChannel, req: JupyterMessage, received: number): Promise<void> {
-    const c = req.content;
-    const code = str(c, "code", "execute_request");
-    const silent = c.silent === true;
-    const storeHistory = silent ? false : c.store_history !== false;
+  private async execute(
+    channel: RequestChannel,
+    req: JupyterMessage,
+    c: ExecuteRequest,
+    received: number,
+  ): Promise<void> {
+    const { code, silent, store_history: storeHistory } = c;
     if (received < this.abortBefore) {
-      return this.reply(channel, req, { status: "aborted", execution_count: this.executionCount });
+      return this.reply(channel, req, "execute_request", { status: "aborted", execution_count: this.executionCount });
     }
     if (storeHistory) this.executionCount++;
     const count = this.executionCount;
     const cell = req.header.msg_id;
-    this.routes.set(cell, { header: req.header, identities: req.identities, allowStdin: c.allow_stdin !== false });
+    this.routes.set(cell, { header: req.header, identities: req.identities, allowStdin: c.allow_stdin });
     this.lastCell = cell;
     if (this.routes.size > 1000) this.routes.delete(this.routes.keys().next().value as string);
     if (!silent) void this.publish("execute_input", req.header, { code, execution_count: count });
 
     const fail = async (ename: string, evalue: string, traceback: string[]) => {
       if (!silent) void this.publish("error", req.header, { ename, evalue, traceback });
-      if (c.stop_on_error !== false) this.abortBefore = this.receivedSeq + 1;
+      if (c.stop_on_error) this.abortBefore = this.receivedSeq + 1;
       if (storeHistory) this.o.history.append(count, code);
       return this.reply(
         channel,
         req,
+        "execute_request",
         { status: "error", execution_count: count, ename, evalue, traceback },
         { status: "error" },
       );
@@ -455,10 +451,13 @@ export class Session {
       const expr = (pager[1] ?? pager[2])!;
       const r = await this.o.checker.inspect(expr, expr.length);
       if (storeHistory) this.o.history.append(count, code);
-      const payload = [
-        { source: "page", data: { "text/plain": r.found ? r.text : `no information about '${expr}'` }, start: 0 },
-      ];
-      return this.reply(channel, req, { status: "ok", execution_count: count, payload, user_expressions: {} });
+      const text = r.found ? r.text : `no information about '${expr}'`;
+      return this.reply(channel, req, "execute_request", {
+        status: "ok",
+        execution_count: count,
+        payload: [{ source: "page", data: { "text/plain": text }, start: 0 }],
+        user_expressions: {},
+      });
     }
 
     let checked: Promise<TypeDiagnostic[]> | null = null;
@@ -498,12 +497,8 @@ export class Session {
     }
 
     const generation = this.o.runtime.generation;
-    const ue = c.user_expressions;
-    const userExpressions =
-      ue && typeof ue === "object" && !Array.isArray(ue) && Object.keys(ue).length
-        ? Object.fromEntries(Object.entries(ue as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
-        : undefined;
-    const outcome = await this.o.runtime.execute(cell, code, count, userExpressions);
+    const expressions = Object.keys(c.user_expressions).length ? c.user_expressions : undefined;
+    const outcome = await this.o.runtime.execute(cell, code, count, expressions);
     if (this.o.runtime.generation !== generation) {
       // The runtime died: forget the dead runtime's declarations too.
       void this.o.checker.reset().catch(() => {});
@@ -524,11 +519,16 @@ export class Session {
       const text = outcome.result?.data["text/plain"];
       this.o.history.append(count, code, typeof text === "string" ? text : undefined);
     }
-    const payload = outcome.pages.map((text) => ({ source: "page", data: { "text/plain": text }, start: 0 }));
     return this.reply(
       channel,
       req,
-      { status: "ok", execution_count: count, payload, user_expressions: outcome.userExpressions ?? {} },
+      "execute_request",
+      {
+        status: "ok",
+        execution_count: count,
+        payload: outcome.pages.map((text) => ({ source: "page", data: { "text/plain": text }, start: 0 })),
+        user_expressions: outcome.userExpressions ?? {},
+      },
       { status: "ok" },
     );
   }

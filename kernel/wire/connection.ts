@@ -1,7 +1,8 @@
-// The connection file a Jupyter client hands the kernel: where to bind and how to sign.
+// The connection file a Jupyter client hands the kernel: where to bind and how to sign. One type
+// for both sides: the kernel reads it (readConnectionFile), clients write it (kernel/client).
 import { readFile } from "node:fs/promises";
 
-export interface KernelConnection {
+export interface ConnectionInfo {
   transport: "tcp" | "ipc";
   ip: string;
   shell_port: number;
@@ -11,13 +12,14 @@ export interface KernelConnection {
   hb_port: number;
   key: string;
   signature_scheme: string;
+  kernel_name?: string;
 }
 
 export type Channel = "shell" | "control" | "stdin" | "iopub" | "hb";
 export const CHANNELS: readonly Channel[] = ["shell", "control", "stdin", "iopub", "hb"];
 
 /** Validates a parsed connection file, naming the file and the offending field. */
-export function parseConnection(raw: unknown, file = "connection file"): KernelConnection {
+export function parseConnection(raw: unknown, file = "connection file"): ConnectionInfo {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object`);
   const o = raw as Record<string, unknown>;
   const transport = o.transport ?? "tcp";
@@ -45,10 +47,11 @@ export function parseConnection(raw: unknown, file = "connection file"): KernelC
     hb_port: o.hb_port as number,
     key,
     signature_scheme: scheme,
+    ...(typeof o.kernel_name === "string" ? { kernel_name: o.kernel_name } : {}),
   };
 }
 
-export async function readConnectionFile(path: string): Promise<KernelConnection> {
+export async function readConnectionFile(path: string): Promise<ConnectionInfo> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -64,7 +67,7 @@ export async function readConnectionFile(path: string): Promise<KernelConnection
   return parseConnection(raw, path);
 }
 
-export function endpoint(c: KernelConnection, channel: Channel): string {
+export function endpoint(c: ConnectionInfo, channel: Channel): string {
   const port = c[`${channel}_port`];
   // For ipc, jupyter_client names the socket files <ip>-<port>.
   return c.transport === "tcp" ? `tcp://${c.ip}:${port}` : `ipc://${c.ip}-${port}`;

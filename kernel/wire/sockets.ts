@@ -2,7 +2,7 @@
 // replayed signature is dropped and logged, a malformed but signed message is handed to
 // `onMalformed` so the session can send an error reply. Nothing else in the kernel touches zeromq.
 import * as zmq from "zeromq";
-import { endpoint, type KernelConnection } from "./connection.js";
+import { endpoint, type ConnectionInfo } from "./connection.js";
 import { DigestHistory } from "./digest-history.js";
 import {
   MalformedMessageError,
@@ -47,7 +47,7 @@ export class KernelSockets {
   private closed = false;
 
   constructor(
-    private readonly conn: KernelConnection,
+    private readonly conn: ConnectionInfo,
     session: string,
   ) {
     this.signer = createSigner(conn.key, conn.signature_scheme);

@@ -6,7 +6,7 @@ import type { Linear } from "../nn/linear.js";
 import type { LinearHost, ParameterGroup, ParameterHost, TrainableSet } from "../nn/module.js";
 import type { GateRecord } from "../records/types.js";
 import type { TensorToWrite } from "../io/safetensors.js";
-import { BoftLayer, type BoftOptions } from "./boft.js";
+import { BoftLayer } from "./boft.js";
 import {
   initTensors,
   restoreAttachmentState,
@@ -14,49 +14,29 @@ import {
   type AttachmentCheckpointState,
   type RestoreStateContext,
 } from "./checkpoint-state.js";
-import { DEFAULT_GATE, gateMeasure, initialLambda, nextLambda, validateGate, type GatePolicy } from "./gate.js";
+import { DEFAULT_GATE, gateMeasure, initialLambda, nextLambda, validateGate } from "./gate.js";
 import { weightSpaceNorms } from "./gate-signal.js";
-import { estimateGradients, type GradientEstimate } from "./gradient-estimate.js";
+import { estimateGradients } from "./gradient-estimate.js";
 import { groupGradNorms } from "./grad-norms.js";
 import { HybridLayer } from "./hybrid.js";
-import { LoraLayer, checkRank, loraScale, type LoraOptions } from "./lora.js";
-import { LoraGaLayer, loraGaFactors, type LoraGaInitOptions } from "./loraga.js";
-import { resolveTargets, type TargetSpec } from "./targets.js";
+import { LoraLayer, checkRank, loraScale } from "./lora.js";
+import { LoraGaLayer, loraGaFactors } from "./loraga.js";
+import { resolveTargets } from "./targets.js";
 import type { AdapterContext, LayerAdapter, Method } from "./types.js";
 import { UrnnLayer } from "./urnn.js";
 import { newPrefix } from "./variables.js";
+import type { AttachOptions, GradientSource, HybridAttachOptions } from "./options.js";
+import { saveAdapter } from "./peft-save.js";
 
 export type { AttachmentCheckpointState } from "./checkpoint-state.js";
-
-interface Common {
-  targets: TargetSpec;
-  /** Seeds every random init (default 0). */
-  seed?: number;
-}
-
-/** Where LoRA-GA's gradients come from: an estimate over batches, or given per module path. */
-interface GradientSource {
-  // the caller's batch type is theirs; the loss and batches only need to agree.
-  // biome-ignore lint/suspicious/noExplicitAny: batch type is erased at this boundary
-  estimate?: GradientEstimate<any>;
-  /** dL/dW [out, in] per module path (e.g. computed elsewhere); takes precedence over `estimate`. */
-  gradients?: Map<string, tf.Tensor2D | Float64Array | Float32Array>;
-}
-
-export type LoraAttachOptions = Common & { method: "lora" } & LoraOptions;
-export type BoftAttachOptions = Common & { method: "boft" } & BoftOptions;
-export type LoraGaAttachOptions = Common & { method: "loraga" } & LoraOptions & LoraGaInitOptions & GradientSource;
-export type UrnnAttachOptions = Common & { method: "urnn" };
-export type HybridAttachOptions = Common & { method: "hybrid"; gate?: GatePolicy } & BoftOptions &
-  LoraOptions &
-  LoraGaInitOptions &
-  GradientSource;
-export type AttachOptions =
-  | LoraAttachOptions
-  | BoftAttachOptions
-  | LoraGaAttachOptions
-  | UrnnAttachOptions
-  | HybridAttachOptions;
+export type {
+  AttachOptions,
+  BoftAttachOptions,
+  HybridAttachOptions,
+  LoraAttachOptions,
+  LoraGaAttachOptions,
+  UrnnAttachOptions,
+} from "./options.js";
 
 /** Internal: a hybrid rebuilt from a file has a plain LoRA branch in converted form. */
 export interface RestoreHints {
@@ -389,10 +369,9 @@ export class Attachment implements TrainableSet {
     };
   }
 
-  /** Writes adapter_model.safetensors + adapter_config.json (see peft-format.ts). */
+  /** Writes adapter_model.safetensors + adapter_config.json (see peft-save.ts). */
   async save(dir: string): Promise<void> {
     this.alive("save()");
-    const { saveAdapter } = await import("./peft-format.js");
     await saveAdapter(this, dir);
   }
 }

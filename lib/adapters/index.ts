@@ -8,12 +8,12 @@ export type {
   UrnnAttachOptions,
   HybridAttachOptions,
 } from "./attach.js";
+export { loadAdapter } from "./peft-format.js";
 export {
-  loadAdapter,
   saveAdapter,
   WEIGHTS_FILE as ADAPTER_WEIGHTS_FILE,
   CONFIG_FILE as ADAPTER_CONFIG_FILE,
-} from "./peft-format.js";
+} from "./peft-save.js";
 export { recordGradNorms, groupGradNorms } from "./grad-norms.js";
 export {
   nextLambda,

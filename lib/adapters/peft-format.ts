@@ -1,106 +1,15 @@
-// Adapter files: adapter_model.safetensors + adapter_config.json in Hugging Face PEFT's layout.
-// LoRA and BOFT (and LoRA-GA, exported as a plain rank-2r LoRA against the original base) use
-// PEFT's keys and config fields, so PEFT loads them. uRNN ("URNN") and the hybrid
-// ("HYBRID_BOFT_LORAGA") use the same key scheme with our own suffixes; docs/methods.md
-// describes them.
+// Reading adapter files (adapter_model.safetensors + adapter_config.json, Hugging Face PEFT's
+// layout) back onto a model; peft-save.ts writes them and describes the layout.
 import * as tf from "@tensorflow/tfjs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AdapterFileError } from "../io/errors.js";
-import { SafetensorsError, readSafetensors, writeSafetensors, type TensorToWrite } from "../io/safetensors.js";
+import { SafetensorsError, readSafetensors } from "../io/safetensors.js";
 import type { LinearHost } from "../nn/module.js";
 import { attach, type Attachment, type AttachOptions, type HybridAttachOptions } from "./attach.js";
 import { DEFAULT_GATE, type GatePolicy } from "./gate.js";
+import { CONFIG_FILE, PREFIX, WEIGHTS_FILE } from "./peft-save.js";
 import type { Method } from "./types.js";
-
-export const WEIGHTS_FILE = "adapter_model.safetensors";
-export const CONFIG_FILE = "adapter_config.json";
-const PREFIX = "base_model.model.";
-
-function configFor(att: Attachment): Record<string, unknown> {
-  const o = att.options;
-  const targets = att.targets;
-  const conv1d = [...att.layers.values()].some(({ linear }) => linear.layout === "conv1d");
-  const common = {
-    target_modules: targets,
-    bias: "none",
-    fan_in_fan_out: conv1d,
-    modules_to_save: null,
-    base_model_name_or_path: null,
-    revision: null,
-    task_type: null,
-    inference_mode: true,
-    layers_to_transform: null,
-    layers_pattern: null,
-  };
-  switch (o.method) {
-    case "lora":
-      return {
-        peft_type: "LORA",
-        ...common,
-        r: o.r ?? 8,
-        lora_alpha: o.alpha ?? 16,
-        lora_dropout: o.dropout ?? 0,
-        use_rslora: o.rslora ?? false,
-        init_lora_weights: true,
-        rank_pattern: {},
-        alpha_pattern: {},
-      };
-    case "loraga": {
-      // Scale folded into lora_B: rank 2r with alpha = 2r gives PEFT's scaling 1.
-      const r2 = 2 * (o.r ?? 8);
-      return {
-        peft_type: "LORA",
-        ...common,
-        r: r2,
-        lora_alpha: r2,
-        lora_dropout: o.dropout ?? 0,
-        use_rslora: false,
-        init_lora_weights: true,
-        rank_pattern: {},
-        alpha_pattern: {},
-      };
-    }
-    case "boft":
-      return { peft_type: "BOFT", ...common, ...boftConfig(att), boft_dropout: 0, init_weights: true };
-    case "urnn":
-      return { peft_type: "URNN", ...common, transform: "walsh-hadamard", pairing: "interleaved", seed: o.seed ?? 0 };
-    case "hybrid": {
-      const r2 = 2 * (o.r ?? 8);
-      return {
-        peft_type: "HYBRID_BOFT_LORAGA",
-        ...common,
-        ...boftConfig(att),
-        r: r2,
-        lora_alpha: r2,
-        gate: o.gate ?? DEFAULT_GATE,
-      };
-    }
-  }
-}
-
-function boftConfig(att: Attachment): Record<string, number> {
-  const o = att.options as { blockSize?: number; blockNum?: number; factors?: number };
-  const useNum = o.blockNum !== undefined && o.blockSize === undefined;
-  return {
-    boft_block_size: useNum ? 0 : (o.blockSize ?? 4),
-    boft_block_num: useNum ? (o.blockNum as number) : 0,
-    boft_n_butterfly_factor: o.factors ?? 1,
-  };
-}
-
-export async function saveAdapter(att: Attachment, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const tensors = new Map<string, TensorToWrite>();
-  for (const [name, { layer }] of att.layers) {
-    for (const [suffix, t] of layer.state()) {
-      tensors.set(`${PREFIX}${name}.${suffix}`, { shape: t.shape, data: Float32Array.from(t.dataSync()) });
-      t.dispose();
-    }
-  }
-  await writeSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: "pt", peft_nb_method: att.method });
-  await writeFile(join(dir, CONFIG_FILE), `${JSON.stringify(configFor(att), null, 2)}\n`);
-}
 
 /** Reads an adapter folder and attaches it to `host`, checking names and shapes against the base. */
 export async function loadAdapter(host: LinearHost, dir: string): Promise<Attachment> {

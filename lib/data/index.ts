@@ -1,6 +1,7 @@
 export { DataFormatError } from "./errors.js";
 export { DATA_SOURCES, describeSources, sourceOf, type DataSource } from "./sources.js";
-export { cacheRoot, dataDir, dataFile, projectRoot } from "./paths.js";
+export { cacheRoot, dataDir, dataFile } from "./paths.js";
+export { projectRoot } from "../project-root.js";
 export {
   GLUE_LABELS,
   GLUE_TASKS,

@@ -1,20 +1,9 @@
 // Resolves the data directory. It is a setting, never baked in: PEFT_DATA_DIR wins, else the shared
 // folder next to the project checkout (the layout of the development machines).
 import { existsSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import { projectRoot } from "../project-root.js";
 import { describeSources } from "./sources.js";
-
-/** The project root: the nearest folder above this module holding package.json (works from src and dist). */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
 
 /**
  * Root of the project's caches (pre-trained base models, reproduction runs): env PEFT_CACHE_DIR,

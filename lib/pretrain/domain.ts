@@ -1,16 +1,9 @@
 // Domain-adaptive pre-training text: the unlabelled sentences of GLUE training splits. The
 // paper's LLaMA bases read web text covering reviews, news and grammar examples; a base that
 // has read only Moby Dick has no tokens or features for them, so adapters have nothing to steer.
-import { loadGlue, GLUE_TASKS, type GlueTask } from "../data/glue.js";
+import { loadGlue, GLUE_TASKS } from "../data/glue.js";
 import { mobyDickText } from "../io/moby-dick.js";
-import type { PretrainRecipe } from "./recipes.js";
-
-export interface DomainCorpus {
-  /** GLUE tasks whose train split (never dev) lends its sentences, labels dropped. */
-  tasks: GlueTask[];
-  /** Characters taken from each task, whole sentences in file order. */
-  charsPerTask: number;
-}
+import type { DomainCorpus, PretrainRecipe } from "./recipes.js";
 
 /** One sentence per line, the first `charsPerTask` characters' worth of each task, in task order. */
 export function domainText(spec: DomainCorpus, dataDir?: string): string {

@@ -2,9 +2,16 @@
 // changes the produced bytes lives here, so hashing a recipe (plus seed and backend) names
 // its cache folder.
 import { createHash } from "node:crypto";
-import type { DomainCorpus } from "./domain.js";
+import type { GlueTask } from "../data/glue.js";
 
 export type PretrainScale = "smoke" | "small";
+
+export interface DomainCorpus {
+  /** GLUE tasks whose train split (never dev) lends its sentences, labels dropped. */
+  tasks: GlueTask[];
+  /** Characters taken from each task, whole sentences in file order. */
+  charsPerTask: number;
+}
 
 export interface PretrainRecipe {
   scale: PretrainScale;

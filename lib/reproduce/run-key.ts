@@ -9,7 +9,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { glueFile } from "../data/glue.js";
 import { canonicalJson } from "../io/canonical-json.js";
-import { dataDir, projectRoot } from "../data/paths.js";
+import { dataDir } from "../data/paths.js";
+import { projectRoot } from "../project-root.js";
 import { resolveRunOptions, type RunMethodOptions } from "../experiments/run-method.js";
 import { fileDigest, moduleClosureDigest, modelFolderDigest } from "./fingerprint.js";
 

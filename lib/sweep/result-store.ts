@@ -18,7 +18,7 @@ import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import type { RunResult } from "../experiments/run-method.js";
-import { projectRoot } from "../data/paths.js";
+import { projectRoot } from "../project-root.js";
 
 /** Where a run was trained, for the summary and `queue status`. */
 export interface Provenance {

@@ -2,7 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, expect, test } from "vitest";
-import { dataDir, projectRoot } from "../../lib/data/paths.js";
+import { dataDir } from "../../lib/data/paths.js";
+import { projectRoot } from "../../lib/project-root.js";
 import { seededPermutation, subsample } from "../../lib/data/sample.js";
 
 const saved = process.env.PEFT_DATA_DIR;

@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, trunc
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runNotebookCommand } from "../../kernel/cli/run-command.js";
+import { runCli } from "../../cli/main.js";
 import type { Notebook } from "../../kernel/notebook/nbformat.js";
 import { readNotebook, writeNotebook } from "../../kernel/notebook/notebook-file.js";
 import { attach, loadAdapter } from "../../lib/adapters/index.js";
@@ -346,8 +346,8 @@ describe("notebooks", () => {
       const before = snapshot(dir);
       const err: string[] = [];
       // In place (the default) and to an existing output: neither file is touched.
-      expect(await runNotebookCommand([src], { out: () => {}, err: (l) => void err.push(l) })).toBe(2);
-      expect(await runNotebookCommand([src, "-o", out], { out: () => {}, err: (l) => void err.push(l) })).toBe(2);
+      expect(await runCli(["run", src], { out: () => {}, err: (l) => void err.push(l) })).toBe(2);
+      expect(await runCli(["run", src, "-o", out], { out: () => {}, err: (l) => void err.push(l) })).toBe(2);
       expect(err.join("\n")).toMatch(problem);
       expect(snapshot(dir)).toEqual(before);
     },

@@ -10,13 +10,8 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const BIN = join(ROOT, "bin", "peft-nb.js");
 
-const WATCHED = ["kernel", "lib"];
-const REQUIRED = [
-  "dist/kernel/cli/main.js",
-  "dist/kernel/cli/kernel-command.js",
-  "dist/kernel/cli/run-command.js",
-  "dist/lib/index.js",
-];
+const WATCHED = ["cli", "kernel", "lib"];
+const REQUIRED = ["dist/cli/main.js", "dist/cli/commands/kernel.js", "dist/cli/commands/run.js", "dist/lib/index.js"];
 
 function sources(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { kernelJson, kernelsDir, userDataDir, writeKernelspec } from "../../kernel/kernelspec/kernelspec.js";
-import { command as install } from "../../kernel/cli/install-command.js";
+import { runCli } from "../../cli/main.js";
 import { runPythonJson } from "../helpers/python.js";
 
 const here = new URL(".", import.meta.url).pathname;
@@ -38,7 +38,7 @@ describe("kernelspec", () => {
 
   it("install --prefix writes under PREFIX/share/jupyter/kernels and pointing at this checkout", async () => {
     const prefix = mkdtempSync(join(tmpdir(), "prefix-"));
-    expect(await install.run(["--prefix", prefix])).toBe(0);
+    expect(await runCli(["install", "--prefix", prefix])).toBe(0);
     const spec = JSON.parse(
       readFileSync(join(prefix, "share", "jupyter", "kernels", "peft-nb", "kernel.json"), "utf8"),
     );
@@ -48,8 +48,8 @@ describe("kernelspec", () => {
   });
 
   it("install rejects --user with --prefix and unknown flags", async () => {
-    expect(await install.run(["--user", "--prefix", "/tmp/x"])).toBe(2);
-    expect(await install.run(["--sys-prefix"])).toBe(2);
+    expect(await runCli(["install", "--user", "--prefix", "/tmp/x"])).toBe(2);
+    expect(await runCli(["install", "--sys-prefix"])).toBe(2);
   });
 
   it("finds Jupyter's user data dir as jupyter_core does", () => {

@@ -1,6 +1,6 @@
 // Shared by the tests that run this project's own kernel (launched from dist/, as its kernelspec does).
 import { join } from "node:path";
-import { projectRoot } from "../../kernel/client/kernel-argv.js";
+import { projectRoot } from "../../lib/project-root.js";
 
 export const ROOT = projectRoot();
 export const BIN = join(ROOT, "bin", "peft-nb.js");

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { buildHtmlReport } from "../../kernel/report/html-report.js";
 import type { Notebook, Output } from "../../kernel/notebook/nbformat.js";
 import { writeNotebook } from "../../kernel/notebook/notebook-file.js";
-import { runNotebookCommand } from "../../kernel/cli/run-command.js";
+import { runCli } from "../../cli/main.js";
 import { ensureBuilt } from "./peft-kernel.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -148,7 +148,7 @@ describe("HTML report in headless Chromium", () => {
     });
     const html = join(dir, "plot.html");
     const log: string[] = [];
-    const code = await runNotebookCommand([src, "--html", html, "-q", "--timeout", "120"], {
+    const code = await runCli(["run", src, "--html", html, "-q", "--timeout", "120"], {
       out: (l) => log.push(l),
       err: (l) => log.push(l),
     });

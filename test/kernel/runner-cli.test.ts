@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { tslabKernelArgv } from "../../kernel/client/kernel-argv.js";
 import { readNotebook, writeNotebook } from "../../kernel/notebook/notebook-file.js";
 import { joinSource, type CodeCell, type Notebook, type Output } from "../../kernel/notebook/nbformat.js";
-import { runNotebookCommand } from "../../kernel/cli/run-command.js";
+import { runCli } from "../../cli/main.js";
 import { ensureBuilt } from "./peft-kernel.js";
 
 const FIXTURE = join(import.meta.dirname, "..", "fixtures", "notebooks", "smoke.ipynb");
@@ -47,8 +47,8 @@ describe("peft-nb run (in-process)", () => {
     const { lines, io: sink } = io();
     const out = join(dir, "out.ipynb");
     const html = join(dir, "report.html");
-    const code = await runNotebookCommand(
-      [FIXTURE, "-o", out, "--html", html, "-p", "greeting=yo", "-p", "repeats=2", "--timeout", "60"],
+    const code = await runCli(
+      ["run", FIXTURE, "-o", out, "--html", html, "-p", "greeting=yo", "-p", "repeats=2", "--timeout", "60"],
       sink,
     );
     expect(lines.err.join("\n")).not.toMatch(/failed/);
@@ -68,7 +68,7 @@ describe("peft-nb run (in-process)", () => {
       notebook('console.log("one")', 'throw new RangeError("out of range here")', 'console.log("three")'),
     );
     const html = join(dir, "bad.html");
-    const code = await runNotebookCommand([src, "--html", html, "--kernel-cmd", TSLAB_CMD, "-q"], sink);
+    const code = await runCli(["run", src, "--html", html, "--kernel-cmd", TSLAB_CMD, "-q"], sink);
     expect(code).toBe(1);
     expect(lines.err.join("\n")).toMatch(/bad\.ipynb: cell 2 \(id c2\) failed: .*out of range here/);
     const back = readNotebook(src); // written in place by default
@@ -87,7 +87,7 @@ describe("peft-nb run (in-process)", () => {
     ];
     for (const [args, re] of cases) {
       const { lines, io: sink } = io();
-      expect(await runNotebookCommand(args, sink)).toBe(2);
+      expect(await runCli(["run", ...args], sink)).toBe(2);
       expect(lines.err.join("\n")).toMatch(re);
     }
     expect(existsSync(join(dir, "missing.ipynb"))).toBe(false);

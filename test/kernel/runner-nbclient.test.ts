@@ -9,7 +9,7 @@ import { PYTHON } from "../helpers/python.js";
 import { readNotebook } from "../../kernel/notebook/notebook-file.js";
 import type { Output } from "../../kernel/notebook/nbformat.js";
 import { joinSource } from "../../kernel/notebook/nbformat.js";
-import { runNotebookCommand } from "../../kernel/cli/run-command.js";
+import { runCli } from "../../cli/main.js";
 import { BIN, ensureBuilt } from "./peft-kernel.js";
 
 const FIXTURE = join(import.meta.dirname, "..", "fixtures", "notebooks", "smoke.ipynb");
@@ -69,7 +69,7 @@ describe("nbclient and peft-nb run agree", () => {
     const ref = JSON.parse(py.stdout) as { cells: Output[][]; counts: Array<number | null> };
     const out = join(dir, "ours.ipynb");
     const lines: string[] = [];
-    const code = await runNotebookCommand([FIXTURE, "-o", out, "-q"], {
+    const code = await runCli(["run", FIXTURE, "-o", out, "-q"], {
       out: (l) => lines.push(l),
       err: (l) => lines.push(l),
     });

@@ -233,6 +233,26 @@ describe("Session", () => {
     });
   });
 
+  it("answers a malformed field inside busy/idle with an error naming it, expected vs found, and runs nothing", async () => {
+    const h = harness();
+    const req = h.request("execute_request", exec("1", { user_expressions: { n: 42 } }));
+    const cmp = h.request("complete_request", { code: "Math.", cursor_pos: "5" });
+    await h.settle();
+    expect(h.calls).toEqual([]);
+    const mine = h.sent.filter((s) => s.parent === req.header.msg_id);
+    expect(mine.map((m) => m.msgType)).toEqual(["status", "execute_reply", "status"]);
+    expect(mine[1]!.content).toEqual({
+      status: "error",
+      ename: "BadRequest",
+      evalue: "execute_request: content.user_expressions.n must be a string (an expression), found a number 42",
+      traceback: [
+        "BadRequest: execute_request: content.user_expressions.n must be a string (an expression), found a number 42",
+      ],
+    });
+    const reply = h.sent.find((s) => s.parent === cmp.header.msg_id && s.msgType === "complete_reply")!;
+    expect(reply.content.evalue).toBe('complete_request: content.cursor_pos must be an integer, found a string "5"');
+  });
+
   it("pages ?expr through the inspector instead of running it", async () => {
     const h = harness();
     h.request("execute_request", exec("?Math.max"));

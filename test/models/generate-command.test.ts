@@ -1,7 +1,7 @@
 // `peft-nb generate`: ids in → the same ids generate() gives; text in → decoded text out.
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeAll, expect, test, vi } from "vitest";
-import { command } from "../../lib/cli/generate-command.js";
+import { runCli as peftNb } from "../../cli/main.js";
 import { useBackend } from "../../lib/backend/index.js";
 import { loadTokenizer } from "../../lib/io/tokenizer.js";
 import { trainByteLevelBpe, writeTokenizer } from "../../lib/io/train-tokenizer.js";
@@ -21,7 +21,7 @@ async function runCli(args: string[]): Promise<{ code: number; out: string; err:
   const err: string[] = [];
   vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
   vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-  const code = await command.run(args);
+  const code = await peftNb(["generate", ...args]);
   vi.restoreAllMocks();
   return { code, out: out.join("\n"), err: err.join("\n") };
 }

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, ROOT } from "../helpers/ensure-built.js";
 import { missingPackageExports, TUTORIAL_IMPORTS } from "../reproductions/helpers/exports.js";
 import { executeWithNbclient, kernelspecEnv } from "../reproductions/helpers/nbclient.js";
-import { runNotebookCommand } from "../../kernel/cli/run-command.js";
+import { runCli } from "../../cli/main.js";
 import { readNotebook } from "../../kernel/notebook/notebook-file.js";
 import { joinSource, type Notebook, type Output } from "../../kernel/notebook/nbformat.js";
 
@@ -105,8 +105,8 @@ describe("tutorials", () => {
     it(`${name} runs top to bottom through peft-nb run`, async () => {
       const out = join(mkdtempSync(join(tmpdir(), "tutorial-")), `${name}.ipynb`);
       const lines: string[] = [];
-      const code = await runNotebookCommand(
-        [join(ROOT, "notebooks", `${name}.ipynb`), "-o", out, "-q", "--timeout", "240"],
+      const code = await runCli(
+        ["run", join(ROOT, "notebooks", `${name}.ipynb`), "-o", out, "-q", "--timeout", "240"],
         { out: (l) => lines.push(l), err: (l) => lines.push(l) },
       );
       expect(code, lines.join("\n")).toBe(0);

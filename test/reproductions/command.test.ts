@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, ROOT } from "../helpers/ensure-built.js";
-import { reproduceCommand } from "../../lib/cli/reproduce-command.js";
+import { runCli } from "../../cli/main.js";
 
 const KERNELSPEC = { name: "peft-nb", display_name: "TypeScript (PEFT)", language: "typescript" };
 const HELPERS = join(ROOT, "dist", "lib", "reproduce", "index.js");
@@ -59,7 +59,7 @@ describe("peft-nb reproduce through the kernel", () => {
       ),
     );
     const lines: string[] = [];
-    const code = await reproduceCommand(["--dir", dir, "--out", out, "--scale", "smoke", "--seed", "3"], {
+    const code = await runCli(["reproduce", "--dir", dir, "--out", out, "--scale", "smoke", "--seed", "3"], {
       out: (l) => lines.push(l),
       err: (l) => lines.push(l),
     });
@@ -83,9 +83,9 @@ describe("peft-nb reproduce through the kernel", () => {
   it("answers bad usage with exit code 2 and a message naming the option", async () => {
     const err: string[] = [];
     const io = { out: () => undefined, err: (l: string) => err.push(l) };
-    expect(await reproduceCommand(["--scale", "huge"], io)).toBe(2);
-    expect(await reproduceCommand(["--seed", "x"], io)).toBe(2);
-    expect(await reproduceCommand(["--only", "nope", "--out", mkdtempSync(join(tmpdir(), "r-"))], io)).toBe(2);
+    expect(await runCli(["reproduce", "--scale", "huge"], io)).toBe(2);
+    expect(await runCli(["reproduce", "--seed", "x"], io)).toBe(2);
+    expect(await runCli(["reproduce", "--only", "nope", "--out", mkdtempSync(join(tmpdir(), "r-"))], io)).toBe(2);
     expect(err.join("\n")).toMatch(/unknown scale 'huge'/);
     expect(err.join("\n")).toMatch(/--seed: expected a non-negative integer, found 'x'/);
     expect(err.join("\n")).toMatch(/unknown reproduction 'nope'/);

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, ROOT } from "../helpers/ensure-built.js";
 import { missingPackageExports } from "./helpers/exports.js";
 import { executeWithNbclient, kernelspecEnv } from "./helpers/nbclient.js";
-import { reproduceCommand } from "../../lib/cli/reproduce-command.js";
+import { runCli } from "../../cli/main.js";
 import { readManifest } from "../../lib/reproduce/outputs.js";
 import { REPRODUCTIONS } from "../../lib/reproduce/catalog.js";
 import { injectParameters } from "../../kernel/notebook/parameters.js";
@@ -119,7 +119,7 @@ describe("reproductions at smoke scale", () => {
 
   it("peft-nb reproduce runs all five and saves complete tables with the expected signal", async () => {
     const lines: string[] = [];
-    const code = await reproduceCommand(["--scale", "smoke", "--out", out, "--seed", "0", "-q"], {
+    const code = await runCli(["reproduce", "--scale", "smoke", "--out", out, "--seed", "0", "-q"], {
       out: (l) => lines.push(l),
       err: (l) => lines.push(l),
     });

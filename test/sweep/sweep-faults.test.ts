@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "../../lib/backend/select.js";
-import { reproduceCommand } from "../../lib/cli/reproduce-command.js";
+import { runCli } from "../../cli/main.js";
 import type { RunResult } from "../../lib/experiments/run-method.js";
 import { cachedRuns } from "../../lib/reproduce/run-batch.js";
 import { runOptionsFor, settingsFor } from "../../lib/reproduce/settings.js";
@@ -115,8 +115,9 @@ describe("a sweep on BullMQ and Redis", () => {
     const log: string[] = [];
     const io = { out: (l: string) => log.push(l), err: (l: string) => log.push(l) };
     let finished = false;
-    const reproduce = reproduceCommand(
+    const reproduce = runCli(
       [
+        "reproduce",
         "--scale",
         "smoke",
         "--seed",
@@ -207,8 +208,8 @@ describe("a sweep on BullMQ and Redis", () => {
     process.env.PEFT_RUN_CACHE = cache;
     delete process.env.PEFT_QUEUE_URL;
     try {
-      const local = await reproduceCommand(
-        ["--scale", "smoke", "--seed", "0", "--only", "main-table", "--out", localOut, "-q"],
+      const local = await runCli(
+        ["reproduce", "--scale", "smoke", "--seed", "0", "--only", "main-table", "--out", localOut, "-q"],
         io,
       );
       expect(local, log.join("\n")).toBe(0);

@@ -1,0 +1,103 @@
+// `peft-nb reproduce`: every reproduction notebook, headless through the kernel, into one folder
+// with the executed notebooks, one offline HTML report and every table as CSV and Markdown.
+// Exit 0 when all ran, 1 when any failed (the others still run), 2 for bad usage.
+import { resolve } from "node:path";
+import type { Notebook } from "../../kernel/notebook/nbformat.js";
+import { readNotebook, writeNotebook } from "../../kernel/notebook/notebook-file.js";
+import { parseParameterArgs } from "../../kernel/notebook/parameters.js";
+import { buildHtmlReport, notebookTitle } from "../../kernel/report/html-report.js";
+import { executeNotebook } from "../../kernel/runner/execute-notebook.js";
+import { projectRoot } from "../../lib/project-root.js";
+import { parseScale, REPRODUCTIONS } from "../../lib/reproduce/catalog.js";
+import { runReproductions, summaryLines, type PipelineDeps } from "../../lib/reproduce/pipeline.js";
+import { checkQueueUrl } from "../../lib/sweep/queue-url.js";
+import { defineCommand, UsageError } from "../command.js";
+import { KERNEL_OPTIONS, kernelArgvOption, nonNegativeInteger, numberOption, timeoutOption } from "../options.js";
+
+export const command = defineCommand({
+  name: "reproduce",
+  usage: `usage: peft-nb reproduce [options]
+
+Executes every reproduction notebook (reproductions/*.ipynb) headless through the kernel and
+writes, under one folder: the executed notebooks, report.html (one standalone offline page with
+all tables and figures), each table as CSV and Markdown, and summary.md / summary.json.
+
+options:
+  --scale S            smoke | small | full (default small)
+  --only A,B           run only these (${REPRODUCTIONS.join(", ")})
+  --out DIR            output folder (default out/reproduce-<scale>)
+  --seed S             base seed passed to every notebook (default 0); same seed, same tables
+  -p, --parameter N=V  extra notebook parameter (repeatable), e.g. -p backend=cpu -p modelPath=/models/llama
+  --timeout S          per-cell timeout in seconds (default none)
+  --dir DIR            folder of the reproduction notebooks (default: this project's reproductions/)
+  --kernel-cmd CMD     kernel command line with {connection_file} (default: this project's kernel)
+  --queue URL          train every run as a job on this Redis queue (redis://[user:pass@]host:port,
+                       rediss:// for TLS; default PEFT_QUEUE_URL); \`peft-nb worker\` trains them
+  --store DIR          the sweep's result store, shared with the workers (default PEFT_RESULT_STORE)
+  -q, --quiet          no per-cell progress lines
+`,
+  options: {
+    scale: { type: "string", default: "small" },
+    only: { type: "string" },
+    out: { type: "string" },
+    seed: { type: "string" },
+    parameter: { type: "string", short: "p", multiple: true },
+    ...KERNEL_OPTIONS,
+    dir: { type: "string" },
+    queue: { type: "string" },
+    store: { type: "string" },
+    quiet: { type: "boolean", short: "q" },
+  },
+  async run({ values }, io) {
+    const seed = numberOption(values.seed, "--seed", nonNegativeInteger(0));
+    const cellTimeoutMs = timeoutOption(values.timeout);
+    const argv = kernelArgvOption(values["kernel-cmd"]);
+    let scale, parameters;
+    const kernelEnv: NodeJS.ProcessEnv = { ...process.env };
+    try {
+      scale = parseScale(values.scale);
+      parameters = parseParameterArgs(values.parameter ?? []);
+      // Through the kernels' environment, not notebook parameters: a password in the URL must not be
+      // saved in the executed notebooks and the report.
+      if (values.queue) kernelEnv.PEFT_QUEUE_URL = checkQueueUrl(values.queue);
+      if (values.store) kernelEnv.PEFT_RESULT_STORE = resolve(values.store);
+    } catch (err) {
+      throw new UsageError((err as Error).message, false);
+    }
+    const deps: PipelineDeps<Notebook> = {
+      readNotebook,
+      writeNotebook,
+      notebookTitle,
+      buildReport: (entries, opts) => buildHtmlReport(entries, opts),
+      execute: (nb, o) =>
+        executeNotebook(nb, {
+          argv,
+          cwd: o.cwd,
+          env: kernelEnv,
+          parameters: o.parameters,
+          cellTimeoutMs,
+          onCell: values.quiet ? undefined : (i) => o.onCell?.(i),
+        }),
+    };
+    let summary;
+    try {
+      summary = await runReproductions(
+        {
+          reproductionsDir: resolve(values.dir ?? resolve(projectRoot(), "reproductions")),
+          outDir: resolve(values.out ?? `out/reproduce-${scale}`),
+          scale,
+          seed,
+          only: values.only?.split(","),
+          parameters,
+          log: (l) => io.err(l),
+        },
+        deps,
+      );
+    } catch (err) {
+      // The pipeline checks its inputs (--only names, the notebook folder) before running any.
+      throw new UsageError((err as Error).message, false);
+    }
+    for (const l of summaryLines(summary)) io.out(l);
+    return summary.ok ? 0 : 1;
+  },
+});

@@ -1,0 +1,91 @@
+// The kernel's handle on the type-checker worker. Background checks must not compete with cells:
+// they wait for a quiet moment and the worker runs them at a lower CPU priority (a per-thread
+// nice value on Linux), only in background mode, leaving every other thread of the kernel
+// process as it was; held checks still reach the worker before anything that depends on them.
+// A shut-down checker ends its pending checks without an error.
+import { getPriority } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt, ROOT } from "../helpers/ensure-built.js";
+
+type CheckerModule = typeof import("../../kernel/executor/checker.js");
+let Checker: CheckerModule["Checker"];
+
+beforeAll(async () => {
+  await ensureBuilt(); // the worker runs from dist/
+  ({ Checker } = (await import(join(ROOT, "dist", "kernel", "executor", "checker.js"))) as CheckerModule);
+});
+
+/** Nice value of every thread of this process, by thread id. */
+function threadNice(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return out;
+}
+
+const linux = process.platform === "linux";
+
+describe.skipIf(!linux)("checker priority", () => {
+  it("runs background checks nicer than the process, completions and waited-for checks at its priority", async () => {
+    const base = getPriority();
+    const before = threadNice();
+    // Both at once (loading TypeScript takes seconds): one checks in the background, one for
+    // cells that wait for their check.
+    const background = new Checker(() => {}, { backgroundChecks: true });
+    const waited = new Checker(() => {}, { backgroundChecks: false });
+    try {
+      const [a, b] = await Promise.all([
+        background.check("const x: number = 'one';"),
+        waited.check("const y: string = 2;"),
+      ]);
+      expect([a.length, b.length]).toEqual([1, 1]);
+      const during = threadNice();
+      const nicer = [...during].filter(([, nice]) => nice !== base);
+      expect(nicer.map(([, nice]) => nice)).toEqual([Math.min(19, base + 10)]);
+      expect(before.has(nicer[0]![0])).toBe(false); // a worker's own thread, not one of ours
+      expect(during.get(process.pid)).toBe(base);
+      // Raising a priority back needs privileges (root here and in CI containers).
+      if (process.getuid?.() === 0) {
+        await background.complete("Math.ma", 7);
+        expect(threadNice().get(nicer[0]![0])).toBe(base);
+      }
+    } finally {
+      await Promise.all([background.close(), waited.close()]);
+    }
+  });
+});
+
+describe("held background checks", () => {
+  it("are released before a completion, which sees what they declared", async () => {
+    const checker = new Checker(() => {}, { backgroundChecks: true, holdChecks: true });
+    try {
+      const check = checker.check("const heldBackValue = 41;");
+      const completion = await checker.complete("heldBack", 8);
+      expect(completion.candidates).toContain("heldBackValue");
+      expect(await check).toEqual([]);
+    } finally {
+      await checker.close();
+    }
+  });
+});
+
+describe("checker shutdown", () => {
+  it("ends the checks still pending when it closes, quietly", async () => {
+    const logs: string[] = [];
+    const checker = new Checker((l) => logs.push(l));
+    const pending = checker.check("const z = 1;");
+    await checker.close();
+    expect(await pending).toEqual([]);
+    expect(logs).toEqual([]);
+    expect(await checker.check("const w = 2;")).toEqual([]);
+    await expect(checker.complete("Math.", 5)).rejects.toThrow("type checker is shut down (complete refused)");
+  });
+});
