@@ -33,6 +33,7 @@ function threadNice(): Map<number, number> {
 
 const linux = process.platform === "linux";
 
+// optional dependency: Linux, whose nice values are per thread and readable in /proc/<pid>/task
 describe.skipIf(!linux)("checker priority", () => {
   it("runs background checks nicer than the process, completions and waited-for checks at its priority", async () => {
     const base = getPriority();
