@@ -33,14 +33,14 @@ export const DEFAULT_TARGETS = /\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj
  * `experiment.settings` lists, with the defaults given there (lib/adapters/<method>/method.ts).
  */
 export interface AdapterSettings {
-  /** Rank (LoRA, LoRA-GA, hybrid; default 4) and alpha (default 2·r). */
+  /** Rank (LoRA, LoRA-GA, hybrid; 4 by their descriptors) and alpha (default 2·r). */
   r?: number;
   alpha?: number;
-  /** BOFT / hybrid block size (default 4). */
+  /** BOFT / hybrid block size (4 by their descriptors). */
   blockSize?: number;
-  /** Hybrid gate policy (default the adapters' default, DEFAULT_GATE: "weight"). */
+  /** Hybrid gate policy (the adapters' DEFAULT_GATE, "weight"). */
   gate?: GatePolicy;
-  /** Examples averaged for LoRA-GA's gradient estimate (default 4 batches' worth). */
+  /** Examples averaged for LoRA-GA's gradient estimate (4 batches' worth by its descriptor). */
   gradientSamples?: number;
 }
 

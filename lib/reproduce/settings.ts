@@ -40,6 +40,9 @@ export interface ScaleSettings {
 /** Rates of the "lm" scoring sweep (docs/reproductions.md; each method's descriptor); DEFAULT_LR is tuned for "head". */
 const LM_LR = learningRates("lm");
 
+/** What every scale shares: the hybrid's default gate (a notebook's `gate` parameter overrides it). */
+const EVERY_SCALE = { gate: DEFAULT_GATE } as const;
+
 /**
  * smoke: CI minutes on 2 cores, proves the pipeline end to end, not the science.
  * small: the default; the whole set within 30 minutes on 2 cores, with a learning signal.
@@ -60,7 +63,7 @@ export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
     evalLossLimit: 16,
     evalPoints: 2,
     generative: { gsm8k: 2, humaneval: 2, maxTokens: 8 },
-    gate: DEFAULT_GATE,
+    ...EVERY_SCALE,
   },
   small: {
     scale: "small",
@@ -76,7 +79,7 @@ export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
     evalLossLimit: 32,
     evalPoints: 4,
     generative: { gsm8k: 4, humaneval: 4, maxTokens: 24 },
-    gate: DEFAULT_GATE,
+    ...EVERY_SCALE,
   },
   full: {
     scale: "full",
@@ -90,7 +93,7 @@ export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
     evalLossLimit: 256,
     evalPoints: 10,
     generative: { gsm8k: 1319, humaneval: 164, maxTokens: 256 },
-    gate: DEFAULT_GATE,
+    ...EVERY_SCALE,
   },
 };
 
