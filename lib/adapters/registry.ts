@@ -4,14 +4,13 @@
 // descriptor (method.ts), one line below, and its tests.
 import { boftMethod } from "./boft/method.js";
 import { hybridMethod } from "./hybrid/method.js";
-import { ia3Method } from "./ia3/method.js";
 import { loraMethod } from "./lora/method.js";
 import { loragaMethod } from "./loraga/method.js";
 import type { AdapterMethod, AnyAdapterMethod } from "./method.js";
 import type { TargetSpec } from "./targets.js";
 import { urnnMethod } from "./urnn/method.js";
 
-export const ADAPTER_METHODS = [loraMethod, boftMethod, loragaMethod, urnnMethod, hybridMethod, ia3Method] as const;
+export const ADAPTER_METHODS = [loraMethod, boftMethod, loragaMethod, urnnMethod, hybridMethod] as const;
 
 /** The name of an adapter method: "lora", "boft", "loraga", "urnn" or "hybrid". */
 export type Method = (typeof ADAPTER_METHODS)[number]["name"];
