@@ -121,14 +121,8 @@ function checkOptions(o: RunMethodOptions): void {
   if (o.lr !== undefined && !(o.lr > 0)) throw new Error(`runMethod: lr must be positive, found ${o.lr}`);
 }
 
-/** The adapter settings a method actually reads, defaults filled in; null for "base", "full" and a method that reads none. */
-export interface ResolvedAdapterSettings {
-  r?: number;
-  alpha?: number;
-  blockSize?: number;
-  gate?: GatePolicy;
-  gradientSamples?: number;
-}
+/** The adapter settings a method actually reads, defaults filled in (null for "base", "full" and a method that reads none). */
+export type ResolvedAdapterSettings = AdapterSettings;
 
 /**
  * Every option runMethod acts on, with its default applied: the one place the defaults live, so the

@@ -33,15 +33,9 @@ export async function readModelCheckpoint(path: string, what = "checkpoint"): Pr
     throw new CheckpointError(path, `${what} not found (expected a Hugging Face model folder or a llama2.c .bin file)`);
   if (st.isDirectory()) {
     const f = await readHfFolder(path);
-    return {
-      config: f.config,
-      tensors: f.tensors,
-      format: "hf-folder",
-      source: path,
-      configSource: join(path, CONFIG_FILE),
-      weightsSource: join(path, f.weightFiles.join(", ")),
-      ...(f.tokenizerPath ? { tokenizerPath: f.tokenizerPath } : {}),
-    };
+    const tokenizer = f.tokenizerPath ? { tokenizerPath: f.tokenizerPath } : {};
+    const sources = { configSource: join(path, CONFIG_FILE), weightsSource: join(path, f.weightFiles.join(", ")) };
+    return { config: f.config, tensors: f.tensors, format: "hf-folder", source: path, ...sources, ...tokenizer };
   }
   if (path.endsWith(".bin")) {
     const c = await readLlama2c(path);

@@ -159,7 +159,14 @@ describe("the experiment layer derives its lists and defaults from the registry"
   it("keeps the tuned learning rates (docs/reproductions.md) and runMethod's adapter settings", () => {
     expect(Object.keys(DEFAULT_LR)).toEqual(TRAINED_METHODS);
     expect(DEFAULT_LR).toMatchObject({ full: 2e-3, lora: 5e-3, boft: 5e-2, loraga: 5e-3, urnn: 5e-2, hybrid: 5e-3 });
-    expect(learningRates("lm")).toMatchObject({ full: 1e-3, lora: 2e-2, boft: 5e-2, loraga: 2e-2, urnn: 5e-2, hybrid: 2e-2 });
+    expect(learningRates("lm")).toMatchObject({
+      full: 1e-3,
+      lora: 2e-2,
+      boft: 5e-2,
+      loraga: 2e-2,
+      urnn: 5e-2,
+      hybrid: 2e-2,
+    });
     const adapter = (method: (typeof RUN_METHODS)[number]) =>
       resolveRunOptions({ baseDir: "/b", method, task: "sst2", steps: 4, batchSize: 8 }).adapter;
     expect(adapter("lora")).toEqual({ r: 4, alpha: 8 });

@@ -13,7 +13,7 @@ import {
   type BoftOptions,
 } from "../boft/method.js";
 import { GRADIENT_SOURCE_KEYS, type GradientSource } from "../gradient-estimate.js";
-import { LoraLayer } from "../lora/layer.js";
+import { LoraLayer, type LoraLayerSpec } from "../lora/layer.js";
 import { LORA_OPTION_KEYS, loraConfig, type LoraConfig, type LoraOptions } from "../lora/method.js";
 import { loraGaInit, type LoraGaInitConfig, type LoraGaInitOptions } from "../loraga/init.js";
 import { LORAGA_INIT_KEYS, loraGaInitConfig } from "../loraga/method.js";
@@ -80,25 +80,18 @@ export const hybridMethod: AdapterMethod<"hybrid", HybridOptions, HybridConfig, 
   layer: ({ name, linear, seed, prefix, ctx, gradient }, c) => {
     const boft = new BoftLayer(name, linear, { ...c, prefix });
     const lambda = initialLambda(c.gate);
-    const branch = { seed, prefix, branch: "loraga" };
-    if (c.converted) {
-      const lora = new LoraLayer(
+    const loraBranch = (spec: Pick<LoraLayerSpec, "scale" | "dropout" | "init">) =>
+      new LoraLayer(
         name,
         linear.inFeatures,
         linear.outFeatures,
-        { ...branch, r: c.r, scale: 1, dropout: 0 },
+        { seed, prefix, branch: "loraga", r: c.r, ...spec },
         ctx,
       );
-      return new HybridLayer(name, linear, boft, lora, null, lambda);
-    }
+    // From a file: the branch in converted form (scale 1, no initial factors); the file's tensors follow.
+    if (c.converted) return new HybridLayer(name, linear, boft, loraBranch({ scale: 1, dropout: 0 }), null, lambda);
     const { A0, B0, scale } = loraGaInit(name, linear, gradient as Float64Array, c, seed);
-    const lora = new LoraLayer(
-      name,
-      linear.inFeatures,
-      linear.outFeatures,
-      { ...branch, r: c.r, scale, dropout: c.dropout, init: { A: A0, B: B0 } },
-      ctx,
-    );
+    const lora = loraBranch({ scale, dropout: c.dropout, init: { A: A0, B: B0 } });
     return new HybridLayer(name, linear, boft, lora, { A0, B0 }, lambda);
   },
   // The LoRA-GA change in converted rank-2r form, its scale folded in (lora_alpha = r).
