@@ -4,7 +4,13 @@
 // Run: npm run build && node dist/bench/adapters.js [--iters 5] [--backend wasm] [--size d128] [--only lora,boft]
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { attach, type AttachOptions, type Attachment } from "../lib/adapters/index.js";
+import {
+  ADAPTER_METHOD_NAMES,
+  adapterMethod,
+  attach,
+  type AttachOptions,
+  type Attachment,
+} from "../lib/adapters/index.js";
 import { useBackend } from "../lib/backend/index.js";
 import { causalLmLoss, createModel, makeConfig, type ModelConfig } from "../lib/models/index.js";
 
@@ -81,6 +87,10 @@ const VARIANTS: Variant[] = [
   },
 ];
 
+// A registered method without a variant above still runs, with its attach() defaults.
+for (const method of ADAPTER_METHOD_NAMES)
+  if (!VARIANTS.some((v) => v.options?.method === method)) VARIANTS.push({ label: method, options: { method } });
+
 function ids(batch: number, seq: number, vocab: number, seed: number): tf.Tensor2D {
   return tf.tensor2d(
     Array.from({ length: batch * seq }, (_, i) => (i * 7919 + seed * 104729) % vocab),
@@ -132,7 +142,7 @@ async function main(): Promise<void> {
     let att: Attachment | null = null;
     if (v.options) {
       const opts = { ...v.options, targets: TARGETS, seed: 2 } as AttachOptions;
-      if (opts.method === "loraga" || opts.method === "hybrid")
+      if (adapterMethod(opts.method).gradientInit)
         Object.assign(opts, {
           estimate: {
             loss: (b: tf.Tensor2D) => causalLmLoss(model.forward(b), b),

@@ -13,7 +13,7 @@ import { Queue, QueueEvents } from "bullmq";
 import { useBackend } from "../lib/backend/index.js";
 import { projectRoot } from "../lib/project-root.js";
 import { runMethod, type RunMethodOptions } from "../lib/experiments/run-method.js";
-import type { GatePolicy } from "../lib/adapters/gate.js";
+import type { GatePolicy } from "../lib/adapters/index.js";
 import { ensureBaseModel } from "../lib/pretrain/index.js";
 import { runOptionsFor, seedList, settingsFor, TRAINED_METHODS } from "../lib/reproduce/settings.js";
 import { connectionOptions } from "../lib/sweep/connection.js";

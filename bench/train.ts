@@ -5,17 +5,21 @@
 //   or: npm run build && node dist/bench/train.js
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { attach, type AttachOptions } from "../lib/adapters/index.js";
+import { ADAPTER_METHOD_NAMES, adapterMethod, attach, type AttachOptions } from "../lib/adapters/index.js";
 import { useBackend } from "../lib/backend/index.js";
+import { TRAINED_METHODS } from "../lib/experiments/methods.js";
 import { causalLmLoss, createModel, makeConfig, type ModelConfig, type TransformerModel } from "../lib/models/index.js";
-import { compareMethods, comparisonMarkdown, type MethodSpec } from "../lib/train/compare.js";
+import { tableToMarkdown } from "../lib/plots/table.js";
+import { resourceRows, resourceTable, type ResourceRun } from "../lib/reproduce/tables.js";
 import { shuffledBatches } from "../lib/train/data.js";
+import { fullFineTuning } from "../lib/train/full.js";
+import { train, type Trainable } from "../lib/train/trainer.js";
 
 const { values: args } = parseArgs({
   options: {
     steps: { type: "string", default: "6" },
     backend: { type: "string" },
-    methods: { type: "string", default: "full,lora,boft,loraga,urnn,hybrid" },
+    methods: { type: "string", default: TRAINED_METHODS.join(",") },
     sizes: { type: "string", default: "0,1" },
   },
 });
@@ -79,27 +83,39 @@ function randomTokens(size: Size, seed: number) {
 
 const loss = (m: TransformerModel, ids: tf.Tensor2D) => tf.tidy(() => causalLmLoss(m.forward(ids), ids));
 
-function methods(size: Size): MethodSpec<TransformerModel>[] {
-  const estimate = (m: TransformerModel) => {
-    const d = randomTokens(size, 99);
-    return { loss: (b: tf.Tensor2D) => loss(m, b), batches: [d.next(), d.next()], samples: 2 * size.batch };
-  };
-  const all: Record<string, (m: TransformerModel) => AttachOptions> = {
-    lora: () => ({ method: "lora", targets, r: 8, alpha: 16 }),
-    boft: () => ({ method: "boft", targets, blockSize: 4 }),
-    loraga: (m) => ({ method: "loraga", targets, r: 8, alpha: 16, estimate: estimate(m) }),
-    urnn: () => ({ method: "urnn", targets }),
-    hybrid: (m) => ({ method: "hybrid", targets, r: 8, alpha: 16, blockSize: 4, estimate: estimate(m) }),
-  };
-  return args
-    .methods!.split(",")
-    .filter((n) => n !== "full")
-    .map((name) => {
-      const opts = all[name];
-      if (!opts)
-        throw new Error(`--methods: unknown method '${name}'; expected some of full,${Object.keys(all).join(",")}`);
-      return { name, makeTrainable: (m: TransformerModel) => attach(m, opts(m)) };
+/** Every method with its attach() defaults (full fine-tuning trains every weight); LoRA-GA and the hybrid get a gradient estimate. */
+function trainableFor(name: string, size: Size, m: TransformerModel): Trainable & { detach?(): void } {
+  if (name === "full") return fullFineTuning(m);
+  if (!ADAPTER_METHOD_NAMES.includes(name as never))
+    throw new Error(`--methods: unknown method '${name}'; expected some of ${TRAINED_METHODS.join(",")}`);
+  const d = randomTokens(size, 99);
+  const estimate = { loss: (b: tf.Tensor2D) => loss(m, b), batches: [d.next(), d.next()], samples: 2 * size.batch };
+  return attach(m, {
+    method: name,
+    targets,
+    ...(adapterMethod(name).gradientInit ? { estimate } : {}),
+  } as AttachOptions);
+}
+
+/** One method trained on a fresh model (the same seed for all), then released. */
+async function runOne(name: string, size: Size): Promise<ResourceRun & { finalLoss: number }> {
+  const model = createModel(size.config, { seed: 0 });
+  const trainable = trainableFor(name, size, model);
+  try {
+    const r = await train<tf.Tensor2D>({
+      trainable,
+      loss: (b) => loss(model, b),
+      data: randomTokens(size, 1),
+      steps: Number(args.steps),
+      optimizer: { kind: "adamw", lr: 1e-3 },
+      progress: { label: name },
+      name,
     });
+    return { method: name as ResourceRun["method"], resources: r.resources, finalLoss: r.losses.at(-1) as number };
+  } finally {
+    trainable.detach?.();
+    model.dispose();
+  }
 }
 
 function raise(message: string): never {
@@ -113,14 +129,12 @@ console.log(
 for (const size of args
   .sizes!.split(",")
   .map((i) => SIZES[Number(i)] ?? raise(`--sizes: no size ${i}; there are ${SIZES.length}`))) {
-  const rows = await compareMethods<TransformerModel, tf.Tensor2D>({
-    methods: methods(size),
-    makeModel: () => createModel(size.config, { seed: 0 }),
-    makeData: () => randomTokens(size, 1),
-    loss,
-    steps: Number(args.steps),
-    optimizer: { kind: "adamw", lr: 1e-3 },
-  });
+  const methods = args.methods!.split(",");
+  // Ratios are to full fine-tuning, so it always runs (first).
+  const names = ["full", ...methods.filter((n) => n !== "full")];
+  const runs = [];
+  for (const name of names) runs.push(await runOne(name, size));
   console.log(`\n### ${size.label} (batch ${size.batch} × ${size.seq} tokens)\n`);
-  console.log(comparisonMarkdown(rows));
+  console.log(tableToMarkdown(resourceTable(resourceRows(runs, names))));
+  console.log(`\nfinal loss: ${runs.map((r) => `${r.method} ${r.finalLoss.toFixed(4)}`).join(", ")}`);
 }

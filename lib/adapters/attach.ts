@@ -1,12 +1,12 @@
 // attach(host, {method, targets, ...}) → Attachment: the single entry point for all methods.
 // Installs one LayerAdapter per target Linear, freezes base weights, and provides the
-// TrainableSet the trainer optimises.
+// TrainableSet the trainer optimises. Everything method-specific comes from the method's
+// descriptor (registry.ts): its configuration, layers, gate and checkpoint parts.
 import * as tf from "@tensorflow/tfjs";
+import type { TensorToWrite } from "../io/safetensors.js";
 import type { Linear } from "../nn/linear.js";
 import type { LinearHost, ParameterGroup, ParameterHost, TrainableSet } from "../nn/module.js";
-import type { GateRecord } from "../records/types.js";
-import type { TensorToWrite } from "../io/safetensors.js";
-import { BoftLayer } from "./boft.js";
+import type { GateRecord, GradNormRecord } from "../records/types.js";
 import {
   initTensors,
   restoreAttachmentState,
@@ -14,19 +14,14 @@ import {
   type AttachmentCheckpointState,
   type RestoreStateContext,
 } from "./checkpoint-state.js";
-import { DEFAULT_GATE, gateMeasure, initialLambda, nextLambda, validateGate } from "./gate.js";
-import { weightSpaceNorms } from "./gate-signal.js";
-import { estimateGradients } from "./gradient-estimate.js";
 import { groupGradNorms } from "./grad-norms.js";
-import { HybridLayer } from "./hybrid.js";
-import { LoraLayer, checkRank, loraScale } from "./lora.js";
-import { LoraGaLayer, loraGaFactors } from "./loraga.js";
-import { resolveTargets } from "./targets.js";
-import type { AdapterContext, LayerAdapter, Method } from "./types.js";
-import { UrnnLayer } from "./urnn.js";
-import { newPrefix } from "./variables.js";
-import type { AttachOptions, GradientSource, HybridAttachOptions } from "./options.js";
+import { estimateGradients, type GradientSource } from "./gradient-estimate.js";
+import type { AnyAdapterMethod } from "./method.js";
 import { saveAdapter } from "./peft-save.js";
+import { ADAPTER_METHODS, adapterMethod, type AttachOptions, type Method } from "./registry.js";
+import { resolveTargets, type TargetSpec } from "./targets.js";
+import type { AdapterContext, LayerAdapter } from "./types.js";
+import { newPrefix } from "./variables.js";
 
 export type { AttachmentCheckpointState } from "./checkpoint-state.js";
 export type {
@@ -36,129 +31,84 @@ export type {
   LoraAttachOptions,
   LoraGaAttachOptions,
   UrnnAttachOptions,
-} from "./options.js";
+} from "./registry.js";
 
-/** Internal: a hybrid rebuilt from a file has a plain LoRA branch in converted form. */
-export interface RestoreHints {
-  hybridLora?: Map<string, { A: tf.Tensor2D; B: tf.Tensor2D }>;
+/** Every option key some method takes. */
+const KNOWN_OPTIONS = new Set<string>(ADAPTER_METHODS.flatMap((m) => m.optionKeys));
+
+export function attach(host: LinearHost, options: AttachOptions): Attachment {
+  const method = adapterMethod(String(options.method));
+  const { method: _name, targets, seed, ...rest } = options as AttachOptions & Record<string, unknown>;
+  // One bag of options may serve several methods (each takes its own), but a key no method
+  // knows is a typo, not an option: refused, with what this method takes.
+  const own: readonly string[] = method.optionKeys;
+  const unknown = Object.keys(rest).filter((k) => rest[k] !== undefined && !KNOWN_OPTIONS.has(k));
+  if (unknown.length)
+    throw new Error(
+      `attach (${method.name}): unknown option(s) ${unknown.join(", ")}; ${method.name} takes targets, seed${own.length ? `, ${own.join(", ")}` : ""}`,
+    );
+  const mine = Object.fromEntries(Object.entries(rest).filter(([k]) => own.includes(k)));
+  const config = method.config(mine);
+  return attachConfigured(host, method, config, { targets, seed: seed ?? 0, gradients: mine as GradientSource });
 }
 
-const METHODS: Method[] = ["lora", "boft", "loraga", "urnn", "hybrid"];
-
-export function attach(host: LinearHost, options: AttachOptions, hints: RestoreHints = {}): Attachment {
-  if (!METHODS.includes(options.method)) {
-    throw new Error(`attach: unknown method '${String(options.method)}'; expected one of ${METHODS.join(", ")}`);
-  }
-  const targets = resolveTargets(host, options.targets);
+/**
+ * Attaches a method from its resolved configuration: attach() after checking the options, and
+ * loadAdapter() with the configuration a file describes (no gradient estimate: the file's
+ * tensors replace the initial ones).
+ */
+export function attachConfigured(
+  host: LinearHost,
+  method: AnyAdapterMethod,
+  config: unknown,
+  o: { targets: TargetSpec; seed: number; gradients?: GradientSource },
+): Attachment {
+  const targets = resolveTargets(host, o.targets);
   for (const [name, lin] of targets) {
     if (lin.adapter) throw new Error(`attach: ${name} already has an adapter; detach it first`);
   }
-  const seed = options.seed ?? 0;
-  const prefix = newPrefix(options.method);
-  const ctx: AdapterContext = { training: true, dropoutCalls: 0, seed };
-  const needsGrad = (options.method === "loraga" || options.method === "hybrid") && !hints.hybridLora;
-  const grads = needsGrad ? gradientsFor(targets, options as GradientSource & { method: string }) : null;
-  if (options.method === "hybrid") validateGate(options.gate ?? DEFAULT_GATE);
-
+  const prefix = newPrefix(method.name);
+  const ctx: AdapterContext = { training: true, dropoutCalls: 0, seed: o.seed };
+  const grads = method.gradientInit && o.gradients ? gradientsFor(method.name, targets, o.gradients) : null;
   const layers = new Map<string, { linear: Linear; layer: LayerAdapter }>();
   try {
     for (const [name, linear] of targets) {
-      layers.set(name, { linear, layer: makeLayer(name, linear, options, seed, prefix, ctx, grads, hints) });
+      const gradient = grads?.get(name);
+      const layer = method.layer(
+        { name, linear, seed: o.seed, prefix, ctx, ...(gradient ? { gradient } : {}) },
+        config,
+      );
+      layers.set(name, { linear, layer });
     }
   } catch (err) {
-    for (const { layer } of layers.values()) {
-      if (layer instanceof LoraGaLayer) layer.restoreBase();
-      layer.dispose();
-    }
+    for (const { layer } of layers.values()) layer.dispose();
     throw err;
   }
-  return new Attachment(host, options, layers, ctx);
+  return new Attachment(host, method, config, layers, ctx);
 }
 
-function gradientsFor(
-  targets: Map<string, Linear>,
-  src: GradientSource & { method: string },
-): Map<string, Float64Array> {
+function gradientsFor(method: string, targets: Map<string, Linear>, src: GradientSource): Map<string, Float64Array> {
   if (src.gradients) {
     const out = new Map<string, Float64Array>();
     for (const [name, lin] of targets) {
       const g = src.gradients.get(name);
       if (!g)
         throw new Error(
-          `${src.method}: no gradient given for target ${name}; gradients has ${[...src.gradients.keys()].join(", ")}`,
+          `${method}: no gradient given for target ${name}; gradients has ${[...src.gradients.keys()].join(", ")}`,
         );
       const data = g instanceof tf.Tensor ? g.dataSync() : g;
       const want = lin.outFeatures * lin.inFeatures;
       if (data.length !== want)
         throw new Error(
-          `${src.method}: gradient for ${name} has ${data.length} values, expected [${lin.outFeatures}, ${lin.inFeatures}]`,
+          `${method}: gradient for ${name} has ${data.length} values, expected [${lin.outFeatures}, ${lin.inFeatures}]`,
         );
       out.set(name, Float64Array.from(data));
     }
     return out;
   }
   if (!src.estimate)
-    throw new Error(`${src.method}: needs the gradient estimate: pass estimate: { loss, batches } (or gradients)`);
+    throw new Error(`${method}: needs the gradient estimate: pass estimate: { loss, batches } (or gradients)`);
   return estimateGradients(targets, src.estimate);
-}
-
-function makeLayer(
-  name: string,
-  linear: Linear,
-  o: AttachOptions,
-  seed: number,
-  prefix: string,
-  ctx: AdapterContext,
-  grads: Map<string, Float64Array> | null,
-  hints: RestoreHints,
-): LayerAdapter {
-  switch (o.method) {
-    case "lora":
-      return new LoraLayer(name, linear.inFeatures, linear.outFeatures, { ...o, seed, prefix }, ctx);
-    case "boft":
-      return new BoftLayer(name, linear, { ...o, prefix });
-    case "urnn":
-      return new UrnnLayer(name, linear, { seed, prefix });
-    case "loraga":
-      return new LoraGaLayer(name, linear, grads?.get(name) as Float64Array, { ...o, seed, prefix }, ctx);
-    case "hybrid": {
-      const boft = new BoftLayer(name, linear, { ...o, prefix });
-      const lambda = initialLambda(o.gate ?? DEFAULT_GATE);
-      const restored = hints.hybridLora?.get(name);
-      if (restored) {
-        const lora = new LoraLayer(
-          name,
-          linear.inFeatures,
-          linear.outFeatures,
-          { seed, prefix, alpha: restored.A.shape[0], rslora: false, branch: "loraga", init: restored },
-          ctx,
-        );
-        return new HybridLayer(name, linear, boft, lora, null, lambda);
-      }
-      const r = o.r ?? 8;
-      checkRank(name, r, linear.inFeatures, linear.outFeatures);
-      const rslora = o.rslora ?? true;
-      const f = loraGaFactors(
-        name,
-        grads?.get(name) as Float64Array,
-        linear.outFeatures,
-        linear.inFeatures,
-        r,
-        loraScale(o.alpha ?? 16, r, rslora),
-        { ...o, seed },
-      );
-      const A0 = tf.keep(tf.tensor2d(f.A, [r, linear.inFeatures]));
-      const B0 = tf.keep(tf.tensor2d(f.B, [linear.outFeatures, r]));
-      const lora = new LoraLayer(
-        name,
-        linear.inFeatures,
-        linear.outFeatures,
-        { ...o, r, rslora, seed, prefix, branch: "loraga", init: { A: A0, B: B0 } },
-        ctx,
-      );
-      return new HybridLayer(name, linear, boft, lora, { A0, B0 }, lambda);
-    }
-  }
 }
 
 export class Attachment implements TrainableSet {
@@ -180,11 +130,14 @@ export class Attachment implements TrainableSet {
 
   constructor(
     readonly host: LinearHost,
-    readonly options: AttachOptions,
+    /** The method's descriptor (registry.ts). */
+    readonly descriptor: AnyAdapterMethod,
+    /** The method's configuration with every default applied (its descriptor's config()). */
+    readonly config: unknown,
     readonly layers: Map<string, { linear: Linear; layer: LayerAdapter }>,
     private readonly ctx: AdapterContext,
   ) {
-    this.method = options.method;
+    this.method = descriptor.name as Method;
     for (const { linear, layer } of layers.values()) {
       linear.adapter = layer;
       for (const v of [linear.weight, linear.bias]) if (v) this.frozen.push({ v, was: v.trainable });
@@ -270,7 +223,6 @@ export class Attachment implements TrainableSet {
     if (this.merged) this.unmerge();
     for (const { linear, layer } of this.layers.values()) {
       linear.adapter = null;
-      if (layer instanceof LoraGaLayer) layer.restoreBase();
       layer.dispose();
     }
     for (const { v, was } of this.frozen) v.trainable = was;
@@ -298,31 +250,37 @@ export class Attachment implements TrainableSet {
     return base + this.trainableParameters;
   }
 
-  /** Hybrid: recompute every layer's λ from this step's gradients (the policy's measure) and record it. */
-  onGradients(grads: Record<string, tf.Tensor>, step: number): void {
-    if (this.method !== "hybrid") return;
-    const policy = (this.options as HybridAttachOptions).gate ?? DEFAULT_GATE;
-    const entries = [...this.layers.values()].map(({ linear, layer }) => ({
-      hybrid: layer as HybridLayer,
-      weight: linear.weight as tf.Tensor2D,
-    }));
-    const count = (g: ParameterGroup) => g.variables.reduce((n, v) => n + v.size, 0);
-    const measure = gateMeasure(policy);
-    let pairs: { boft: number; loraga: number }[];
-    if (measure === "weight-space") pairs = weightSpaceNorms(entries, grads);
-    else if (measure === "parameter") {
-      const groups = entries.flatMap(({ hybrid }) => [...hybrid.boft.groups(), ...hybrid.lora.groups()]);
-      const norms = groupGradNorms(grads, groups);
-      pairs = entries.map((_, i) => ({ boft: norms[2 * i] as number, loraga: norms[2 * i + 1] as number }));
-    } else pairs = entries.map(() => ({ boft: Number.NaN, loraga: Number.NaN }));
-    entries.forEach(({ hybrid: h }, i) => {
-      h.lambda = nextLambda(policy, h.lambda, {
-        ...(pairs[i] as { boft: number; loraga: number }),
-        boftCount: count(h.boft.groups()[0] as ParameterGroup),
-        loragaCount: count(h.lora.groups()[0] as ParameterGroup),
-      });
-      this.gateRecords.push({ step, layer: h.layer, lambda: h.lambda });
-    });
+  /** The attachment's seed (every random init derives from it). */
+  get seed(): number {
+    return this.ctx.seed;
+  }
+
+  /**
+   * After each backward pass, before the optimiser step: the method's hook (the hybrid's gate sets
+   * every layer's next λ and records it). `norms` are the trainer's per-group gradient norms of
+   * this step, so nothing is computed twice; without them they are computed here when needed.
+   */
+  onGradients(grads: Record<string, tf.Tensor>, step: number, norms?: readonly GradNormRecord[]): void {
+    if (!this.descriptor.onGradients) return;
+    let byGroup: Map<string, number> | null = null;
+    const key = (layer: string, branch: string) => `${layer}\u0000${branch}`;
+    const groupNorm = (layer: string, branch: string): number => {
+      if (!byGroup) {
+        byGroup = new Map();
+        if (norms) for (const r of norms) byGroup.set(key(r.layer, r.branch), r.norm);
+        else {
+          const groups = this.groups();
+          groupGradNorms(grads, groups).forEach((n, i) => {
+            const g = groups[i] as ParameterGroup;
+            byGroup?.set(key(g.layer, g.branch), n);
+          });
+        }
+      }
+      return byGroup.get(key(layer, branch)) ?? Number.NaN;
+    };
+    const layers = [...this.layers].map(([name, { linear, layer }]) => ({ name, linear, layer }));
+    for (const r of this.descriptor.onGradients({ layers, grads, step, groupNorm }, this.config))
+      this.gateRecords.push(r);
   }
 
   /**
@@ -333,11 +291,12 @@ export class Attachment implements TrainableSet {
   checkpointState(): AttachmentCheckpointState {
     this.alive("checkpointState()");
     const lambdas: Record<string, number> = {};
-    for (const [name, { layer }] of this.layers) if (layer instanceof HybridLayer) lambdas[name] = layer.lambda;
+    const lambda = this.descriptor.checkpoint.lambda;
+    if (lambda) for (const [name, { layer }] of this.layers) lambdas[name] = lambda.get(layer);
     return { method: this.method, dropoutCalls: this.ctx.dropoutCalls, lambdas, ...this.weightDigests() };
   }
 
-  /** Tensors a checkpoint needs beyond the variables: LoRA-GA's (and the hybrid's) B₀, A₀. */
+  /** Tensors a checkpoint needs beyond the variables: the method's initial factors (LoRA-GA's and the hybrid's B₀, A₀). */
   checkpointTensors(): Map<string, TensorToWrite> {
     this.alive("checkpointTensors()");
     return initTensors(this.internals());
@@ -363,6 +322,7 @@ export class Attachment implements TrainableSet {
   private internals() {
     return {
       method: this.method,
+      checkpoint: this.descriptor.checkpoint,
       layers: this.layers,
       ctx: this.ctx,
       unmergedWeight: (name: string) => this.backups?.get(name),

@@ -7,9 +7,9 @@ import * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
 import type { TensorToWrite } from "../io/safetensors.js";
 import type { Linear } from "../nn/linear.js";
-import { HybridLayer } from "./hybrid.js";
-import { LoraGaLayer } from "./loraga.js";
-import type { LayerAdapter, Method } from "./types.js";
+import type { CheckpointParts } from "./method.js";
+import type { Method } from "./registry.js";
+import type { LayerAdapter } from "./types.js";
 
 /** What Attachment.checkpointState() returns (JSON-safe). */
 export interface AttachmentCheckpointState extends Record<string, unknown> {
@@ -27,6 +27,8 @@ export interface AttachmentCheckpointState extends Record<string, unknown> {
 /** The parts of an Attachment this module reads and restores. */
 export interface AttachmentInternals {
   method: Method;
+  /** What the method's checkpoint carries (its descriptor's `checkpoint`). */
+  checkpoint: CheckpointParts<LayerAdapter>;
   layers: Map<string, { linear: Linear; layer: LayerAdapter }>;
   ctx: { dropoutCalls: number };
   /** The pre-merge weight of a layer while merged (the live weight is then the merged one). */
@@ -50,10 +52,8 @@ export function tensorDigest(t: tf.Tensor): string {
 const A0_KEY = "loraga_A0";
 const B0_KEY = "loraga_B0";
 
-function initFactors(layer: LayerAdapter): { A0: tf.Tensor2D; B0: tf.Tensor2D } | null {
-  if (layer instanceof LoraGaLayer) return { A0: layer.A0, B0: layer.B0 };
-  if (layer instanceof HybridLayer) return layer.initFactors;
-  return null;
+function initFactors(att: AttachmentInternals, layer: LayerAdapter): { A0: tf.Tensor2D; B0: tf.Tensor2D } | null {
+  return att.checkpoint.initFactors?.get(layer) ?? null;
 }
 
 /** Digests of the frozen weights: base per target, and LoRA-GA's offset weight. */
@@ -64,8 +64,9 @@ export function weightDigests(
   const offsetWeights: Record<string, string> = {};
   for (const [name, { linear, layer }] of att.layers) {
     const live = att.unmergedWeight(name) ?? linear.weight;
-    if (layer instanceof LoraGaLayer) {
-      baseWeights[name] = tensorDigest(layer.originalWeight);
+    const original = att.checkpoint.initFactors?.originalWeight?.(layer);
+    if (original) {
+      baseWeights[name] = tensorDigest(original);
       offsetWeights[name] = tensorDigest(live);
     } else baseWeights[name] = tensorDigest(live);
   }
@@ -76,7 +77,7 @@ export function weightDigests(
 export function initTensors(att: AttachmentInternals): Map<string, TensorToWrite> {
   const out = new Map<string, TensorToWrite>();
   for (const [name, { layer }] of att.layers) {
-    const f = initFactors(layer);
+    const f = initFactors(att, layer);
     if (!f) continue;
     out.set(`${name}.${A0_KEY}`, { shape: f.A0.shape.slice(), data: Float32Array.from(f.A0.dataSync()) });
     out.set(`${name}.${B0_KEY}`, { shape: f.B0.shape.slice(), data: Float32Array.from(f.B0.dataSync()) });
@@ -131,12 +132,11 @@ export function restoreAttachmentState(
     );
 
   att.ctx.dropoutCalls = calls;
+  const { lambda, initFactors: init } = att.checkpoint;
   for (const [name, { layer }] of att.layers) {
-    if (layer instanceof HybridLayer) layer.lambda = lambdas[name] as number;
+    if (lambda) lambda.set(layer, lambdas[name] as number);
     const f = factors?.get(name);
-    if (!f) continue;
-    if (layer instanceof LoraGaLayer) layer.restoreInit(f.A0, f.B0, offsets.get(name) as tf.Tensor2D);
-    else if (layer instanceof HybridLayer) layer.restoreInitFactors(f.A0, f.B0);
+    if (f && init) init.restore(layer, f, offsets.get(name));
   }
 }
 
@@ -144,7 +144,7 @@ function checkLambdas(att: AttachmentInternals, value: unknown, where: string): 
   const lambdas = (value ?? {}) as Record<string, unknown>;
   if (typeof lambdas !== "object" || Array.isArray(lambdas))
     throw new Error(`${where}: lambdas must be an object of layer → λ, found ${JSON.stringify(value)}`);
-  const expected = [...att.layers].filter(([, { layer }]) => layer instanceof HybridLayer).map(([name]) => name);
+  const expected = att.checkpoint.lambda ? [...att.layers.keys()] : [];
   const found = Object.keys(lambdas);
   const missing = expected.filter((n) => !(n in lambdas));
   const extra = found.filter((n) => !expected.includes(n));
@@ -167,7 +167,7 @@ function readInitFactors(
   where: string,
   warn: (message: string) => void,
 ): Map<string, { A0: tf.Tensor2D; B0: tf.Tensor2D }> | null {
-  const needing = [...att.layers].filter(([, { layer }]) => initFactors(layer) !== null);
+  const needing = [...att.layers].filter(([, { layer }]) => initFactors(att, layer) !== null);
   if (needing.length === 0 || tensors === undefined) return null;
   if (![...tensors.keys()].some((k) => k.endsWith(`.${A0_KEY}`))) {
     warn(
@@ -177,7 +177,7 @@ function readInitFactors(
   }
   const problems: string[] = [];
   for (const [name, { layer }] of needing) {
-    const live = initFactors(layer) as { A0: tf.Tensor2D; B0: tf.Tensor2D };
+    const live = initFactors(att, layer) as { A0: tf.Tensor2D; B0: tf.Tensor2D };
     for (const [key, t] of [
       [A0_KEY, live.A0],
       [B0_KEY, live.B0],
@@ -204,15 +204,17 @@ function readInitFactors(
   return out;
 }
 
-/** LoRA-GA layers' frozen W − s·B₀A₀ from the checkpoint's factors. */
+/** The frozen weights (W − s·B₀A₀) the checkpoint's factors give, for layers that fold them into W. */
 function offsetWeights(
   att: AttachmentInternals,
   factors: Map<string, { A0: tf.Tensor2D; B0: tf.Tensor2D }>,
 ): Map<string, tf.Tensor2D> {
   const out = new Map<string, tf.Tensor2D>();
+  const offset = att.checkpoint.initFactors?.offsetWeight;
+  if (!offset) return out;
   for (const [name, { layer }] of att.layers) {
     const f = factors.get(name);
-    if (f && layer instanceof LoraGaLayer) out.set(name, layer.offsetWeight(f.A0, f.B0));
+    if (f) out.set(name, offset(layer, f));
   }
   return out;
 }

@@ -1,28 +1,14 @@
-// Per-layer, per-branch gradient norms: what the plots show and the hybrid gate reads.
-import * as tf from "@tensorflow/tfjs";
+// Per-layer, per-branch gradient norms of an attachment's groups from gradients keyed by
+// tf.Variable name (tf.variableGrads' output), for code that trains without lib/train: the same
+// computation the trainer runs once per step (lib/nn/grad-norms.ts).
+import type * as tf from "@tensorflow/tfjs";
+import { groupNorms } from "../nn/grad-norms.js";
 import type { ParameterGroup } from "../nn/module.js";
 import type { GradNormRecord } from "../records/types.js";
 
-/**
- * L2 norm of each group's concatenated gradients (grads keyed by tf.Variable.name), in one
- * device read. A group none of whose variables has a gradient gets NaN.
- */
+/** L2 norm of each group's concatenated gradients; NaN for a group none of whose variables has a gradient. */
 export function groupGradNorms(grads: Record<string, tf.Tensor>, groups: ParameterGroup[]): number[] {
-  if (groups.length === 0) return [];
-  const present = groups.map((g) => g.variables.some((v) => grads[v.name] !== undefined));
-  const sq = tf.tidy(() => {
-    const parts = groups.map((g) => {
-      const terms = g.variables
-        .map((v) => grads[v.name])
-        .filter((t): t is tf.Tensor => t !== undefined)
-        .map((t) => tf.sum(tf.square(t)));
-      return terms.length ? tf.addN(terms) : tf.scalar(0);
-    });
-    return tf.stack(parts);
-  });
-  const values = sq.dataSync();
-  sq.dispose();
-  return groups.map((_, i) => (present[i] ? Math.sqrt(values[i] as number) : Number.NaN));
+  return groupNorms(groups, (v) => grads[v.name]).norms;
 }
 
 /** Appends one GradNormRecord per group (skipping groups without gradients) and returns them. */

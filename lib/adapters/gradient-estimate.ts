@@ -69,3 +69,14 @@ export function estimateGradients<B>(
   for (const acc of sums.values()) for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) / seen;
   return sums;
 }
+
+/** Where a gradient-initialised method's dL/dW come from: an estimate over batches, or given per module path. */
+export interface GradientSource {
+  // the caller's batch type is theirs; the loss and batches only need to agree.
+  // biome-ignore lint/suspicious/noExplicitAny: batch type is erased at this boundary
+  estimate?: GradientEstimate<any>;
+  /** dL/dW [out, in] per module path (e.g. computed elsewhere); takes precedence over `estimate`. */
+  gradients?: Map<string, tf.Tensor2D | Float64Array | Float32Array>;
+}
+
+export const GRADIENT_SOURCE_KEYS = ["estimate", "gradients"] as const satisfies readonly (keyof GradientSource)[];

@@ -4,8 +4,6 @@ import type * as tf from "@tensorflow/tfjs";
 import type { LinearAdapter } from "../nn/linear.js";
 import type { ParameterGroup } from "../nn/module.js";
 
-export type Method = "lora" | "boft" | "loraga" | "urnn" | "hybrid";
-
 /** Shared mutable state an attachment hands its layers (training mode, dropout seeds). */
 export interface AdapterContext {
   training: boolean;
@@ -24,5 +22,6 @@ export interface LayerAdapter extends LinearAdapter {
   state(): Map<string, tf.Tensor>;
   /** Overwrites adapter tensors from a loaded file (keys as in state()); shapes are checked by the caller. */
   setState(values: Map<string, tf.Tensor>): void;
+  /** Frees the layer's tensors and undoes any change it made to its Linear (LoRA-GA's offset weight). */
   dispose(): void;
 }

@@ -15,4 +15,4 @@ export {
 export { loadGsm8k, type Gsm8kExample } from "./gsm8k.js";
 export { loadHumanEval, type HumanEvalTask } from "./humaneval.js";
 export { loadMtBench, MT_BENCH_CATEGORIES, type MtBenchCategory, type MtBenchQuestion } from "./mtbench.js";
-export { seededPermutation, seededRandom, subsample } from "./sample.js";
+export { seededPermutation, subsample } from "./sample.js";

@@ -2,15 +2,9 @@
 
 import { mulberry32, permutation } from "../random/mulberry32.js";
 
-/** The project's seeded stream (lib/random), with the seed validated. */
-export function seededRandom(seed: number): () => number {
-  if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, found ${seed}`);
-  return mulberry32(Math.trunc(seed));
-}
-
 /** A seeded permutation of 0..n-1 (Fisher-Yates). */
 export function seededPermutation(n: number, seed: number): number[] {
-  return permutation(n, seededRandom(seed));
+  return permutation(n, mulberry32(seed));
 }
 
 /**

@@ -12,14 +12,14 @@ export { glueLoss, meanGlueLoss } from "./loss.js";
 export { withClassificationHead } from "./classifier.js";
 export { classifyPooled, POOLINGS } from "./pooling.js";
 export type { Pooling } from "./pooling.js";
-export { runMethod, resolveRunOptions, RUN_METHODS, DEFAULT_TARGETS, DEFAULT_LR } from "./run-method.js";
+export { runMethod, resolveRunOptions, DEFAULT_TARGETS } from "./run-method.js";
+export { RUN_METHODS, TRAINED_METHODS, DEFAULT_LR, defaultLr, learningRates } from "./methods.js";
+export type { TrainedMethod } from "./methods.js";
+export type { MethodName } from "./methods.js";
 export type {
-  MethodName,
   RunMethodOptions,
   RunResult,
   AdapterSettings,
   ResolvedRunOptions,
   ResolvedAdapterSettings,
 } from "./run-method.js";
-export { runGrid, gridMetricTable, gridResourceTable, meanStdCell } from "./run-grid.js";
-export type { RunGridOptions, GridResult } from "./run-grid.js";

@@ -1,64 +1,46 @@
 // One fine-tuning run as the reproduction notebooks call it: load the base model fresh, attach
 // a method (or train every weight), train with lib/train on a GLUE task, evaluate with lib/eval.
 import * as tf from "@tensorflow/tfjs";
-import {
-  attach,
-  DEFAULT_GATE,
-  type AttachOptions,
-  type Attachment,
-  type GatePolicy,
-  type TargetSpec,
-} from "../adapters/index.js";
+import { attach, type AttachOptions, type Attachment, type GatePolicy, type TargetSpec } from "../adapters/index.js";
+import { adapterMethod } from "../adapters/registry.js";
 import { loadGlue, type GlueTask } from "../data/glue.js";
 import { subsample } from "../data/sample.js";
 import { evaluateGlue } from "../eval/glue.js";
 import { GLUE_VERBALIZERS } from "../eval/prompts.js";
 import { loadTokenizer, type HfTokenizer } from "../io/tokenizer.js";
-import { loadModelWithTokenizer } from "../models/checkpoint.js";
+import { loadModelWithTokenizer } from "../models/pretrained.js";
 import type { TransformerModel } from "../models/model.js";
 import type { ParameterGroup } from "../nn/module.js";
 import type { GateRecord, GradNormRecord, RunCurve } from "../records/types.js";
 import { fullFineTuning } from "../train/full.js";
 import type { ResourceReport } from "../train/resources.js";
-import { listCheckpoints } from "../train/checkpoint.js";
+import { listCheckpoints } from "../train/training-checkpoint.js";
 import { train, type StepInfo, type Trainable } from "../train/trainer.js";
 import { withClassificationHead } from "./classifier.js";
 import { glueBatches, type GlueBatch } from "./glue-batches.js";
 import { glueLoss, meanGlueLoss } from "./loss.js";
 import { checkPooling, type Pooling } from "./pooling.js";
+import { DEFAULT_LR, RUN_METHODS, type MethodName } from "./methods.js";
 import { labelScorerFor, type ScoringMode } from "./scoring.js";
 
-/** "base" evaluates the untuned model (no training), the row every method must beat. */
-export type MethodName = "base" | "full" | "lora" | "boft" | "loraga" | "urnn" | "hybrid";
-export const RUN_METHODS: readonly MethodName[] = ["base", "full", "lora", "boft", "loraga", "urnn", "hybrid"];
+export { DEFAULT_LR, RUN_METHODS, type MethodName } from "./methods.js";
 
 /** Attention and MLP projections of both families, as the paper adapts them. */
 export const DEFAULT_TARGETS = /\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj|c_attn|c_proj|c_fc)$/;
 
 /**
- * Learning rates for the default head scoring, from the small-base SST-2 sweep (150 steps × 16;
- * docs/reproductions.md). The new head trains at the adapter's rate, so the additive adapters
- * (LoRA, LoRA-GA, hybrid) get 5e-3: at 2e-2 the head overshot and the training loss rose. The
- * orthogonal ones (bounded rotations) tolerate 5e-2. uRNN's is carried over from the "lm" sweep.
+ * The adapter knobs runMethod passes to attach(); a method reads those its descriptor's
+ * `experiment.settings` lists, with the defaults given there (lib/adapters/<method>/method.ts).
  */
-export const DEFAULT_LR: Record<Exclude<MethodName, "base">, number> = {
-  full: 2e-3,
-  lora: 5e-3,
-  boft: 5e-2,
-  loraga: 5e-3,
-  urnn: 5e-2,
-  hybrid: 5e-3,
-};
-
 export interface AdapterSettings {
-  /** LoRA / LoRA-GA / hybrid rank (default 4) and alpha (default 2·r). */
+  /** Rank (LoRA, LoRA-GA, hybrid; 4 by their descriptors) and alpha (default 2·r). */
   r?: number;
   alpha?: number;
-  /** BOFT / hybrid block size (default 4). */
+  /** BOFT / hybrid block size (4 by their descriptors). */
   blockSize?: number;
-  /** Hybrid gate policy (default the adapters' default, DEFAULT_GATE: "weight"). */
+  /** Hybrid gate policy (the adapters' DEFAULT_GATE, "weight"). */
   gate?: GatePolicy;
-  /** Examples averaged for LoRA-GA's gradient estimate (default 4 batches' worth). */
+  /** Examples averaged for LoRA-GA's gradient estimate (4 batches' worth by its descriptor). */
   gradientSamples?: number;
 }
 
@@ -139,15 +121,8 @@ function checkOptions(o: RunMethodOptions): void {
   if (o.lr !== undefined && !(o.lr > 0)) throw new Error(`runMethod: lr must be positive, found ${o.lr}`);
 }
 
-/** The adapter settings a method actually reads, defaults filled in; null for "base" and "full". */
-export interface ResolvedAdapterSettings {
-  r?: number;
-  alpha?: number;
-  blockSize?: number;
-  /** Null: attach()'s default policy (its value is part of the library code the run cache fingerprints). */
-  gate?: GatePolicy | null;
-  gradientSamples?: number;
-}
+/** The adapter settings a method actually reads, defaults filled in (null for "base", "full" and a method that reads none). */
+export type ResolvedAdapterSettings = AdapterSettings;
 
 /**
  * Every option runMethod acts on, with its default applied: the one place the defaults live, so the
@@ -228,23 +203,20 @@ export function resolveRunOptions(o: RunMethodOptions): ResolvedRunOptions {
   };
 }
 
+/** The settings a method reads (its descriptor's experiment.settings), defaults filled in; null when it reads none. */
 function resolveAdapter(method: MethodName, a: AdapterSettings, batchSize: number): ResolvedAdapterSettings | null {
-  const r = a.r ?? 4;
-  const rank = { r, alpha: a.alpha ?? 2 * r };
-  const blockSize = a.blockSize ?? 4;
-  const gradientSamples = a.gradientSamples ?? 4 * batchSize;
-  switch (method) {
-    case "lora":
-      return rank;
-    case "boft":
-      return { blockSize };
-    case "loraga":
-      return { ...rank, gradientSamples };
-    case "hybrid":
-      return { ...rank, blockSize, gate: a.gate ?? DEFAULT_GATE, gradientSamples };
-    default:
-      return null;
+  if (method === "base" || method === "full") return null;
+  const d = adapterMethod(method).experiment.settings;
+  if (Object.keys(d).length === 0) return null;
+  const out: ResolvedAdapterSettings = {};
+  if (d.r !== undefined) {
+    out.r = a.r ?? d.r;
+    out.alpha = a.alpha ?? 2 * out.r;
   }
+  if (d.blockSize !== undefined) out.blockSize = a.blockSize ?? d.blockSize;
+  if (d.gate !== undefined) out.gate = a.gate ?? d.gate;
+  if (d.gradientBatches !== undefined) out.gradientSamples = a.gradientSamples ?? d.gradientBatches * batchSize;
+  return out;
 }
 
 async function loadBase(
@@ -290,7 +262,7 @@ function withHead(att: Attachment, model: TransformerModel, scoring: ScoringMode
     scoring === "head" && score ? [{ layer: "score", branch: "head", variables: [score] }] : [];
   return {
     groups: () => [...att.groups(), ...extra],
-    onGradients: (grads, step) => att.onGradients(grads, step),
+    onGradients: (grads, step, norms) => att.onGradients(grads, step, norms),
     gateRecords: () => att.gateRecords,
     // λ, the dropout counter and LoRA-GA's initial factors, so a resumed run continues as the uninterrupted one would
     checkpointState: () => att.checkpointState(),
@@ -351,10 +323,9 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
     let trainable: Trainable;
     if (o.method === "full") trainable = fullFineTuning(model);
     else {
-      const { gate, gradientSamples, ...shape } = o.adapter ?? {};
-      const common = { targets: o.targets as TargetSpec, seed, ...shape };
-      let opts: AttachOptions;
-      if (o.method === "loraga" || o.method === "hybrid") {
+      const { gradientSamples, ...settings } = o.adapter ?? {};
+      const opts = { ...settings, method: o.method, targets: o.targets as TargetSpec, seed } as AttachOptions;
+      if (adapterMethod(o.method).gradientInit) {
         // LoRA-GA's gradient estimate on the untuned model, from a separately seeded stream of training batches.
         const est = glueBatches(o.task, tokenizer, {
           split: "train",
@@ -368,25 +339,19 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
         const samples = gradientSamples as number;
         const batches = Array.from({ length: Math.ceil(samples / batchSize) }, () => est.next());
         try {
-          opts = {
-            ...common,
-            method: o.method,
+          att = attach(model, {
+            ...opts,
             estimate: {
               loss: (b: GlueBatch) => glueLoss(model, b, pooling),
               batches,
               samples,
               count: (b: GlueBatch) => b.labels.shape[0],
             },
-            ...(o.method === "hybrid" && gate ? { gate } : {}),
-          } as AttachOptions;
-          att = attach(model, opts);
+          } as AttachOptions);
         } finally {
           tf.dispose(batches as unknown as tf.TensorContainer);
         }
-      } else {
-        opts = { ...common, method: o.method } as AttachOptions;
-        att = attach(model, opts);
-      }
+      } else att = attach(model, opts);
       trainable = withHead(att, model, scoring);
     }
     const ck = hooks.checkpoint;

@@ -3,7 +3,7 @@ export * from "./errors.js";
 export * from "./safetensors.js";
 export * from "./hf-folder.js";
 export * from "./llama2c.js";
-export * from "./checkpoint.js";
+export * from "./model-checkpoint.js";
 export * from "./tokenizer.js";
 export * from "./train-tokenizer.js";
 export * from "./moby-dick.js";

@@ -3,7 +3,7 @@
 // only the new tokens, so the cost per token does not include re-running the prompt.
 import * as tf from "@tensorflow/tfjs";
 import { KVCache } from "./attention.js";
-import { makeRng } from "./init.js";
+import { mulberry32 } from "../random/mulberry32.js";
 import type { TransformerModel } from "./model.js";
 import { sampleToken, type SamplingOptions } from "./sampling.js";
 
@@ -32,7 +32,7 @@ export function generate(model: TransformerModel, prompts: number[][], opts: Gen
   }
   const eos = opts.eosTokenId === undefined ? model.config.eosTokenId : opts.eosTokenId;
   const pad = opts.padTokenId ?? model.config.padTokenId ?? 0;
-  const rng = makeRng(opts.seed ?? 0);
+  const rng = mulberry32(opts.seed ?? 0);
   const useCache = opts.useCache ?? true;
   const b = prompts.length;
   const width = Math.max(...prompts.map((p) => p.length));

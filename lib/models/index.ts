@@ -5,8 +5,8 @@ export type { ForwardOptions, CreateOptions, ParamSpec, CheckpointTensor } from 
 export { LlamaModel } from "./llama.js";
 export { Gpt2Model } from "./gpt2.js";
 export { createModel, modelFromTensors, parameterSpecs, transpose, transposeIfConv1d } from "./create.js";
-export { loadModel, loadModelWithTokenizer, saveModel } from "./checkpoint.js";
-export type { LoadedModel, SaveOptions } from "./checkpoint.js";
+export { loadModel, loadModelWithTokenizer, saveModel } from "./pretrained.js";
+export type { LoadedModel, SaveOptions } from "./pretrained.js";
 export { KVCache, attentionContext } from "./attention.js";
 export { causalLmLoss, classificationLoss } from "./loss.js";
 export type { LossOptions } from "./loss.js";
@@ -14,4 +14,3 @@ export { generate } from "./generate.js";
 export type { GenerateOptions } from "./generate.js";
 export { sampleToken } from "./sampling.js";
 export type { SamplingOptions } from "./sampling.js";
-export { makeRng } from "./init.js";

@@ -1,8 +1,6 @@
 // Seeded initialisation on the host, so a seed gives the same weights on every backend and
 // in every process (tf.randomNormal's seeding differs between backends).
 
-export { mulberry32 as makeRng } from "../random/mulberry32.js";
-
 /** n samples of N(0, std²) by Box–Muller. */
 export function normalArray(rng: () => number, n: number, std: number): Float32Array {
   const out = new Float32Array(n);

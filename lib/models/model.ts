@@ -5,7 +5,8 @@ import { Linear } from "../nn/linear.js";
 import type { LinearHost, ParameterHost } from "../nn/module.js";
 import type { ModelConfig } from "./config.js";
 import { attentionContext, type AttentionContext, type KVCache } from "./attention.js";
-import { makeRng, normalArray } from "./init.js";
+import { mulberry32 } from "../random/mulberry32.js";
+import { normalArray } from "./init.js";
 import { gatherRows } from "./ops.js";
 
 /** One weight: its name, in-memory shape, how to initialise it, and whether the checkpoint stores it transposed. */
@@ -50,7 +51,7 @@ export abstract class TransformerModel implements LinearHost, ParameterHost {
     init: CreateOptions = {},
   ) {
     this.specs = specs;
-    const rng = makeRng(init.seed ?? 0);
+    const rng = mulberry32(init.seed ?? 0);
     const std = init.std ?? 0.02;
     for (const s of specs) {
       const n = s.shape.reduce((a, b) => a * b, 1);

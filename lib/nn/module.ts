@@ -1,6 +1,7 @@
 // The minimal contracts between models, adapters and the trainer. A model satisfies both;
 // adapters need only LinearHost, the trainer only a variable list and a loss.
 import type * as tf from "@tensorflow/tfjs";
+import type { GradNormRecord } from "../records/types.js";
 import type { Linear } from "./linear.js";
 
 export interface LinearHost {
@@ -30,7 +31,9 @@ export interface TrainableSet {
   groups(): ParameterGroup[];
   /**
    * Called after each backward pass with gradients keyed by tf.Variable.name, before the
-   * optimiser step (the hybrid recomputes its per-layer λ here). Must not dispose the grads.
+   * optimiser step (the hybrid recomputes its per-layer λ here). `norms`: the norm of each of
+   * groups()' gradients this step, as the trainer computed them (absent when the caller has
+   * none). Must not dispose the grads.
    */
-  onGradients?(grads: Record<string, tf.Tensor>, step: number): void;
+  onGradients?(grads: Record<string, tf.Tensor>, step: number, norms?: readonly GradNormRecord[]): void;
 }

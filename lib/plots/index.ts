@@ -25,4 +25,5 @@ export type { Table, Cell, MeanStd } from "./table.js";
 export { PALETTE, sortLayers } from "./figure.js";
 export type { PlotlyFigure, Trace, Layout } from "./figure.js";
 export { resultsTable } from "./results.js";
+export { meanStd, meanStdCell } from "./mean-std.js";
 export type { ResultsOptions, Summary } from "./results.js";

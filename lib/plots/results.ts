@@ -3,6 +3,7 @@
 
 import type { RunCurve } from "../records/types.js";
 import { checkCurves, metricsOf } from "./curves.js";
+import { meanStdCell } from "./mean-std.js";
 import type { Cell, Table } from "./table.js";
 
 export type Summary = "last" | "max" | "min";
@@ -40,11 +41,7 @@ export function resultsTable(curves: readonly RunCurve[], opts: ResultsOptions =
         .filter((c) => c.run === run && c.metric === m)
         .map((c) => summarise(c, how(m)))
         .filter((v): v is number => v !== undefined);
-      if (xs.length === 0) return null;
-      if (xs.length === 1) return xs[0]!;
-      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
-      return { mean, std };
+      return meanStdCell(xs);
     }),
   ]);
   return { columns: ["run", ...metrics], rows, digits: opts.digits, caption: opts.caption };

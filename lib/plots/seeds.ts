@@ -2,6 +2,7 @@
 
 import type { RunCurve } from "../records/types.js";
 import { checkCurves, metricsOf } from "./curves.js";
+import { meanStd } from "./mean-std.js";
 import { colorAt, sortNumbers, stackedLayout, title, withAlpha, type PlotlyFigure, type Trace } from "./figure.js";
 
 export interface SeedAggregate {
@@ -42,10 +43,9 @@ export function aggregateSeeds(curves: readonly RunCurve[]): SeedAggregate[] {
     const n: number[] = [];
     for (const s of steps) {
       const xs = at.get(s)!;
-      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const ss = xs.reduce((a, b) => a + (b - m) ** 2, 0);
-      mean.push(xs.length ? m : NaN);
-      std.push(xs.length > 1 ? Math.sqrt(ss / (xs.length - 1)) : xs.length === 1 ? 0 : NaN);
+      const m = xs.length ? meanStd(xs) : { mean: NaN, std: NaN };
+      mean.push(m.mean);
+      std.push(m.std);
       n.push(xs.length);
     }
     return { run: g[0]!.run, metric: g[0]!.metric, seeds: g.map((c) => c.seed), steps, mean, std, n };

@@ -6,7 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadTokenizer } from "../io/tokenizer.js";
 import { trainByteLevelBpe, writeTokenizer } from "../io/train-tokenizer.js";
-import { saveModel } from "../models/checkpoint.js";
+import { saveModel } from "../models/pretrained.js";
 import { makeConfig } from "../models/config.js";
 import { createModel } from "../models/create.js";
 import { causalLmLoss } from "../models/loss.js";

@@ -1,6 +1,6 @@
 // The project's one seeded generator. Host-side on purpose: tfjs' seeded ops give different
 // numbers on different backends, and a seed must mean the same run everywhere. The whole state
-// is one uint32, so checkpoints can store it and a resumed run draws the same numbers.
+// is one uint32, so checkpoints can store it and a resumed run draws the same numbers (rng.ts).
 
 /** One mulberry32 step from a uint32 state: [next state, uniform in [0, 1)]. */
 export function mulberry32Step(state: number): [number, number] {
@@ -11,8 +11,9 @@ export function mulberry32Step(state: number): [number, number] {
   return [next, ((t ^ (t >>> 14)) >>> 0) / 4294967296];
 }
 
-/** A uniform [0, 1) stream seeded by `seed` (taken as a uint32). */
+/** A uniform [0, 1) stream seeded by `seed` (a finite number, taken as a uint32). */
 export function mulberry32(seed: number): () => number {
+  if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, found ${seed}`);
   let state = seed >>> 0;
   return () => {
     const [next, value] = mulberry32Step(state);

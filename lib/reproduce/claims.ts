@@ -123,11 +123,3 @@ export function learningSignalTable(
     caption: "Learning signal: each method against the untuned base model",
   };
 }
-
-/** Mean and sample standard deviation (n - 1); one value gives std 0. */
-export function meanStd(values: readonly number[]): MeanStd {
-  if (values.length === 0) throw new Error("meanStd: no values");
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const std = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
-  return { mean, std };
-}

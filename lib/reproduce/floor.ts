@@ -8,7 +8,7 @@ import { judgeFromEnv } from "../eval/judge.js";
 import { runMtBench } from "../eval/mtbench.js";
 import { textGeneratorFor } from "../experiments/generation.js";
 import { loadTokenizer } from "../io/tokenizer.js";
-import { loadModelWithTokenizer } from "../models/checkpoint.js";
+import { loadModelWithTokenizer } from "../models/pretrained.js";
 import type { ScaleSettings } from "./settings.js";
 
 export interface FloorScores {

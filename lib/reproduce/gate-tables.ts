@@ -3,7 +3,7 @@
 import { sortLayers } from "../plots/figure.js";
 import { atClampBound, gateStats, type PolicyGates } from "../plots/gates.js";
 import type { Table } from "../plots/table.js";
-import { meanStd } from "./claims.js";
+import { meanStd } from "../plots/mean-std.js";
 
 /** One row per policy: how λ spreads across layers at the last step and how long layers sit at the clamp (mean ± std over runs). */
 export function gateSummaryTable(policies: readonly PolicyGates[], caption?: string): Table {

@@ -8,7 +8,6 @@ export {
   resourceClaimTable,
   learningSignalTable,
   scoreMean,
-  meanStd,
 } from "./claims.js";
 export type { ResourceClaim, ResourceRatios, ClaimOptions, Score, SignalOptions } from "./claims.js";
 export { REPRODUCTIONS, SCALES, parseScale, listReproductions, selectReproductions } from "./catalog.js";
@@ -41,11 +40,13 @@ export {
   resourceTable,
   pairedDifferenceTable,
 } from "./tables.js";
-export type { RunSummary, ScoreColumn, ResourceRow } from "./tables.js";
+export type { RunSummary, ScoreColumn, ResourceRow, ResourceRun } from "./tables.js";
 export { floorScores, floorTable } from "./floor.js";
 export { gateSummaryTable, gateClampTable } from "./gate-tables.js";
 export type { FloorScores } from "./floor.js";
 export { cachedRuns } from "./run-batch.js";
+export { runGrid } from "./run-grid.js";
+export type { RunGridOptions, GridResult } from "./run-grid.js";
 export type { CachedRunsOptions } from "./run-batch.js";
 export { splitOutcomes, expectRuns, failureTable, isRunFailure } from "./run-outcome.js";
 export type { RunOutcome, RunSuccess, RunFailure } from "./run-outcome.js";

@@ -1,14 +1,14 @@
 // How big each scale's rerun is. One table so every reproduction notebook trains exactly the same
 // runs at a scale, which lets them share cached runs (runs.ts) instead of training them again.
-import { DEFAULT_GATE, type GatePolicy } from "../adapters/gate.js";
+import { DEFAULT_GATE, type GatePolicy } from "../adapters/hybrid/gate.js";
+import { adapterMethod, isAdapterMethod } from "../adapters/registry.js";
 import type { GlueTask } from "../data/glue.js";
+import { learningRates, type TrainedMethod } from "../experiments/methods.js";
 import type { RunMethodOptions } from "../experiments/run-method.js";
 import type { ScoringMode } from "../experiments/scoring.js";
 import type { Scale } from "./catalog.js";
 
-export type TrainedMethod = "full" | "lora" | "boft" | "loraga" | "urnn" | "hybrid";
-
-export const TRAINED_METHODS: readonly TrainedMethod[] = ["full", "lora", "boft", "loraga", "urnn", "hybrid"];
+export { TRAINED_METHODS, type TrainedMethod } from "../experiments/methods.js";
 
 export interface ScaleSettings {
   scale: Scale;
@@ -37,15 +37,11 @@ export interface ScaleSettings {
   gate: GatePolicy;
 }
 
-/** Rates of the "lm" scoring sweep (docs/reproductions.md); DEFAULT_LR is tuned for "head". */
-const LM_LR: Partial<Record<TrainedMethod, number>> = {
-  full: 1e-3,
-  lora: 2e-2,
-  boft: 5e-2,
-  loraga: 2e-2,
-  urnn: 5e-2,
-  hybrid: 2e-2,
-};
+/** Rates of the "lm" scoring sweep (docs/reproductions.md; each method's descriptor); DEFAULT_LR is tuned for "head". */
+const LM_LR = learningRates("lm");
+
+/** What every scale shares: the hybrid's default gate (a notebook's `gate` parameter overrides it). */
+const EVERY_SCALE = { gate: DEFAULT_GATE } as const;
 
 /**
  * smoke: CI minutes on 2 cores, proves the pipeline end to end, not the science.
@@ -67,7 +63,7 @@ export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
     evalLossLimit: 16,
     evalPoints: 2,
     generative: { gsm8k: 2, humaneval: 2, maxTokens: 8 },
-    gate: DEFAULT_GATE,
+    ...EVERY_SCALE,
   },
   small: {
     scale: "small",
@@ -83,7 +79,7 @@ export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
     evalLossLimit: 32,
     evalPoints: 4,
     generative: { gsm8k: 4, humaneval: 4, maxTokens: 24 },
-    gate: DEFAULT_GATE,
+    ...EVERY_SCALE,
   },
   full: {
     scale: "full",
@@ -97,7 +93,7 @@ export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
     evalLossLimit: 256,
     evalPoints: 10,
     generative: { gsm8k: 1319, humaneval: 164, maxTokens: 256 },
-    gate: DEFAULT_GATE,
+    ...EVERY_SCALE,
   },
 };
 
@@ -131,6 +127,10 @@ export interface RunSpec {
   adapter?: RunMethodOptions["adapter"];
 }
 
+function hasGate(method: RunSpec["method"]): boolean {
+  return isAdapterMethod(method) && adapterMethod(method).experiment.settings.gate !== undefined;
+}
+
 /** The runMethod options of one run at a scale: the same in every notebook, so runs are shared. */
 export function runOptionsFor(s: ScaleSettings, spec: RunSpec): RunMethodOptions {
   return {
@@ -148,8 +148,8 @@ export function runOptionsFor(s: ScaleSettings, spec: RunSpec): RunMethodOptions
     evalLossLimit: s.evalLossLimit,
     evalEvery: Math.max(1, Math.floor(s.steps / s.evalPoints)),
     ...(spec.dataDir ? { dataDir: spec.dataDir } : {}),
-    // The gate is always explicit in a hybrid run's options, so the run cache tells policies apart.
-    ...(spec.method === "hybrid"
+    // The gate is always explicit in the options of a method with one, so the run cache tells policies apart.
+    ...(hasGate(spec.method)
       ? { adapter: { ...spec.adapter, gate: spec.adapter?.gate ?? s.gate } }
       : spec.adapter
         ? { adapter: spec.adapter }

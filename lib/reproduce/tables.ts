@@ -1,17 +1,14 @@
 // The reproduction tables built from runMethod results: one row per method, each cell the mean ±
 // std over seeds. Kept here (not in the notebooks) so tests can check them on known inputs.
 import type { RunResult } from "../experiments/run-method.js";
+import { meanStd, meanStdCell } from "../plots/mean-std.js";
 import type { Cell, Table } from "../plots/table.js";
-import { meanStd, type Score } from "./claims.js";
+import { peakMemoryBytes } from "../train/resources.js";
+import type { Score } from "./claims.js";
 import { isRunFailure, shortError, type RunFailure } from "./run-outcome.js";
 
 /** A run as the tables need it; runMethod's RunResult satisfies it. */
 export type RunSummary = Pick<RunResult, "method" | "task" | "seed" | "metrics" | "primary" | "resources">;
-
-function cellOf(values: number[]): Cell {
-  if (values.length === 0) return null;
-  return values.length === 1 ? values[0]! : meanStd(values);
-}
 
 function methodsIn(runs: readonly Pick<RunSummary, "method">[], order?: readonly string[]): string[] {
   const seen = [...new Set(runs.map((r) => r.method))];
@@ -29,20 +26,29 @@ export interface ScoreColumn {
   covers?(run: Pick<RunSummary, "method" | "task" | "seed">): boolean;
 }
 
-/** GLUE columns: each task's headline metric (named as the runs name it), then its validation loss. */
-export function glueColumns(tasks: readonly string[], runs: readonly (RunSummary | RunFailure)[] = []): ScoreColumn[] {
+/** GLUE columns: each task's headline metric (named as the runs name it), then (unless `devLoss: false`) its validation loss. */
+export function glueColumns(
+  tasks: readonly string[],
+  runs: readonly (RunSummary | RunFailure)[] = [],
+  opts: { devLoss?: boolean } = {},
+): ScoreColumn[] {
   const covers = (task: string) => (r: Pick<RunSummary, "task">) => r.task === task;
+  const withLoss = opts.devLoss ?? true;
   return tasks.flatMap((task) => [
     {
       name: `${task} ${runs.find((r): r is RunSummary => !isRunFailure(r) && r.task === task)?.primary ?? "score"}`,
       value: (r: RunSummary) => (r.task === task ? r.metrics[r.primary] : undefined),
       covers: covers(task),
     },
-    {
-      name: `${task} dev loss`,
-      value: (r: RunSummary) => (r.task === task ? r.metrics.devLoss : undefined),
-      covers: covers(task),
-    },
+    ...(withLoss
+      ? [
+          {
+            name: `${task} dev loss`,
+            value: (r: RunSummary) => (r.task === task ? r.metrics.devLoss : undefined),
+            covers: covers(task),
+          },
+        ]
+      : []),
   ]);
 }
 
@@ -65,7 +71,9 @@ export function scoreTable(
       ...columns.map((c) => {
         const f = failed.filter((r) => r.method === m && (c.covers?.(r) ?? true));
         if (f.length > 0) return `failed: ${f.map((r) => `seed ${r.seed}: ${shortError(r.error, 80)}`).join("; ")}`;
-        return cellOf(mine.map((r) => c.value(r)).filter((v): v is number => v !== undefined && Number.isFinite(v)));
+        return meanStdCell(
+          mine.map((r) => c.value(r)).filter((v): v is number => v !== undefined && Number.isFinite(v)),
+        );
       }),
     ];
   });
@@ -95,19 +103,22 @@ export interface ResourceRow {
   memoryRatio: number;
 }
 
+/** What resourceRows reads of a run: its method and resource report (null for an untrained "base"). */
+export type ResourceRun = Pick<RunSummary, "method" | "resources">;
+
 /**
  * Training time (median step) and peak memory of each method as ratios to full fine-tuning, from
- * the runs' resource reports (mean over seeds and tasks). Peak memory is what training allocated
- * above what was alive when it started, plus the model's float32 weights (full fine-tuning's
- * trainable parameters): the paper's "peak memory", without tensors other code left alive.
+ * the runs' resource reports (mean over seeds and tasks). Peak memory is peakMemoryBytes: the
+ * model's float32 weights (full fine-tuning's trainable parameters, the same model for every
+ * method) plus what training allocated above what was alive when it started.
  */
-export function resourceRows(runs: readonly RunSummary[], order?: readonly string[]): ResourceRow[] {
+export function resourceRows(runs: readonly ResourceRun[], order?: readonly string[]): ResourceRow[] {
   const trained = runs.filter((r) => r.resources);
   const full = trained.filter((r) => r.method === "full");
   if (full.length === 0) throw new Error("resourceRows: no full fine-tuning run to take ratios against");
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const weightBytes = 4 * full[0]!.resources!.trainableParams;
-  const peak = (r: NonNullable<RunSummary["resources"]>) => r.peakTensorBytes - r.startTensorBytes + weightBytes;
+  const peak = (r: NonNullable<RunSummary["resources"]>) => peakMemoryBytes(r, weightBytes);
   const fullStep = mean(full.map((r) => r.resources!.stepMs));
   const fullPeak = mean(full.map((r) => peak(r.resources!)));
   return methodsIn(trained, order).map((m) => {
@@ -117,8 +128,8 @@ export function resourceRows(runs: readonly RunSummary[], order?: readonly strin
     return {
       method: m,
       trainableParams: mine[0]!.trainableParams,
-      stepMs: cellOf(steps),
-      peakMiB: cellOf(peaks),
+      stepMs: meanStdCell(steps),
+      peakMiB: meanStdCell(peaks),
       timeRatio: mean(steps) / fullStep,
       memoryRatio: mean(mine.map(peak)) / fullPeak,
     };

@@ -1,15 +1,9 @@
 // Gradient clipping by global L2 norm, as torch.nn.utils.clip_grad_norm_ (norm_type 2):
 // coef = maxNorm / (total + 1e-6), clamped to at most 1, multiplied into every gradient.
 import * as tf from "@tensorflow/tfjs";
+import { squaredNorms } from "../nn/grad-norms.js";
 
-/** Squared L2 norm of each tensor, read back in one transfer. */
-export function squaredNorms(tensors: tf.Tensor[]): number[] {
-  if (tensors.length === 0) return [];
-  const stacked = tf.tidy(() => tf.stack(tensors.map((t) => tf.sum(tf.square(t)))));
-  const out = Array.from(stacked.dataSync());
-  stacked.dispose();
-  return out;
-}
+export { squaredNorms };
 
 /** The clip coefficient torch applies for a given total norm. */
 export function clipCoefficient(totalNorm: number, maxNorm: number): number {

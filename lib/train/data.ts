@@ -1,6 +1,6 @@
 // Seeded, reproducible batch sources. The position is plain JSON so a checkpoint can store it
 // and a resumed run sees exactly the batches the uninterrupted run would have seen.
-import { Rng, permutation } from "./rng.js";
+import { mulberry32, permutation } from "../random/mulberry32.js";
 
 /** JSON-serialisable position in a batch stream. */
 export type DataPosition = Record<string, number | string | boolean>;
@@ -44,7 +44,7 @@ export function shuffledBatches<B>(opts: ShuffledBatchesOptions<B>): BatchSource
   let order: number[] | null = null;
   const orderFor = (e: number) =>
     shuffle
-      ? permutation(size, new Rng((seed ^ Math.imul(e + 1, 0x9e3779b1)) >>> 0))
+      ? permutation(size, mulberry32((seed ^ Math.imul(e + 1, 0x9e3779b1)) >>> 0))
       : Array.from({ length: size }, (_, i) => i);
   return {
     batchesPerEpoch: perEpoch,

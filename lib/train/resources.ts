@@ -23,6 +23,22 @@ export interface ResourceReport {
   totalParams: number;
 }
 
+/**
+ * The paper's "peak memory" of a fine-tuning run (arXiv 2507.18076 reports it as a ratio to full
+ * fine-tuning, as PyTorch's peak allocated memory over training): the model's weights plus
+ * everything training adds at its worst moment (gradients, optimiser state, activations, the
+ * adapter's own tensors). Here: `modelBytes` (the float32 weights of the model being tuned) plus
+ * what training allocated above the tensors alive when it started, so tensors other code left
+ * alive in the process (another model, cached batches) do not count. The one memory accounting
+ * behind every resource table (lib/reproduce/tables.ts resourceRows; docs/reproductions.md).
+ */
+export function peakMemoryBytes(
+  r: Pick<ResourceReport, "peakTensorBytes" | "startTensorBytes">,
+  modelBytes: number,
+): number {
+  return r.peakTensorBytes - r.startTensorBytes + modelBytes;
+}
+
 /** Parameters in a trainable set. */
 export function countTrainable(trainable: TrainableSet): number {
   let n = 0;

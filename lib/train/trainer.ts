@@ -7,14 +7,19 @@ import type { ParameterGroup, TrainableSet } from "../nn/module.js";
 import { liveDashboard, type DashboardRecord } from "../plots/dashboard.js";
 import type { GateRecord, GradNormRecord, RunCurve } from "../records/types.js";
 import type { TensorToWrite } from "../io/safetensors.js";
-import { loadLatestCheckpoint, saveCheckpoint, type CheckpointPhase, type TrainerState } from "./checkpoint.js";
+import {
+  loadLatestCheckpoint,
+  saveCheckpoint,
+  type CheckpointPhase,
+  type TrainerState,
+} from "./training-checkpoint.js";
 import { clipCoefficient } from "./clip.js";
 import type { BatchSource } from "./data.js";
 import { gradNormRecords } from "./gradnorm.js";
 import { createOptimizer, type Optimizer, type OptimizerSpec, type ParamGrad } from "./optim.js";
 import { planDifferences, trainPlan } from "./plan.js";
 import { ResourceMeter, countRegisteredVariables, countTrainable, type ResourceReport } from "./resources.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../random/rng.js";
 import { lrMultiplier, type Schedule } from "./schedule.js";
 
 /** What the trainer hands restoreCheckpointState besides the JSON state. */
@@ -416,14 +421,15 @@ export async function train<B>(o: TrainOptions<B>): Promise<TrainResult> {
         tf.dispose(grads);
         grads = mean;
       }
+      // Computed once: the records, the clip and the trainable set's hook all read these norms.
+      const norms = gradNormRecords(groups, grads, step);
       if (o.trainable.onGradients) {
         const byName: Record<string, tf.Tensor> = {};
         vars.forEach((v, i) => {
           byName[v.name] = grads[i] as tf.Tensor;
         });
-        o.trainable.onGradients(byName, step);
+        o.trainable.onGradients(byName, step, norms.records);
       }
-      const norms = gradNormRecords(groups, grads, step);
       for (const r of norms.records) state.gradNorms.push(r);
       const coef = o.clip !== undefined ? clipCoefficient(norms.total, o.clip) : 1;
       const used = coef < 1 ? grads.map((g) => tf.mul(g, coef)) : grads;

@@ -3,8 +3,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { attach, type AttachOptions, type Attachment } from "../../lib/adapters/index.js";
-import type { BoftLayer } from "../../lib/adapters/boft.js";
-import type { UrnnLayer } from "../../lib/adapters/urnn.js";
+import type { BoftLayer } from "../../lib/adapters/boft/layer.js";
+import type { UrnnLayer } from "../../lib/adapters/urnn/layer.js";
 import { inputs, maxAbsDiff, Mlp, mse } from "./host.js";
 
 const DIMS = [16, 32, 16];

@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { attach, weightSpaceNorms, type Attachment } from "../../lib/adapters/index.js";
-import type { HybridLayer } from "../../lib/adapters/hybrid.js";
+import type { HybridLayer } from "../../lib/adapters/hybrid/layer.js";
 import { Linear } from "../../lib/nn/linear.js";
 import type { LinearHost } from "../../lib/nn/module.js";
 import { runPythonJson } from "../helpers/python.js";

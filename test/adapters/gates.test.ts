@@ -9,8 +9,8 @@ import {
   recordGradNorms,
   type GatePolicy,
 } from "../../lib/adapters/index.js";
-import type { BoftLayer } from "../../lib/adapters/boft.js";
-import type { HybridLayer } from "../../lib/adapters/hybrid.js";
+import type { BoftLayer } from "../../lib/adapters/boft/layer.js";
+import type { HybridLayer } from "../../lib/adapters/hybrid/layer.js";
 import { inputs, maxAbsDiff, Mlp, mse, seededArray } from "./host.js";
 
 describe("recordGradNorms", () => {

@@ -2,8 +2,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { attach, estimateGradients, type Attachment } from "../../lib/adapters/index.js";
-import type { BoftLayer } from "../../lib/adapters/boft.js";
-import type { LoraGaLayer } from "../../lib/adapters/loraga.js";
+import type { BoftLayer } from "../../lib/adapters/boft/layer.js";
+import type { LoraGaLayer } from "../../lib/adapters/loraga/layer.js";
 import { Linear } from "../../lib/nn/linear.js";
 import type { LinearHost } from "../../lib/nn/module.js";
 import { runPythonJson } from "../helpers/python.js";

@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { attach } from "../../lib/adapters/index.js";
-import type { UrnnLayer } from "../../lib/adapters/urnn.js";
+import type { UrnnLayer } from "../../lib/adapters/urnn/layer.js";
 import { Linear } from "../../lib/nn/linear.js";
 import { inputs, maxAbsDiff, seededArray } from "./host.js";
 

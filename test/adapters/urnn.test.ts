@@ -3,8 +3,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { attach } from "../../lib/adapters/index.js";
-import { hadamard } from "../../lib/adapters/hadamard.js";
-import type { UrnnLayer } from "../../lib/adapters/urnn.js";
+import { hadamard } from "../../lib/adapters/urnn/hadamard.js";
+import type { UrnnLayer } from "../../lib/adapters/urnn/layer.js";
 import { Linear } from "../../lib/nn/linear.js";
 import { runPythonJson } from "../helpers/python.js";
 import { inputs, maxAbsDiff, seededArray } from "./host.js";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { seededRandom } from "../../lib/data/sample.js";
+import { mulberry32 } from "../../lib/random/mulberry32.js";
 import { accuracy, confusion, f1Binary, matthewsCorrcoef } from "../../lib/eval/metrics.js";
 import { runPythonJson } from "../helpers/python.js";
 
@@ -39,7 +39,7 @@ describe("hand-computed cases", () => {
 });
 
 test("random cases match the independent numpy reference", () => {
-  const rand = seededRandom(7);
+  const rand = mulberry32(7);
   const cases: { pred: number[]; label: number[] }[] = [];
   for (let c = 0; c < 40; c++) {
     const n = 1 + Math.floor(rand() * 60);

@@ -1,6 +1,7 @@
 // runGrid: every (task, method, seed) run, aggregated into mean ± std and resource tables.
 import { beforeAll, describe, expect, it } from "vitest";
-import { runGrid, type RunMethodOptions } from "../../lib/experiments/index.js";
+import type { RunMethodOptions } from "../../lib/experiments/index.js";
+import { runGrid } from "../../lib/reproduce/run-grid.js";
 import { smokeBase } from "./helpers.js";
 
 let baseDir: string;

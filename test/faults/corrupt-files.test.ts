@@ -16,7 +16,7 @@ import { loadTokenizer } from "../../lib/io/tokenizer.js";
 import { mobyDickText } from "../../lib/io/moby-dick.js";
 import { trainByteLevelBpe, writeTokenizer } from "../../lib/io/train-tokenizer.js";
 import { loadModel, saveModel } from "../../lib/models/index.js";
-import { loadLatestCheckpoint, readCheckpoint } from "../../lib/train/checkpoint.js";
+import { loadLatestCheckpoint, readCheckpoint } from "../../lib/train/training-checkpoint.js";
 import { train } from "../../lib/train/trainer.js";
 import { countingData, lmLoss, tinyLm } from "../train/lm.js";
 import { printFigures, type Row } from "./helpers/figures.js";

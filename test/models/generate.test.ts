@@ -3,7 +3,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, test } from "vitest";
 import { useBackend } from "../../lib/backend/index.js";
-import { createModel, generate, loadModel, makeRng, sampleToken } from "../../lib/models/index.js";
+import { createModel, generate, loadModel, sampleToken } from "../../lib/models/index.js";
+import { mulberry32 } from "../../lib/random/mulberry32.js";
 import { CONFIGS, STORIES, randomModel } from "./helpers.js";
 
 beforeAll(async () => {
@@ -70,7 +71,7 @@ describe("sampleToken", () => {
   const row = Float32Array.from([0, 2, 1, -1, 1.5]);
 
   test("top-k and top-p never pick outside their set", () => {
-    const rng = makeRng(0);
+    const rng = mulberry32(0);
     for (let i = 0; i < 300; i++) {
       expect([1, 4]).toContain(sampleToken(row, { temperature: 1, topK: 2 }, rng));
       // softmax(row): p(1)=.43, p(4)=.26 → the nucleus for p=0.6 is {1, 4}.
@@ -79,7 +80,7 @@ describe("sampleToken", () => {
   });
 
   test("frequencies follow softmax(logits / T)", () => {
-    const rng = makeRng(1);
+    const rng = mulberry32(1);
     const counts = new Array(5).fill(0);
     const n = 20000;
     for (let i = 0; i < n; i++) counts[sampleToken(row, { temperature: 2 }, rng)]++;

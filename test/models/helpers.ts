@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runPythonJson } from "../helpers/python.js";
-import { makeConfig, makeRng, type ModelConfig, type TransformerModel } from "../../lib/models/index.js";
+import { makeConfig, type ModelConfig, type TransformerModel } from "../../lib/models/index.js";
+import { mulberry32 } from "../../lib/random/mulberry32.js";
 
 export const REFERENCE = fileURLToPath(new URL("../reference/model_reference.py", import.meta.url));
 
@@ -49,7 +50,7 @@ export const CONFIGS: Record<string, ModelConfig> = {
 /** Random weights large enough that every term matters, norms and biases included. */
 export function randomModel(create: () => TransformerModel, seed: number): TransformerModel {
   const model = create();
-  const rng = makeRng(seed);
+  const rng = mulberry32(seed);
   for (const [, v] of model.namedParameters()) {
     const data = Float32Array.from({ length: v.size }, () => (rng() - 0.5) * 0.6);
     if (v.rank === 1) for (let i = 0; i < data.length; i++) data[i] = 1 + (data[i] as number);
@@ -83,7 +84,7 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** Batch with a full row, a right-padded row and a left-padded row (pad id 0). */
 export function paddedBatch(vocab: number, seed: number): { ids: number[][]; mask: number[][] } {
-  const rng = makeRng(seed);
+  const rng = mulberry32(seed);
   const tok = () => 1 + Math.floor(rng() * (vocab - 1));
   const t = 7;
   const ids = [

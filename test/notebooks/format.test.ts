@@ -1,6 +1,7 @@
 // Every tutorial and reproduction notebook is valid nbformat 4 by Jupyter's own validator
-// (Debian's python3-nbformat), carries the peft-nb kernelspec, and the reproductions have the
-// parameters cell the pipeline injects into, with every parameter the pipeline documents.
+// (Debian's python3-nbformat), is committed without outputs, carries the peft-nb kernelspec, and
+// the reproductions have the parameters cell the pipeline injects into, with every parameter the
+// pipeline documents. (typecheck.test.ts type-checks their cells.)
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -30,6 +31,17 @@ describe("notebook files", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(Number(r.stdout.trim())).toBe(ALL.length);
     expect(ALL.length).toBe(8);
+  });
+
+  it("are committed clean: no outputs, no execution counts (the pipeline writes executed copies to out/)", () => {
+    const dirty: string[] = [];
+    for (const f of ALL)
+      readNotebook(f).cells.forEach((c, i) => {
+        if (c.cell_type === "code" && (c.outputs.length > 0 || c.execution_count !== null))
+          dirty.push(`${f} cell ${i + 1}`);
+      });
+    // Jupyter: Edit → Clear Outputs of All Cells, then save.
+    expect(dirty, "clear the outputs of these notebooks before committing").toEqual([]);
   });
 
   it("reproductions open with the paper's claim and declare every pipeline parameter", () => {

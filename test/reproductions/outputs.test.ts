@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { recordingSink, setDisplaySink, type DisplaySink } from "../../lib/display/sink.js";
 import { reproductionOutput, readManifest } from "../../lib/reproduce/outputs.js";
+import { meanStd } from "../../lib/plots/mean-std.js";
 import {
   claimHolds,
   learningSignalTable,
-  meanStd,
   PAPER_RESOURCE_CLAIMS,
   resourceClaimTable,
 } from "../../lib/reproduce/claims.js";

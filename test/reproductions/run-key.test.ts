@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_GATE } from "../../lib/adapters/gate.js";
+import { DEFAULT_GATE } from "../../lib/adapters/hybrid/gate.js";
 import { DEFAULT_LR, DEFAULT_TARGETS, resolveRunOptions } from "../../lib/experiments/run-method.js";
 import { moduleClosureDigest } from "../../lib/reproduce/fingerprint.js";
 import { runCodeVersion, runKey, runKeyMaterial } from "../../lib/reproduce/run-key.js";

@@ -10,7 +10,7 @@ import {
   type RunSummary,
 } from "../../lib/reproduce/tables.js";
 import { runOptionsFor, seedList, settingsFor } from "../../lib/reproduce/settings.js";
-import { gatePreset } from "../../lib/adapters/gate.js";
+import { gatePreset } from "../../lib/adapters/hybrid/gate.js";
 import { runKey } from "../../lib/reproduce/runs.js";
 
 function run(

@@ -14,7 +14,7 @@ beforeAll(ensureBuilt);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const SCRIPT = `
-const { saveCheckpoint } = await import(${JSON.stringify(join(ROOT, "dist", "lib", "train", "checkpoint.js"))});
+const { saveCheckpoint } = await import(${JSON.stringify(join(ROOT, "dist", "lib", "train", "training-checkpoint.js"))});
 const state = { step: 3, rngState: 1, data: {}, optimizer: { name: "AdamW", scalars: {} }, losses: [1], lrs: [0.1],
   evals: [], gradNorms: [], gates: [], tokens: 0 };
 const t = { shape: [2], data: new Float32Array([1, 2]) };

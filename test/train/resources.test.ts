@@ -1,10 +1,11 @@
-// Resource accounting and the method comparison table.
+// Resource accounting, and the resource table built from real runs.
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
-import { attach, type AttachOptions } from "../../lib/adapters/index.js";
-import { compareMethods, comparisonMarkdown } from "../../lib/train/compare.js";
+import { attach } from "../../lib/adapters/index.js";
+import { tableToMarkdown } from "../../lib/plots/table.js";
+import { resourceRows, resourceTable, type ResourceRow } from "../../lib/reproduce/tables.js";
 import { fullFineTuning } from "../../lib/train/full.js";
-import { countRegisteredVariables, ResourceMeter } from "../../lib/train/resources.js";
+import { countRegisteredVariables, peakMemoryBytes, ResourceMeter } from "../../lib/train/resources.js";
 import { train } from "../../lib/train/trainer.js";
 import { TinyMlp, tinyData, type Batch } from "./tiny.js";
 import { countingData, lmLoss, tinyLm } from "./lm.js";
@@ -82,59 +83,51 @@ describe("resource accounting", () => {
   });
 });
 
-describe("compareMethods", () => {
-  it("adds full fine-tuning as the baseline and reports ratios to it", async () => {
-    const rows = await compareMethods({
-      methods: [
-        {
-          name: "lora",
-          makeTrainable: (m) => attach(m, { method: "lora", targets: /(q_proj|v_proj)$/, r: 2 } as AttachOptions),
-        },
-      ],
-      makeModel: () => tinyLm(2, 32, 2),
-      makeData: () => countingData(1, 4),
-      loss: (m, b) => lmLoss(m, b),
-      steps: 3,
-      optimizer: { kind: "adamw", lr: 0.01 },
-    });
-    expect(rows.map((r) => r.name)).toEqual(["full", "lora"]);
-    const [full, lora] = rows as [(typeof rows)[0], (typeof rows)[0]];
+describe("resource rows from real runs (the one path from runs to tables)", () => {
+  /** Each method trained on a fresh model, disposed afterwards, as the resource notebook's runs are. */
+  async function runOf(method: "full" | "lora") {
+    const model = tinyLm(2, 32, 2);
+    const trainable =
+      method === "full" ? fullFineTuning(model) : attach(model, { method: "lora", targets: /(q_proj|v_proj)$/, r: 2 });
+    try {
+      const r = await train({
+        trainable,
+        loss: (b) => lmLoss(model, b),
+        data: countingData(1, 4),
+        steps: 3,
+        optimizer: { kind: "adamw", lr: 0.01 },
+        progress: false,
+      });
+      return { method, resources: r.resources };
+    } finally {
+      if ("detach" in trainable) trainable.detach();
+      model.dispose();
+    }
+  }
+
+  it("full fine-tuning is the baseline; LoRA's ratios are its step time and peak memory over full's", async () => {
+    const runs = [await runOf("full"), await runOf("lora")];
+    const rows = resourceRows(runs, ["full", "lora"]);
+    expect(rows.map((r) => r.method)).toEqual(["full", "lora"]);
+    const [full, lora] = rows as [ResourceRow, ResourceRow];
     expect(full.timeRatio).toBe(1);
     expect(full.memoryRatio).toBe(1);
-    expect(lora.timeRatio).toBeCloseTo(lora.stepMs / full.stepMs, 12);
-    expect(lora.memoryRatio).toBeCloseTo(lora.peakBytes / full.peakBytes, 12);
+    const weights = 4 * runs[0]!.resources.trainableParams;
+    const peak = (i: number) => peakMemoryBytes(runs[i]!.resources, weights);
+    expect(lora.timeRatio).toBeCloseTo(runs[1]!.resources.stepMs / runs[0]!.resources.stepMs, 12);
+    expect(lora.memoryRatio).toBeCloseTo(peak(1) / peak(0), 12);
     expect(lora.trainableParams).toBeLessThan(full.trainableParams / 10);
     // Full fine-tuning holds a gradient and two Adam moments per weight; LoRA only for its factors.
     expect(lora.memoryRatio).toBeLessThan(1);
-    expect(full.peakBytes).toBeGreaterThan(4 * 4 * full.trainableParams * 0.9);
-    const md = comparisonMarkdown(rows);
-    expect(md.split("\n")).toHaveLength(4);
+    expect(peak(0)).toBeGreaterThan(4 * 4 * full.trainableParams * 0.9);
+    const md = tableToMarkdown(resourceTable(rows));
+    expect(md.split("\n").filter((l) => l.startsWith("|"))).toHaveLength(4);
     expect(md).toMatch(/\| lora \| \d+ \|/);
     // Models and adapters are disposed between methods.
     expect(countRegisteredVariables()).toBe(0);
   });
 
-  it("needs a named baseline when the model cannot build full fine-tuning", async () => {
-    await expect(
-      compareMethods({
-        methods: [{ name: "x", makeTrainable: () => ({ groups: () => [] }) }],
-        makeModel: () => ({}),
-        makeData: () => countingData(1, 4),
-        loss: () => tf.scalar(0),
-        steps: 1,
-        optimizer: { kind: "sgd", lr: 1 },
-      }),
-    ).rejects.toThrow(/not a ParameterHost/);
-    await expect(
-      compareMethods({
-        methods: [{ name: "x", makeTrainable: () => ({ groups: () => [] }) }],
-        baseline: "y",
-        makeModel: () => ({}),
-        makeData: () => countingData(1, 4),
-        loss: () => tf.scalar(0),
-        steps: 1,
-        optimizer: { kind: "sgd", lr: 1 },
-      }),
-    ).rejects.toThrow(/baseline 'y' is not among the methods \(x\)/);
+  it("needs a full fine-tuning run to take ratios against", async () => {
+    expect(() => resourceRows([{ method: "lora", resources: null }])).toThrow(/no full fine-tuning run/);
   });
 });

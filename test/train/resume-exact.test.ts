@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { attach, type AttachOptions, type Attachment } from "../../lib/adapters/index.js";
-import { readCheckpoint } from "../../lib/train/checkpoint.js";
+import { readCheckpoint } from "../../lib/train/training-checkpoint.js";
 import { resume, train, type TrainOptions } from "../../lib/train/trainer.js";
 import { countingData, lmLoss, tinyLm } from "./lm.js";
 

@@ -3,6 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { recordingSink, setDisplaySink } from "../../lib/display/sink.js";
+import type { GradNormRecord } from "../../lib/records/types.js";
 import { fullFineTuning } from "../../lib/train/full.js";
 import { train, type StepInfo } from "../../lib/train/trainer.js";
 import { TinyMlp, tinyData, tinyLora, type Batch } from "./tiny.js";
@@ -183,6 +184,27 @@ describe("train", () => {
     // Warmup 2 over 6 steps: λ = 0, 1/2, then (6 - s)/4.
     expect(r.lrs).toEqual([0, 0.5, 1, 0.75, 0.5, 0.25].map((m) => 0.01 * m));
     expect(r.gates.map((g) => g.step)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("hands onGradients the step's gradient-norm records, computed once, the same the result reports", async () => {
+    const model = new TinyMlp(3);
+    const full = fullFineTuning(model);
+    const handed: GradNormRecord[][] = [];
+    const r = await train<Batch>({
+      ...quiet,
+      trainable: {
+        groups: () => full.groups(),
+        onGradients: (_grads, _step, norms) => void handed.push([...(norms ?? [])]),
+      },
+      loss: (b) => model.loss(b),
+      data: tinyData(4, 8),
+      steps: 3,
+      optimizer: { kind: "sgd", lr: 0.1 },
+    });
+    expect(handed).toHaveLength(3);
+    expect(handed.flat()).toEqual(r.gradNorms);
+    expect(handed[0]!.map((n) => n.branch)).toEqual(full.groups().map((g) => g.branch));
+    for (const n of handed.flat()) expect(n.norm).toBeGreaterThan(0);
   });
 
   it("evaluates every N steps and at the end, and builds eval curves", async () => {

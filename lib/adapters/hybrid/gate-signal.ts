@@ -8,10 +8,10 @@
 // gradients g = w_b·Jᵀ·G (w_b the branch's mixing weight) as √(gᵀ(JᵀJ)⁺g)/w_b, in closed form:
 // r×r Grams for LoRA-GA, b×b Grams per butterfly block for BOFT (docs/methods.md §5).
 import * as tf from "@tensorflow/tfjs";
-import type { BoftLayer } from "./boft.js";
-import type { HybridLayer } from "./hybrid.js";
-import type { LoraLayer } from "./lora.js";
-import { jacobiSvd } from "./randomized-svd.js";
+import type { BoftLayer } from "../boft/layer.js";
+import type { LoraLayer } from "../lora/layer.js";
+import { jacobiSvd } from "../loraga/randomized-svd.js";
+import type { HybridLayer } from "./layer.js";
 
 export interface BranchPair {
   boft: number;

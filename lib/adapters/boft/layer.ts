@@ -3,20 +3,18 @@
 // the bias (PEFT multiplies the weight rows, not the bias). R = M_{m−1}···M_0 from Cayley
 // blocks, applied to activations (row vectors: x ↦ x·R) without forming a d×d matrix.
 import * as tf from "@tensorflow/tfjs";
-import type { Linear } from "../nn/linear.js";
-import type { ParameterGroup } from "../nn/module.js";
+import type { Linear } from "../../nn/linear.js";
+import type { ParameterGroup } from "../../nn/module.js";
+import type { LayerAdapter } from "../types.js";
+import { variable } from "../variables.js";
 import { ButterflyPlan, butterflyShape, type ButterflyShape } from "./butterfly.js";
 import { cayley } from "./cayley.js";
-import type { LayerAdapter } from "./types.js";
-import { variable } from "./variables.js";
 
-export interface BoftOptions {
-  /** Block size b (PEFT's boft_block_size); give this or blockNum. Default 4 when neither is given. */
-  blockSize?: number;
-  /** Number of blocks (PEFT's boft_block_num). */
-  blockNum?: number;
-  /** Number of butterfly factors m (PEFT's boft_n_butterfly_factor), default 1. */
-  factors?: number;
+/** The butterfly as configured: block size or count (0 = not given, as PEFT) and the factor count. */
+export interface BoftShapeConfig {
+  blockSize: number;
+  blockNum: number;
+  factors: number;
 }
 
 export class BoftLayer implements LayerAdapter {
@@ -28,10 +26,9 @@ export class BoftLayer implements LayerAdapter {
   constructor(
     readonly layer: string,
     private readonly linear: Linear,
-    opts: BoftOptions & { prefix: string },
+    opts: BoftShapeConfig & { prefix: string },
   ) {
-    const useDefault = opts.blockSize === undefined && opts.blockNum === undefined;
-    this.shape = butterflyShape(layer, linear.inFeatures, { ...opts, blockSize: useDefault ? 4 : opts.blockSize });
+    this.shape = butterflyShape(layer, linear.inFeatures, opts);
     const { factors, blockNum, blockSize } = this.shape;
     this.plan = new ButterflyPlan(linear.inFeatures, this.shape);
     this.R = variable(opts.prefix, `${layer}.boft_R`, tf.zeros([factors, blockNum, blockSize, blockSize]));

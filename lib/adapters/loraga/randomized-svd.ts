@@ -3,7 +3,8 @@
 // reference uses with q = 4r, niter = 4), orthonormalised by QR at every step, then an exact
 // one-sided Jacobi SVD of the small projected matrix. Runs on the host in float64: the
 // matrices are one layer's gradient, and float64 keeps the small SVD exact to ~1e-12.
-import { normal, rng } from "./seeded.js";
+import { normal } from "../../random/distributions.js";
+import { mulberry32 } from "../../random/mulberry32.js";
 
 export interface Svd {
   /** Left singular vectors as columns, [m, k] row-major. */
@@ -137,7 +138,7 @@ export function randomizedSvd(
 ): Svd {
   q = Math.min(q, m, n);
   const niter = opts.niter ?? 4;
-  const omega = normal(n * q, rng(opts.seed ?? 0));
+  const omega = normal(n * q, mulberry32(opts.seed ?? 0));
   let Q = orthonormalize(matmul(g, omega, m, n, q), m, q); // [m, q]
   for (let it = 0; it < niter; it++) {
     const Z = orthonormalize(matmul(g, Q, n, m, q, true), n, q); // gᵀQ [n, q]

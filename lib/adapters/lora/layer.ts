@@ -1,22 +1,14 @@
 // LoRA (Hu et al. 2021): y = W x + b + scale·B·A·dropout(x), scale = alpha/r, or alpha/√r with
 // rsLoRA. A is Kaiming-uniform with a = √5 as PEFT (bound 1/√in), B is zero, so the adapted
-// layer starts equal to the base. LoRA-GA reuses this layer with gradient-derived A and B.
+// layer starts equal to the base. LoRA-GA and the hybrid reuse this layer with gradient-derived
+// A and B.
 import * as tf from "@tensorflow/tfjs";
-import type { ParameterGroup } from "../nn/module.js";
-import type { AdapterContext, LayerAdapter } from "./types.js";
-import { layerSeed, rng, uniform } from "./seeded.js";
-import { variable } from "./variables.js";
-
-export interface LoraOptions {
-  /** Rank r (default 8). */
-  r?: number;
-  /** Default 16. */
-  alpha?: number;
-  /** Scale alpha/√r instead of alpha/r (Kalajdzievski 2023). */
-  rslora?: boolean;
-  /** Dropout on the adapter branch's input only, in training mode (default 0). */
-  dropout?: number;
-}
+import type { ParameterGroup } from "../../nn/module.js";
+import { uniform } from "../../random/distributions.js";
+import { mulberry32 } from "../../random/mulberry32.js";
+import { layerSeed } from "../seeded.js";
+import type { AdapterContext, LayerAdapter } from "../types.js";
+import { variable } from "../variables.js";
 
 export function loraScale(alpha: number, r: number, rslora: boolean): number {
   return rslora ? alpha / Math.sqrt(r) : alpha / r;
@@ -25,6 +17,19 @@ export function loraScale(alpha: number, r: number, rslora: boolean): number {
 export function checkRank(layer: string, r: number, inF: number, outF: number): void {
   if (!Number.isInteger(r) || r < 1) throw new Error(`lora on ${layer}: rank r must be a positive integer, found ${r}`);
   if (r > Math.min(inF, outF)) throw new Error(`lora on ${layer}: rank r ${r} exceeds min(in ${inF}, out ${outF})`);
+}
+
+/** How one LoRA layer is built: rank, scale and dropout resolved by the caller's method. */
+export interface LoraLayerSpec {
+  r: number;
+  scale: number;
+  dropout: number;
+  seed: number;
+  prefix: string;
+  /** Group label: "lora", or "loraga" when LoRA-GA or the hybrid use this layer. */
+  branch?: string;
+  /** Initial factors (copied) instead of Kaiming-uniform A and zero B. */
+  init?: { A: tf.Tensor2D; B: tf.Tensor2D };
 }
 
 export class LoraLayer implements LayerAdapter {
@@ -39,19 +44,17 @@ export class LoraLayer implements LayerAdapter {
     readonly layer: string,
     inF: number,
     outF: number,
-    opts: LoraOptions & { seed: number; prefix: string; branch?: string; init?: { A: tf.Tensor2D; B: tf.Tensor2D } },
+    opts: LoraLayerSpec,
     private readonly ctx: AdapterContext,
   ) {
-    const r = opts.init ? (opts.init.A.shape[0] as number) : (opts.r ?? 8);
+    const r = opts.r;
     checkRank(layer, r, inF, outF);
-    this.scale = loraScale(opts.alpha ?? 16, r, opts.rslora ?? false);
-    this.dropout = opts.dropout ?? 0;
-    if (this.dropout < 0 || this.dropout >= 1)
-      throw new Error(`lora on ${layer}: dropout must be in [0, 1), found ${this.dropout}`);
+    this.scale = opts.scale;
+    this.dropout = opts.dropout;
     const bound = 1 / Math.sqrt(inF);
     const a = opts.init
       ? opts.init.A.clone()
-      : tf.tensor2d(uniform(r * inF, -bound, bound, rng(layerSeed(opts.seed, layer))), [r, inF]);
+      : tf.tensor2d(uniform(r * inF, -bound, bound, mulberry32(layerSeed(opts.seed, layer))), [r, inF]);
     const b = opts.init ? opts.init.B.clone() : tf.zeros([outF, r]);
     this.branch = opts.branch ?? "lora";
     this.A = variable(opts.prefix, `${layer}.lora_A`, a);

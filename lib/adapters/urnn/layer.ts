@@ -10,13 +10,15 @@
 // θ [3, n] and v [2 reflections, re/im, n] = 7n = 7·in/2; cost O(in·log in) per token (for
 // n ≤ Hadamard.denseLimit, F runs as one dense product: faster there, O(in²)).
 import * as tf from "@tensorflow/tfjs";
-import type { Linear } from "../nn/linear.js";
-import type { ParameterGroup } from "../nn/module.js";
+import type { Linear } from "../../nn/linear.js";
+import type { ParameterGroup } from "../../nn/module.js";
+import { normal } from "../../random/distributions.js";
+import { mulberry32, permutation } from "../../random/mulberry32.js";
+import { layerSeed } from "../seeded.js";
+import type { LayerAdapter } from "../types.js";
+import { variable } from "../variables.js";
 import { Hadamard } from "./hadamard.js";
 import { RowPermutation } from "./permute.js";
-import { layerSeed, normal, permutation, rng } from "./seeded.js";
-import type { LayerAdapter } from "./types.js";
-import { variable } from "./variables.js";
 
 // The complex state is feature-major and interleaved, Zf [2n, N] = xᵀ: rows (re_j, im_j) of
 // feature j over the N tokens, so entering and leaving is one transpose. Every step is a plain
@@ -113,7 +115,7 @@ export class UrnnLayer implements LayerAdapter {
     if (d % 2 !== 0)
       throw new Error(`urnn on ${layer}: in_features must be even to pair features as complex numbers, found ${d}`);
     this.n = d / 2;
-    const rand = rng(layerSeed(opts.seed, layer));
+    const rand = mulberry32(layerSeed(opts.seed, layer));
     this.v0 = tf.keep(tf.tensor3d(Float32Array.from(normal(4 * this.n, rand)), [2, 2, this.n]));
     this.perm = permutation(this.n, rand);
     this.F = new Hadamard(this.n);

@@ -1,8 +1,8 @@
-// A seeded generator whose whole state is one uint32, so a checkpoint can store it and a
-// resumed run draws exactly the numbers the uninterrupted run would have drawn.
-import { mulberry32Step } from "../random/mulberry32.js";
+// The mulberry32 stream (mulberry32.ts) as an object whose whole state is one uint32, so a
+// checkpoint can store it and a resumed run draws exactly the numbers the uninterrupted run
+// would have drawn.
+import { mulberry32Step } from "./mulberry32.js";
 
-/** The project's mulberry32 stream (lib/random) as a checkpointable object. */
 export class Rng {
   private s: number;
 
@@ -38,16 +38,4 @@ export class Rng {
     }
     this.s = value;
   }
-}
-
-/** Fisher–Yates permutation of 0..n-1. */
-export function permutation(n: number, rng: Rng): number[] {
-  const p = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = p[i] as number;
-    p[i] = p[j] as number;
-    p[j] = t;
-  }
-  return p;
 }

@@ -4,12 +4,12 @@
 // intact (unlike plain LoRA-GA): subtracting B₀A₀ inside the branch gives the same function
 // and keeps the BOFT branch rotating the true W.
 import * as tf from "@tensorflow/tfjs";
-import type { Linear } from "../nn/linear.js";
-import { matMul } from "../backend/matmul.js";
-import type { ParameterGroup } from "../nn/module.js";
-import type { BoftLayer } from "./boft.js";
-import type { LoraLayer } from "./lora.js";
-import type { LayerAdapter } from "./types.js";
+import { matMul } from "../../backend/matmul.js";
+import type { Linear } from "../../nn/linear.js";
+import type { ParameterGroup } from "../../nn/module.js";
+import type { BoftLayer } from "../boft/layer.js";
+import type { LoraLayer } from "../lora/layer.js";
+import type { LayerAdapter } from "../types.js";
 
 export class HybridLayer implements LayerAdapter {
   lambda: number;

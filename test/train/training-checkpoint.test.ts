@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/pro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { listCheckpoints, loadLatestCheckpoint, readCheckpoint } from "../../lib/train/checkpoint.js";
+import { listCheckpoints, loadLatestCheckpoint, readCheckpoint } from "../../lib/train/training-checkpoint.js";
 import { resume, train } from "../../lib/train/trainer.js";
 import { killRunOptions } from "./fixtures/kill-run.js";
 
