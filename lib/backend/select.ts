@@ -3,9 +3,12 @@
 // library runs (slower) where they are not installed.
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
+import { loadAddon } from "./native/addon.js";
+import { NATIVE, registerNativeBackend } from "./native/backend.js";
 
-export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+export type BackendName = "tensorflow-gpu" | "tensorflow" | "native" | "wasm" | "cpu";
 
 export interface BackendChoice {
   /** The tfjs backend now active (tfjs-node registers itself as "tensorflow"). */
@@ -16,7 +19,7 @@ export interface BackendChoice {
 }
 
 /** Fastest first. Aliases let users write the package name or the backend name. */
-const ORDER: BackendName[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
+const ORDER: BackendName[] = ["tensorflow-gpu", "tensorflow", "native", "wasm", "cpu"];
 const ALIASES: Record<string, BackendName> = {
   "tensorflow-gpu": "tensorflow-gpu",
   "tfjs-node-gpu": "tensorflow-gpu",
@@ -24,6 +27,8 @@ const ALIASES: Record<string, BackendName> = {
   tensorflow: "tensorflow",
   "tfjs-node": "tensorflow",
   node: "tensorflow",
+  native: "native",
+  openblas: "native",
   wasm: "wasm",
   cpu: "cpu",
 };
@@ -43,26 +48,47 @@ async function importOptional(pkg: string): Promise<void> {
 
 let wasmPathsSet = false;
 
+async function loadWasm(): Promise<void> {
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  if (!wasmPathsSet) {
+    // In Node the .wasm binaries must be found on disk next to the package's entry.
+    const require = createRequire(import.meta.url);
+    const dist = dirname(require.resolve("@tensorflow/tfjs-backend-wasm"));
+    wasm.setWasmPaths(join(dist, "/").replace(/\\/g, "/"));
+    wasmPathsSet = true;
+  }
+}
+
+function threadCount(): number {
+  const raw = process.env.PEFT_THREADS;
+  if (raw === undefined || raw.trim() === "") return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`PEFT_THREADS: expected a whole number >= 1, found '${raw}'`);
+  return n;
+}
+
 /** Loads and activates one backend; throws with a short reason when it cannot. */
 async function activate(name: BackendName): Promise<void> {
   switch (name) {
+    case "native": {
+      const { addon } = loadAddon();
+      addon.setThreads(threadCount());
+      await loadWasm();
+      if (!tf.engine().registry.wasm && !(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not start");
+      registerNativeBackend(addon);
+      if (!(await tf.setBackend(NATIVE))) throw new Error(`tf.setBackend('${NATIVE}') returned false`);
+      await tf.ready();
+      return;
+    }
     case "tensorflow-gpu":
       await importOptional("@tensorflow/tfjs-node-gpu");
       break;
     case "tensorflow":
       await importOptional("@tensorflow/tfjs-node");
       break;
-    case "wasm": {
-      const wasm = await import("@tensorflow/tfjs-backend-wasm");
-      if (!wasmPathsSet) {
-        // In Node the .wasm binaries must be found on disk next to the package's entry.
-        const require = createRequire(import.meta.url);
-        const dist = dirname(require.resolve("@tensorflow/tfjs-backend-wasm"));
-        wasm.setWasmPaths(join(dist, "/").replace(/\\/g, "/"));
-        wasmPathsSet = true;
-      }
+    case "wasm":
+      await loadWasm();
       break;
-    }
     case "cpu":
       await import("@tensorflow/tfjs-backend-cpu");
       break;
