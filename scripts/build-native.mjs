@@ -4,18 +4,19 @@
 // and from `npm run build`. It never fails the install: when something is missing it writes
 // native/build/status.json saying what and how to install it, and useBackend() falls back to wasm with
 // that message. Nothing is downloaded; Node-API keeps the result ABI-stable across Node versions.
-//   node scripts/build-native.mjs [--force] [--quiet]
+//   node scripts/build-native.mjs [--force] [--quiet] [--out DIR]   (DIR default native/build)
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chooseBlasCore } from "../native/blas-core.mjs";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const srcDir = join(root, "native", "src");
-const outDir = join(root, "native", "build");
+const outAt = process.argv.indexOf("--out");
+const outDir = outAt > 0 ? resolve(process.argv[outAt + 1] ?? "") : join(root, "native", "build");
 const addonPath = join(outDir, "peft_native.node");
 const statusPath = join(outDir, "status.json");
 const force = process.argv.includes("--force");

@@ -66,8 +66,9 @@ export interface LoadedAddon {
 /** Thrown when the addon is not there or does not load; the message names what is missing and the fix. */
 export class NativeUnavailable extends Error {}
 
-/** native/build of this package (works from lib/ under vitest and from dist/lib/ alike). */
+/** PEFT_NATIVE_DIR, else native/build of this package (found from lib/ under vitest and from dist/lib/ alike). */
 export function defaultBuildDir(): string {
+  if (process.env.PEFT_NATIVE_DIR) return process.env.PEFT_NATIVE_DIR;
   const pkg = createRequire(import.meta.url).resolve("peft-notebook/package.json");
   return join(dirname(pkg), "native", "build");
 }
@@ -105,7 +106,9 @@ export function loadAddon(dir = defaultBuildDir()): LoadedAddon {
     );
   }
   if (!status || !existsSync(file)) {
-    throw new NativeUnavailable(`${file} has not been built; run npm run build:native (it needs cc and libopenblas-dev)`);
+    throw new NativeUnavailable(
+      `${file} has not been built; run npm run build:native (it needs cc and libopenblas-dev)`,
+    );
   }
   // OpenBLAS reads OPENBLAS_CORETYPE once, while the addon's dependencies load.
   const own = process.env.OPENBLAS_CORETYPE;

@@ -29,7 +29,12 @@ export function transposeKernel(addon: NativeAddon, fallback: tf.KernelFunc): tf
     const outShape = perm.map((p) => x.shape[p] as number);
     const out = backend.makeOutput(outShape, x.dtype);
     const srcStrides = perm.map((p) => inStrides[p] as number);
-    addon.copy(heap(backend), offsetOf(backend, x), offsetOf(backend, out), dims(outShape, srcStrides, stridesOf(outShape)));
+    addon.copy(
+      heap(backend),
+      offsetOf(backend, x),
+      offsetOf(backend, out),
+      dims(outShape, srcStrides, stridesOf(outShape)),
+    );
     return out;
   };
 }

@@ -129,7 +129,8 @@ export function fusedMatMulKernel(addon: NativeAddon, wasmKernel: (name: string)
       backend.disposeData(out.dataId);
       out = next;
     };
-    if (bias && !rowBias) replace(wasmKernel(tf.Add)({ inputs: { a: out, b: bias }, backend, attrs: {} }) as tf.TensorInfo);
+    if (bias && !rowBias)
+      replace(wasmKernel(tf.Add)({ inputs: { a: out, b: bias }, backend, attrs: {} }) as tf.TensorInfo);
     const nativeBias = bias && rowBias ? offsetOf(backend, bias) : -1;
     if (act === undefined) {
       if (nativeBias >= 0) addon.biasActivation(heap(backend), offsetOf(backend, out), rows, p.n, nativeBias, 0, 0);

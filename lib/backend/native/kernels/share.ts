@@ -13,7 +13,7 @@ function share(x: tf.TensorInfo, backend: tf.KernelBackend): tf.TensorInfo {
 export function identityKernel(fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
-    return x.dtype === "string" ? fallback(args) : share(x, args.backend);
+    return x.dtype === "string" ? fallback(args) : share(x, args.backend as tf.KernelBackend);
   };
 }
 
@@ -21,6 +21,6 @@ export function castKernel(fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { dtype } = args.attrs as unknown as tf.CastAttrs;
-    return dtype === x.dtype && dtype !== "string" ? share(x, args.backend) : fallback(args);
+    return dtype === x.dtype && dtype !== "string" ? share(x, args.backend as tf.KernelBackend) : fallback(args);
   };
 }
