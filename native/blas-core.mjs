@@ -11,7 +11,6 @@ import { fileURLToPath } from "node:url";
 
 /** Cores OpenBLAS falls back to for CPUs it does not recognise. */
 const GENERIC = new Set(["Prescott", "Core2", "Katmai", "Coppermine", "Northwood", "Banias", "Penryn", "Dunnington"]);
-const GENERIC_NEHALEM = "Nehalem";
 
 /** Newest first; the CPU flags (as /proc/cpuinfo names them) each core's kernels execute. */
 export const CANDIDATES = [
@@ -41,7 +40,10 @@ function probe(addonPath, coreType, verify) {
   env.OPENBLAS_NUM_THREADS = "1";
   const args = [probeScript, addonPath, ...(verify ? ["--verify"] : [])];
   const r = spawnSync(process.execPath, args, { encoding: "utf8", env, timeout: 60_000 });
-  if (r.status !== 0) return { ok: false, detail: `${r.stderr || r.error?.message || `exit ${r.status}`}`.trim() };
+  if (r.status !== 0) {
+    const detail = `${r.stderr || r.error?.message || `exit ${r.status ?? r.signal}`}`.trim();
+    return { ok: false, missing: "the OpenBLAS shared library", fix: "apt-get install libopenblas0-pthread", detail };
+  }
   return { ok: true, ...JSON.parse(r.stdout) };
 }
 
@@ -50,11 +52,12 @@ function probe(addonPath, coreType, verify) {
  * Returns { ok, detail } when the addon cannot load at all.
  */
 export function chooseBlasCore(addonPath) {
-  const own = probe(addonPath, null, false);
+  const own = probe(addonPath, null, true);
   if (!own.ok) return own;
   const detected = own.info.blasCore;
-  const blas = { config: own.info.blasConfig, detected };
-  if (!GENERIC.has(detected) && detected !== GENERIC_NEHALEM) return { ok: true, blas };
+  const blas = { config: own.info.blasConfig.replace(` ${detected} `, " "), detected };
+  const sound = own.maxRelErr < 1e-5;
+  if (sound && !GENERIC.has(detected)) return { ok: true, blas };
   const flags = cpuFlags();
   const tried = [];
   for (const c of CANDIDATES) {
@@ -66,6 +69,11 @@ export function chooseBlasCore(addonPath) {
       const reason = `OpenBLAS ${blas.config.split(" ")[1]} chose the generic core ${detected} for this CPU; ${c.core} runs here and matches a float64 reference`;
       return { ok: true, blas: { ...blas, coreType: c.core, coreFlags: c.flags, reason, tried } };
     }
+  }
+  if (!sound) {
+    const detail = `max relative error ${own.maxRelErr}; other cores: ${tried.join("; ") || "none this CPU runs"}`;
+    const missing = `an OpenBLAS whose ${detected} kernels compute correctly here`;
+    return { ok: false, missing, fix: "set OPENBLAS_CORETYPE to a core this CPU runs and rebuild", detail };
   }
   return { ok: true, blas: { ...blas, tried } };
 }

@@ -100,6 +100,8 @@ const include = nodeApiInclude();
 if (!include) fail("the Node-API headers", FIX.headers, "node-api-headers is not installed and Node has no include/");
 const blas = openblasFlags();
 const flags = ["-O3", "-std=c11", "-D_GNU_SOURCE", "-fPIC", "-shared", "-Wall", "-Wextra", "-pthread"];
+flags.push("-Werror=implicit-function-declaration"); // an undeclared call would only fail when first made
+flags.push("-fopenmp-simd", "-fno-math-errno"); // vector reductions (no OpenMP runtime); sqrtf inline
 flags.push("-DNODE_GYP_MODULE_NAME=peft_native", `-I${include}`, ...blas.cflags);
 if (process.platform === "darwin") flags.push("-undefined", "dynamic_lookup");
 
@@ -128,6 +130,6 @@ renameSync(tmp, addonPath);
 
 // Load it once in a child: a missing shared library shows here, not in the user's first cell.
 const core = chooseBlasCore(addonPath);
-if (!core.ok) fail("the OpenBLAS shared library", FIX.openblas, core.detail);
+if (!core.ok) fail(core.missing, core.fix, core.detail);
 writeStatus({ ok: true, key, compiler: cc, flags: [...flags, ...blas.libs], blas: core.blas });
 log(`built ${addonPath} (${core.blas.config}; core ${core.blas.coreType ?? core.blas.detected})`);

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "pool.h"
+#include "simd.h"
 
 typedef struct {
   float *c;
@@ -19,17 +20,17 @@ static inline float apply(float x, int act, float alpha) {
     case ACT_RELU6:
       return x < 0 ? 0 : (x > 6 ? 6 : x);
     case ACT_ELU:
-      return x >= 0 ? x : expm1f(x);
+      return x >= 0 ? x : fast_expf(x) - 1.0f;
     case ACT_LEAKYRELU:
       return x >= 0 ? x : alpha * x;
     case ACT_SIGMOID:
-      return 1.0f / (1.0f + expf(-x));
+      return 1.0f / (1.0f + fast_expf(-x));
     default:
       return x;
   }
 }
 
-static void rows_task(void *ctx, int64_t begin, int64_t end) {
+VECTOR_CLONES static void rows_task(void *ctx, int64_t begin, int64_t end) {
   const act_ctx *a = ctx;
   for (int64_t r = begin; r < end; r++) {
     float *row = a->c + r * a->n;

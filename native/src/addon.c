@@ -2,79 +2,17 @@
 // plus element offsets into it, so kernels read and write tfjs tensors where they live,
 // without a copy. Offsets and extents are checked against the heap's length before any
 // pointer is formed: a wrong offset throws a RangeError instead of corrupting memory.
-#define NAPI_VERSION 8
 #include <cblas.h>
-#include <node_api.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "act.h"
+#include "binary.h"
 #include "copy.h"
+#include "gather.h"
 #include "gemm.h"
+#include "napi_util.h"
 #include "pool.h"
-
-#define CHECK(call)                                                \
-  do {                                                             \
-    if ((call) != napi_ok) {                                       \
-      napi_throw_error(env, NULL, "peft_native: " #call " failed"); \
-      return NULL;                                                 \
-    }                                                              \
-  } while (0)
-
-#define MAX_ARGS 16
-
-typedef struct {
-  napi_env env;
-  napi_value argv[MAX_ARGS];
-  size_t argc;
-  uint8_t *heap;
-  size_t heap_bytes;
-} call;
-
-static int get_args(napi_env env, napi_callback_info info, call *c, size_t want) {
-  c->env = env;
-  c->argc = MAX_ARGS;
-  if (napi_get_cb_info(env, info, &c->argc, c->argv, NULL, NULL) != napi_ok || c->argc < want) {
-    napi_throw_type_error(env, NULL, "peft_native: too few arguments");
-    return 0;
-  }
-  return 1;
-}
-
-static int get_heap(call *c, size_t i) {
-  void *data;
-  if (napi_get_arraybuffer_info(c->env, c->argv[i], &data, &c->heap_bytes) != napi_ok) {
-    napi_throw_type_error(c->env, NULL, "peft_native: expected the wasm heap (an ArrayBuffer)");
-    return 0;
-  }
-  c->heap = data;
-  return 1;
-}
-
-static int64_t i64(call *c, size_t i) {
-  int64_t v = 0;
-  napi_get_value_int64(c->env, c->argv[i], &v);
-  return v;
-}
-
-static double f64(call *c, size_t i) {
-  double v = 0;
-  napi_get_value_double(c->env, c->argv[i], &v);
-  return v;
-}
-
-// A float pointer to `count` elements at element offset `off`, or NULL (and a RangeError).
-static float *span(call *c, int64_t off, int64_t count, const char *what) {
-  size_t elems = c->heap_bytes / 4;
-  if (off < 0 || count < 0 || (uint64_t)off > elems || (uint64_t)count > elems - (uint64_t)off) {
-    char msg[160];
-    snprintf(msg, sizeof msg, "peft_native: %s [%lld, +%lld) lies outside the heap (%zu elements)", what,
-             (long long)off, (long long)count, elems);
-    napi_throw_range_error(c->env, NULL, msg);
-    return NULL;
-  }
-  return (float *)c->heap + off;
-}
 
 // Elements a batch of matrices spans: the last one starts at (batch - 1) * stride.
 static int64_t extent(int64_t batch, int64_t stride, int64_t size) {
@@ -84,7 +22,7 @@ static int64_t extent(int64_t batch, int64_t stride, int64_t size) {
 // gemm(heap, m, n, k, transA, transB, batch, aOff, aStride, bOff, bStride, cOff, beta)
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
   call c;
-  if (!get_args(env, info, &c, 13) || !get_heap(&c, 0)) return NULL;
+  if (!get_call(env, info, &c, 13)) return NULL;
   gemm_args g = {.m = i64(&c, 1), .n = i64(&c, 2), .k = i64(&c, 3), .trans_a = i64(&c, 4) != 0,
                  .trans_b = i64(&c, 5) != 0, .batch = i64(&c, 6), .stride_a = i64(&c, 8),
                  .stride_b = i64(&c, 10), .beta = (float)f64(&c, 12)};
@@ -107,7 +45,7 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
 // copy(heap, srcOff, dstOff, dims: Int32Array [shape..., srcStrides..., dstStrides...])
 static napi_value js_copy(napi_env env, napi_callback_info info) {
   call c;
-  if (!get_args(env, info, &c, 4) || !get_heap(&c, 0)) return NULL;
+  if (!get_call(env, info, &c, 4)) return NULL;
   napi_typedarray_type type;
   size_t len;
   void *data;
@@ -143,10 +81,73 @@ static napi_value js_copy(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// binary(heap, op, aOff, bOff, outOff, dims: Int32Array [outShape..., aStrides..., bStrides...])
+static napi_value js_binary(napi_env env, napi_callback_info info) {
+  call c;
+  if (!get_call(env, info, &c, 6)) return NULL;
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  CHECK(napi_get_typedarray_info(env, c.argv[5], &type, &len, &data, NULL, NULL));
+  if (type != napi_int32_array || len % 3 != 0 || len / 3 > BINARY_MAX_RANK) {
+    napi_throw_type_error(env, NULL, "peft_native: binary: dims must be an Int32Array of 3 x rank (rank <= 8)");
+    return NULL;
+  }
+  const int32_t *dims = data;
+  binary_args p = {.op = (int)i64(&c, 1), .rank = (int)(len / 3)};
+  if (p.op < OP_ADD || p.op > OP_DIV) {
+    napi_throw_range_error(env, NULL, "peft_native: binary: unknown operation");
+    return NULL;
+  }
+  int64_t a_last = 0, b_last = 0, size = 1;
+  for (int d = 0; d < p.rank; d++) {
+    p.shape[d] = dims[d];
+    p.a_stride[d] = dims[p.rank + d];
+    p.b_stride[d] = dims[2 * p.rank + d];
+    if (p.shape[d] < 0 || p.a_stride[d] < 0 || p.b_stride[d] < 0) {
+      napi_throw_range_error(env, NULL, "peft_native: binary: negative size or stride");
+      return NULL;
+    }
+    size *= p.shape[d];
+    if (p.shape[d] > 0) {
+      a_last += (p.shape[d] - 1) * p.a_stride[d];
+      b_last += (p.shape[d] - 1) * p.b_stride[d];
+    }
+  }
+  if (size == 0) return NULL;
+  if (!(p.a = span(&c, i64(&c, 2), a_last + 1, "binary a"))) return NULL;
+  if (!(p.b = span(&c, i64(&c, 3), b_last + 1, "binary b"))) return NULL;
+  if (!(p.out = span(&c, i64(&c, 4), size, "binary output"))) return NULL;
+  binary_op(&p);
+  return NULL;
+}
+
+// gather(heap, xOff, indicesOff, outOff, outer, axis, inner, count): out[o, i, :] = x[o, indices[i], :]
+static napi_value js_gather(napi_env env, napi_callback_info info) {
+  call c;
+  if (!get_call(env, info, &c, 8)) return NULL;
+  gather_args g = {.outer = i64(&c, 4), .axis = i64(&c, 5), .inner = i64(&c, 6), .count = i64(&c, 7)};
+  if (g.outer < 0 || g.axis < 0 || g.inner < 0 || g.count < 0) {
+    napi_throw_range_error(env, NULL, "peft_native: gather: negative size");
+    return NULL;
+  }
+  if (!(g.x = (const uint32_t *)span(&c, i64(&c, 1), g.outer * g.axis * g.inner, "gather x"))) return NULL;
+  if (!(g.indices = (const int32_t *)span(&c, i64(&c, 2), g.count, "gather indices"))) return NULL;
+  if (!(g.out = (uint32_t *)span(&c, i64(&c, 3), g.outer * g.count * g.inner, "gather output"))) return NULL;
+  int64_t bad = gather_rows(&g);
+  if (bad >= 0) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "GatherV2: index %d at position %lld is not in [0, %lld]", g.indices[bad],
+             (long long)bad, (long long)g.axis - 1);
+    napi_throw_range_error(env, NULL, msg);
+  }
+  return NULL;
+}
+
 // biasActivation(heap, cOff, rows, n, biasOff (-1: none), act, alpha)
 static napi_value js_bias_activation(napi_env env, napi_callback_info info) {
   call c;
-  if (!get_args(env, info, &c, 7) || !get_heap(&c, 0)) return NULL;
+  if (!get_call(env, info, &c, 7)) return NULL;
   int64_t rows = i64(&c, 2), n = i64(&c, 3), bias_off = i64(&c, 4);
   if (rows < 0 || n < 0) {
     napi_throw_range_error(env, NULL, "peft_native: biasActivation: negative size");
@@ -162,10 +163,11 @@ static napi_value js_bias_activation(napi_env env, napi_callback_info info) {
 
 // setThreads(n): OpenBLAS's threads and the pool's, so that n cores are used in all.
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
-  call c;
-  if (!get_args(env, info, &c, 1)) return NULL;
-  int n = (int)i64(&c, 0);
-  if (n < 1) {
+  size_t argc = 1;
+  napi_value arg;
+  int32_t n = 0;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, arg, &n) != napi_ok || n < 1) {
     napi_throw_range_error(env, NULL, "peft_native: setThreads: expected a count >= 1");
     return NULL;
   }
@@ -204,10 +206,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
       {"copy", NULL, js_copy, NULL, NULL, NULL, napi_default, NULL},
       {"biasActivation", NULL, js_bias_activation, NULL, NULL, NULL, napi_default, NULL},
+      {"binary", NULL, js_binary, NULL, NULL, NULL, napi_default, NULL},
+      {"gather", NULL, js_gather, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  CHECK(register_fused(env, exports));
   return exports;
 }
 

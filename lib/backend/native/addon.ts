@@ -34,6 +34,17 @@ export interface NativeAddon {
     beta: number,
   ): void;
   copy(heap: ArrayBuffer, srcOff: number, dstOff: number, dims: Int32Array): void;
+  binary(heap: ArrayBuffer, op: number, aOff: number, bOff: number, outOff: number, dims: Int32Array): void;
+  gather(
+    heap: ArrayBuffer,
+    xOff: number,
+    indicesOff: number,
+    outOff: number,
+    outer: number,
+    axis: number,
+    inner: number,
+    count: number,
+  ): void;
   biasActivation(
     heap: ArrayBuffer,
     cOff: number,
@@ -42,6 +53,68 @@ export interface NativeAddon {
     biasOff: number,
     act: number,
     alpha: number,
+  ): void;
+  rmsNorm(heap: ArrayBuffer, x: number, w: number, y: number, rows: number, d: number, eps: number): void;
+  rmsNormGrad(
+    heap: ArrayBuffer,
+    dy: number,
+    x: number,
+    w: number,
+    dx: number,
+    dw: number,
+    rows: number,
+    d: number,
+    eps: number,
+  ): void;
+  swiglu(heap: ArrayBuffer, gate: number, up: number, y: number, n: number): void;
+  swigluGrad(heap: ArrayBuffer, dy: number, gate: number, up: number, dgate: number, dup: number, n: number): void;
+  /** Forward ([B, T, H*D] to [B, H, T, D]) or, with backward = 1, its transpose. */
+  ropeHeads(
+    heap: ArrayBuffer,
+    input: number,
+    cos: number,
+    sin: number,
+    output: number,
+    b: number,
+    t: number,
+    h: number,
+    d: number,
+    csBatchStride: number,
+    backward: number,
+  ): void;
+  attnSoftmax(
+    heap: ArrayBuffer,
+    scores: number,
+    mask: number,
+    p: number,
+    b: number,
+    h: number,
+    t: number,
+    s: number,
+    scale: number,
+    maskBatchStride: number,
+  ): void;
+  attnSoftmaxGrad(heap: ArrayBuffer, dp: number, p: number, ds: number, rows: number, s: number, scale: number): void;
+  crossEntropy(
+    heap: ArrayBuffer,
+    logits: number,
+    labels: number,
+    weights: number,
+    loss: number,
+    lse: number,
+    n: number,
+    v: number,
+  ): void;
+  crossEntropyGrad(
+    heap: ArrayBuffer,
+    dloss: number,
+    logits: number,
+    labels: number,
+    weights: number,
+    lse: number,
+    dlogits: number,
+    n: number,
+    v: number,
   ): void;
   setThreads(n: number): void;
   info(): NativeInfo;

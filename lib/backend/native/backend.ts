@@ -7,8 +7,10 @@
 import * as tf from "@tensorflow/tfjs";
 import type { NativeAddon } from "./addon.js";
 import type { WasmBackend } from "./heap.js";
-import { concatKernel, sliceKernel, splitVKernel, transposeKernel } from "./kernels/copy.js";
+import { BINARY_OPS, binaryKernel } from "./kernels/binary.js";
+import { concatKernel, gatherKernel, sliceKernel, splitVKernel, transposeKernel } from "./kernels/copy.js";
 import { batchMatMulKernel, fusedMatMulKernel } from "./kernels/matmul.js";
+import { fusedKernels } from "./kernels/fused.js";
 import { castKernel, identityKernel } from "./kernels/share.js";
 
 export const NATIVE = "native";
@@ -32,12 +34,17 @@ export function registerNativeBackend(addon: NativeAddon): void {
     [tf.Slice]: sliceKernel(addon, wasmKernel(tf.Slice)),
     [tf.SplitV]: splitVKernel(addon, wasmKernel(tf.SplitV)),
     [tf.Concat]: concatKernel(addon, wasmKernel(tf.Concat)),
+    [tf.GatherV2]: gatherKernel(addon, wasmKernel(tf.GatherV2)),
     [tf.Identity]: identityKernel(wasmKernel(tf.Identity)),
     [tf.Cast]: castKernel(wasmKernel(tf.Cast)),
   };
+  for (const [name, op] of Object.entries(BINARY_OPS)) overrides[name] = binaryKernel(addon, op, wasmKernel(name));
   for (const k of tf.getKernelsForBackend("wasm")) {
     const kernelFunc = overrides[k.kernelName] ?? k.kernelFunc;
     tf.registerKernel({ ...k, backendName: NATIVE, kernelFunc });
+  }
+  for (const [kernelName, kernelFunc] of Object.entries(fusedKernels(addon))) {
+    tf.registerKernel({ kernelName, backendName: NATIVE, kernelFunc });
   }
   tf.registerBackend(NATIVE, () => {
     const wasm = tf.engine().registry.wasm as WasmBackend | undefined;

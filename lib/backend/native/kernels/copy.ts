@@ -1,4 +1,4 @@
-// Transpose, Slice, SplitV and Concat as strided copies in the addon (native/src/copy.c): each moves a
+// Transpose, Slice, SplitV, Concat and GatherV2 as copies in the addon (native/src/copy.c): each moves a
 // strided view of one tensor into a strided view of another, with contiguous runs as memcpy and
 // transposed planes in cache tiles, over the addon's threads. 4-byte dtypes only (float32, int32);
 // bool and string tensors go to the wasm kernels.
@@ -99,6 +99,35 @@ export function concatKernel(addon: NativeAddon, fallback: tf.KernelFunc): tf.Ke
       addon.copy(buf, offsetOf(backend, t), off, dims(t.shape, stridesOf(t.shape), outStrides));
       at += t.shape[ax] as number;
     }
+    return out;
+  };
+}
+
+/** GatherV2 along any axis (batchDims 0): one row copy per index, indices checked in the addon. */
+export function gatherKernel(addon: NativeAddon, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims } = args.attrs as unknown as tf.GatherV2Attrs;
+    if (!FOUR_BYTES.has(x.dtype) || indices.dtype !== "int32" || (batchDims ?? 0) !== 0) return fallback(args);
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0] as number;
+    const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
+    const backend = args.backend as WasmBackend;
+    const out = backend.makeOutput(outShape, x.dtype);
+    const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
+    const outer = size(x.shape.slice(0, ax));
+    const inner = size(x.shape.slice(ax + 1));
+    const count = size(indices.shape);
+    const buf = heap(backend);
+    addon.gather(
+      buf,
+      offsetOf(backend, x),
+      offsetOf(backend, indices),
+      offsetOf(backend, out),
+      outer,
+      x.shape[ax] as number,
+      inner,
+      count,
+    );
     return out;
   };
 }
