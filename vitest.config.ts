@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["test/helpers/default-backend.ts"],
     pool: "forks",
     // Two cores: more workers only thrash; numerical tests are CPU-bound.
     maxWorkers: 2,

@@ -7,7 +7,7 @@ import { createModel, generate, loadModel, makeRng, sampleToken } from "../../li
 import { CONFIGS, STORIES, randomModel } from "./helpers.js";
 
 beforeAll(async () => {
-  await useBackend("wasm");
+  await useBackend(); // the default: native where built, else wasm
 });
 
 describe("stories260K", () => {

@@ -210,3 +210,13 @@ export function loadAddon(dir = defaultBuildDir()): LoadedAddon {
 }
 
 const loaded = new Map<string, LoadedAddon>();
+
+/** Whether the native backend can start here, and if not, why (the message useBackend() reports). */
+export function nativeStatus(dir = defaultBuildDir()): { available: boolean; reason: string } {
+  try {
+    return { available: true, reason: loadAddon(dir).core };
+  } catch (err) {
+    if (err instanceof NativeUnavailable) return { available: false, reason: err.message };
+    throw err;
+  }
+}
