@@ -59,5 +59,5 @@ test("repeats bit for bit at a fixed thread count and across thread counts; matc
   expect(a.losses[2]).toBeLessThan(a.losses[0]! - 0.01);
   await useBackend("wasm");
   const w = run();
-  w.losses.forEach((l, i) => expect(Math.abs(l - a.losses[i]!)).toBeLessThan(1e-4));
+  for (const [i, l] of w.losses.entries()) expect(Math.abs(l - a.losses[i]!)).toBeLessThan(1e-4);
 });

@@ -25,7 +25,7 @@ def blas_info():
     """The BLAS shared library this process mapped: Debian's torch links libblas.so.3 generically
     (torch.__config__.show() says BLAS_INFO=generic whichever it is), and the alternatives system decides
     between the reference implementation and OpenBLAS."""
-    torch.ones(2, 2) @ torch.ones(2, 2)  # make sure the BLAS is loaded
+    torch.ones(64, 64) @ torch.ones(64, 64)  # make sure the BLAS is loaded
     maps = open("/proc/self/maps").read().split("\n")
     libs = sorted({p for p in (line.split()[-1] for line in maps if line.split()) if "blas" in os.path.basename(p)})
     real = [os.path.realpath(p) for p in libs]
@@ -157,7 +157,9 @@ def steps(req):
             return
         opt.zero_grad()
         logits = model(ids)
-        F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1)).backward()
+        loss = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+        loss.backward()
+        loss.item()  # the trainer reads every step's loss, as bench/models.ts does
         opt.step()
 
     once()  # warm-up: allocator, optimiser state

@@ -104,8 +104,8 @@ export function batchMatMulKernel(addon: NativeAddon, fallback: tf.KernelFunc): 
 }
 
 /**
- * _FusedMatMul: the GEMM, then bias and activation in place. A bias that is a row vector over the
- * output's last dimension and the activations of native/src/act.c run natively; any other bias shape
+ * _FusedMatMul: the GEMM, then bias and activation in place in one pass. A bias that is a row vector over
+ * the output's last dimension and the activations of native/src/act.c run natively; any other bias shape
  * and prelu go through the wasm kernels (`wasmKernel`), as tfjs itself would compute them.
  */
 export function fusedMatMulKernel(addon: NativeAddon, wasmKernel: (name: string) => tf.KernelFunc): tf.KernelFunc {
@@ -118,30 +118,25 @@ export function fusedMatMulKernel(addon: NativeAddon, wasmKernel: (name: string)
     };
     if (a.dtype !== "float32" || b.dtype !== "float32") return wasmKernel(tf._FusedMatMul)(args);
     const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as tf._FusedMatMulAttrs;
+    const act = ACTIVATIONS[activation ?? "linear"];
+    if (act === undefined && !(activation === "prelu" && preluActivationWeights)) {
+      throw new Error(`_FusedMatMul: unsupported activation '${activation}'`);
+    }
     const backend = args.backend as WasmBackend;
     const p = product(a, b, transposeA, transposeB);
     let out = backend.makeOutput(p.outShape, "float32");
     gemm(addon, backend, a, b, transposeA, transposeB, p, out);
-    const rowBias = bias && bias.shape.every((d, i) => (i === bias.shape.length - 1 ? d === p.n : d === 1));
-    const act = ACTIVATIONS[activation ?? "linear"];
-    const rows = p.outShape.reduce((x, y) => x * y, 1) / Math.max(p.n, 1);
-    const replace = (next: tf.TensorInfo) => {
+    const viaWasm = (name: string, inputs: tf.NamedTensorInfoMap) => {
+      const next = wasmKernel(name)({ inputs, backend, attrs: {} }) as tf.TensorInfo;
       backend.disposeData(out.dataId);
       out = next;
     };
-    if (bias && !rowBias)
-      replace(wasmKernel(tf.Add)({ inputs: { a: out, b: bias }, backend, attrs: {} }) as tf.TensorInfo);
-    const nativeBias = bias && rowBias ? offsetOf(backend, bias) : -1;
-    if (act === undefined) {
-      if (nativeBias >= 0) addon.biasActivation(heap(backend), offsetOf(backend, out), rows, p.n, nativeBias, 0, 0);
-      if (activation !== "prelu" || !preluActivationWeights) {
-        throw new Error(`_FusedMatMul: unknown activation '${activation}'`);
-      }
-      const inputs = { x: out, alpha: preluActivationWeights };
-      replace(wasmKernel(tf.Prelu)({ inputs, backend, attrs: {} }) as tf.TensorInfo);
-      return out;
-    }
-    addon.biasActivation(heap(backend), offsetOf(backend, out), rows, p.n, nativeBias, act, leakyreluAlpha ?? 0.2);
+    const rowBias = bias?.shape.every((d, i) => (i === bias.shape.length - 1 ? d === p.n : d === 1)) ?? false;
+    if (bias && !rowBias) viaWasm(tf.Add, { a: out, b: bias });
+    const rows = p.outShape.reduce((x, y) => x * y, 1) / Math.max(p.n, 1);
+    const biasOff = bias && rowBias ? offsetOf(backend, bias) : -1;
+    addon.biasActivation(heap(backend), offsetOf(backend, out), rows, p.n, biasOff, act ?? 0, leakyreluAlpha ?? 0.2);
+    if (act === undefined) viaWasm(tf.Prelu, { x: out, alpha: preluActivationWeights as tf.TensorInfo });
     return out;
   };
 }
