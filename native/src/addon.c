@@ -42,41 +42,52 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// Reads argument `index`, an Int32Array [shape..., strides0..., strides1...], into *v, with the element
+// count and the furthest element each view touches. Returns -1 after throwing, 0 when empty, else 1.
+static int get_views(call *c, size_t index, views *v, int64_t *size, int64_t *last0, int64_t *last1,
+                     const char *what) {
+  napi_env env = c->env;
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  char msg[160];
+  if (napi_get_typedarray_info(env, c->argv[index], &type, &len, &data, NULL, NULL) != napi_ok ||
+      type != napi_int32_array || len % 3 != 0 || len / 3 > VIEWS_MAX_RANK) {
+    snprintf(msg, sizeof msg, "peft_native: %s: dims must be an Int32Array of 3 x rank (rank <= 8)", what);
+    napi_throw_type_error(env, NULL, msg);
+    return -1;
+  }
+  const int32_t *dims = data;
+  v->rank = (int)(len / 3);
+  *size = 1;
+  *last0 = *last1 = 0;
+  for (int d = 0; d < v->rank; d++) {
+    v->shape[d] = dims[d];
+    v->s0[d] = dims[v->rank + d];
+    v->s1[d] = dims[2 * v->rank + d];
+    if (v->shape[d] < 0 || v->s0[d] < 0 || v->s1[d] < 0) {
+      snprintf(msg, sizeof msg, "peft_native: %s: negative size or stride", what);
+      napi_throw_range_error(env, NULL, msg);
+      return -1;
+    }
+    *size *= v->shape[d];
+    if (v->shape[d] > 0) {
+      *last0 += (v->shape[d] - 1) * v->s0[d];
+      *last1 += (v->shape[d] - 1) * v->s1[d];
+    }
+  }
+  return *size > 0;
+}
+
 // copy(heap, srcOff, dstOff, dims: Int32Array [shape..., srcStrides..., dstStrides...])
 static napi_value js_copy(napi_env env, napi_callback_info info) {
   call c;
   if (!get_call(env, info, &c, 4)) return NULL;
-  napi_typedarray_type type;
-  size_t len;
-  void *data;
-  CHECK(napi_get_typedarray_info(env, c.argv[3], &type, &len, &data, NULL, NULL));
-  if (type != napi_int32_array || len % 3 != 0 || len / 3 > COPY_MAX_RANK) {
-    napi_throw_type_error(env, NULL, "peft_native: copy: dims must be an Int32Array of 3 x rank (rank <= 8)");
-    return NULL;
-  }
-  const int32_t *dims = data;
-  copy_args a = {.rank = (int)(len / 3)};
-  // The furthest element each side touches, to check both views against the heap.
-  int64_t src_last = 0, dst_last = 0, empty = 0;
-  for (int d = 0; d < a.rank; d++) {
-    a.shape[d] = dims[d];
-    a.src_stride[d] = dims[a.rank + d];
-    a.dst_stride[d] = dims[2 * a.rank + d];
-    if (a.shape[d] < 0 || a.src_stride[d] < 0 || a.dst_stride[d] < 0) {
-      napi_throw_range_error(env, NULL, "peft_native: copy: negative size or stride");
-      return NULL;
-    }
-    if (a.shape[d] == 0) empty = 1;
-    else {
-      src_last += (a.shape[d] - 1) * a.src_stride[d];
-      dst_last += (a.shape[d] - 1) * a.dst_stride[d];
-    }
-  }
-  if (empty) return NULL;
-  a.src = (const uint32_t *)span(&c, i64(&c, 1), src_last + 1, "copy source");
-  if (!a.src) return NULL;
-  a.dst = (uint32_t *)span(&c, i64(&c, 2), dst_last + 1, "copy destination");
-  if (!a.dst) return NULL;
+  copy_args a;
+  int64_t size, src_last, dst_last;
+  if (get_views(&c, 3, &a.v, &size, &src_last, &dst_last, "copy") <= 0) return NULL;
+  if (!(a.src = (const uint32_t *)span(&c, i64(&c, 1), src_last + 1, "copy source"))) return NULL;
+  if (!(a.dst = (uint32_t *)span(&c, i64(&c, 2), dst_last + 1, "copy destination"))) return NULL;
   strided_copy(&a);
   return NULL;
 }
@@ -85,36 +96,13 @@ static napi_value js_copy(napi_env env, napi_callback_info info) {
 static napi_value js_binary(napi_env env, napi_callback_info info) {
   call c;
   if (!get_call(env, info, &c, 6)) return NULL;
-  napi_typedarray_type type;
-  size_t len;
-  void *data;
-  CHECK(napi_get_typedarray_info(env, c.argv[5], &type, &len, &data, NULL, NULL));
-  if (type != napi_int32_array || len % 3 != 0 || len / 3 > BINARY_MAX_RANK) {
-    napi_throw_type_error(env, NULL, "peft_native: binary: dims must be an Int32Array of 3 x rank (rank <= 8)");
-    return NULL;
-  }
-  const int32_t *dims = data;
-  binary_args p = {.op = (int)i64(&c, 1), .rank = (int)(len / 3)};
+  binary_args p = {.op = (int)i64(&c, 1)};
   if (p.op < OP_ADD || p.op > OP_DIV) {
     napi_throw_range_error(env, NULL, "peft_native: binary: unknown operation");
     return NULL;
   }
-  int64_t a_last = 0, b_last = 0, size = 1;
-  for (int d = 0; d < p.rank; d++) {
-    p.shape[d] = dims[d];
-    p.a_stride[d] = dims[p.rank + d];
-    p.b_stride[d] = dims[2 * p.rank + d];
-    if (p.shape[d] < 0 || p.a_stride[d] < 0 || p.b_stride[d] < 0) {
-      napi_throw_range_error(env, NULL, "peft_native: binary: negative size or stride");
-      return NULL;
-    }
-    size *= p.shape[d];
-    if (p.shape[d] > 0) {
-      a_last += (p.shape[d] - 1) * p.a_stride[d];
-      b_last += (p.shape[d] - 1) * p.b_stride[d];
-    }
-  }
-  if (size == 0) return NULL;
+  int64_t size, a_last, b_last;
+  if (get_views(&c, 5, &p.v, &size, &a_last, &b_last, "binary") <= 0) return NULL;
   if (!(p.a = span(&c, i64(&c, 2), a_last + 1, "binary a"))) return NULL;
   if (!(p.b = span(&c, i64(&c, 3), b_last + 1, "binary b"))) return NULL;
   if (!(p.out = span(&c, i64(&c, 4), size, "binary output"))) return NULL;

@@ -42,56 +42,42 @@ VECTOR_CLONES static void row(int op, const float *a, int64_t sa, const float *b
 
 static void task(void *ctx, int64_t begin, int64_t end) {
   const binary_args *p = ctx;
-  int r = p->rank, outer = r - 1;
-  int64_t n = p->shape[r - 1];
-  int64_t idx[BINARY_MAX_RANK] = {0}, ao = 0, bo = 0, item = begin;
+  const views *v = &p->v;
+  int r = v->rank, outer = r - 1;
+  int64_t n = v->shape[r - 1];
+  int64_t idx[VIEWS_MAX_RANK] = {0}, ao = 0, bo = 0, item = begin;
   for (int d = outer - 1; d >= 0; d--) {
-    idx[d] = item % p->shape[d];
-    item /= p->shape[d];
-    ao += idx[d] * p->a_stride[d];
-    bo += idx[d] * p->b_stride[d];
+    idx[d] = item % v->shape[d];
+    item /= v->shape[d];
+    ao += idx[d] * v->s0[d];
+    bo += idx[d] * v->s1[d];
   }
   for (int64_t i = begin; i < end; i++) {
-    row(p->op, p->a + ao, p->a_stride[r - 1], p->b + bo, p->b_stride[r - 1], p->out + i * n, n);
+    row(p->op, p->a + ao, v->s0[r - 1], p->b + bo, v->s1[r - 1], p->out + i * n, n);
     for (int d = outer - 1; d >= 0; d--) {
       idx[d]++;
-      ao += p->a_stride[d];
-      bo += p->b_stride[d];
-      if (idx[d] < p->shape[d]) break;
-      ao -= p->a_stride[d] * p->shape[d];
-      bo -= p->b_stride[d] * p->shape[d];
+      ao += v->s0[d];
+      bo += v->s1[d];
+      if (idx[d] < v->shape[d]) break;
+      ao -= v->s0[d] * v->shape[d];
+      bo -= v->s1[d] * v->shape[d];
       idx[d] = 0;
     }
   }
 }
 
 void binary_op(binary_args *p) {
-  // Drop unit dimensions; merge a dimension into its outer neighbour when both inputs are contiguous
-  // across the pair (the output always is).
-  int r = 0;
-  for (int d = 0; d < p->rank; d++) {
-    if (p->shape[d] == 0) return;
-    if (p->shape[d] == 1) continue;
-    if (r > 0 && p->a_stride[r - 1] == p->a_stride[d] * p->shape[d] &&
-        p->b_stride[r - 1] == p->b_stride[d] * p->shape[d]) {
-      p->shape[r - 1] *= p->shape[d];
-      p->a_stride[r - 1] = p->a_stride[d];
-      p->b_stride[r - 1] = p->b_stride[d];
-      continue;
-    }
-    p->shape[r] = p->shape[d];
-    p->a_stride[r] = p->a_stride[d];
-    p->b_stride[r] = p->b_stride[d];
-    r++;
+  views *v = &p->v;
+  // The output is contiguous, so merging where both inputs are keeps it contiguous too.
+  if (!views_simplify(v)) return;
+  if (v->rank == 0) {  // a single element
+    v->shape[0] = 1;
+    v->s0[0] = v->s1[0] = 0;
+    v->rank = 1;
   }
-  if (r == 0) {  // a single element
-    p->shape[0] = 1;
-    p->a_stride[0] = p->b_stride[0] = 0;
-    r = 1;
-  }
-  p->rank = r;
-  int64_t n = p->shape[r - 1], rows = 1;
-  for (int d = 0; d < r - 1; d++) rows *= p->shape[d];
+  int r = v->rank;
+  int64_t n = v->shape[r - 1], rows = 1;
+  for (int d = 0; d < r - 1; d++) rows *= v->shape[d];
   int64_t grain = GRAIN_ELEMS / n;
   pool_run(task, p, rows, grain > 0 ? grain : 1);
 }

@@ -4,22 +4,19 @@
 
 #include <stdint.h>
 
-#define BINARY_MAX_RANK 8
+#include "views.h"
 
 // Operation codes shared with lib/backend/native/kernels/binary.ts (keep in sync).
 enum { OP_ADD = 0, OP_SUB = 1, OP_MUL = 2, OP_DIV = 3 };
 
 typedef struct {
   int op;
-  int rank;
-  int64_t shape[BINARY_MAX_RANK];     // the output's
-  int64_t a_stride[BINARY_MAX_RANK];  // in elements; 0 where a broadcasts
-  int64_t b_stride[BINARY_MAX_RANK];
+  views v;  // the output's shape; s0, s1: a's and b's strides (0 where it broadcasts)
   const float *a, *b;
   float *out;  // contiguous
 } binary_args;
 
-// Modifies *p while simplifying it.
+// Modifies p->v while simplifying it.
 void binary_op(binary_args *p);
 
 #endif

@@ -17,7 +17,7 @@
 
 typedef struct {
   int n;  // outer dimensions walked by the odometer
-  int64_t shape[COPY_MAX_RANK], ss[COPY_MAX_RANK], ds[COPY_MAX_RANK];
+  int64_t shape[VIEWS_MAX_RANK], ss[VIEWS_MAX_RANK], ds[VIEWS_MAX_RANK];
 } outer_dims;
 
 typedef struct {
@@ -55,7 +55,7 @@ static void advance(const outer_dims *o, int64_t *idx, int64_t *so, int64_t *dof
 
 static void run_runs(void *ctx, int64_t begin, int64_t end) {
   const plan *p = ctx;
-  int64_t idx[COPY_MAX_RANK], so, dof;
+  int64_t idx[VIEWS_MAX_RANK], so, dof;
   seek(&p->o, begin, idx, &so, &dof);
   for (int64_t i = begin; i < end; i++) {
     memcpy(p->dst + dof, p->src + so, (size_t)p->len * 4);
@@ -65,7 +65,7 @@ static void run_runs(void *ctx, int64_t begin, int64_t end) {
 
 static void run_gather(void *ctx, int64_t begin, int64_t end) {
   const plan *p = ctx;
-  int64_t idx[COPY_MAX_RANK], so, dof;
+  int64_t idx[VIEWS_MAX_RANK], so, dof;
   seek(&p->o, begin, idx, &so, &dof);
   for (int64_t i = begin; i < end; i++) {
     const uint32_t *s = p->src + so;
@@ -80,7 +80,7 @@ static void run_gather(void *ctx, int64_t begin, int64_t end) {
 static void run_transpose(void *ctx, int64_t begin, int64_t end) {
   const plan *p = ctx;
   int64_t rows = (p->tj + TILE - 1) / TILE;
-  int64_t idx[COPY_MAX_RANK], so, dof;
+  int64_t idx[VIEWS_MAX_RANK], so, dof;
   int64_t outer = begin / rows;
   seek(&p->o, outer, idx, &so, &dof);
   for (int64_t i = begin; i < end; i++) {
@@ -101,52 +101,31 @@ static void run_transpose(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-// Drops size-1 dimensions and merges neighbours that are contiguous in both views.
-static void simplify(copy_args *c) {
-  int r = 0;
-  for (int d = 0; d < c->rank; d++) {
-    if (c->shape[d] == 1) continue;
-    if (r > 0 && c->src_stride[r - 1] == c->src_stride[d] * c->shape[d] &&
-        c->dst_stride[r - 1] == c->dst_stride[d] * c->shape[d]) {
-      c->shape[r - 1] *= c->shape[d];
-      c->src_stride[r - 1] = c->src_stride[d];
-      c->dst_stride[r - 1] = c->dst_stride[d];
-      continue;
-    }
-    c->shape[r] = c->shape[d];
-    c->src_stride[r] = c->src_stride[d];
-    c->dst_stride[r] = c->dst_stride[d];
-    r++;
-  }
-  c->rank = r;
-}
-
 static int64_t grain_for(int64_t elems_per_item) {
   int64_t g = GRAIN_ELEMS / (elems_per_item > 0 ? elems_per_item : 1);
   return g > 0 ? g : 1;
 }
 
 void strided_copy(copy_args *c) {
-  for (int d = 0; d < c->rank; d++)
-    if (c->shape[d] == 0) return;
-  simplify(c);
-  if (c->rank == 0) {
+  views *v = &c->v;
+  if (!views_simplify(v)) return;
+  if (v->rank == 0) {
     c->dst[0] = c->src[0];
     return;
   }
-  int last = c->rank - 1;
-  plan p = {.src = c->src, .dst = c->dst, .len = c->shape[last]};
-  p.sstride = c->src_stride[last];
-  p.dstride = c->dst_stride[last];
+  int last = v->rank - 1;
+  plan p = {.src = c->src, .dst = c->dst, .len = v->shape[last]};
+  p.sstride = v->s0[last];
+  p.dstride = v->s1[last];
   int tiled = -1;
   if (p.dstride == 1 && p.sstride != 1)
     for (int d = 0; d < last; d++)
-      if (c->src_stride[d] == 1) tiled = d;
+      if (v->s0[d] == 1) tiled = d;
   for (int d = 0; d < last; d++) {
     if (d == tiled) continue;
-    p.o.shape[p.o.n] = c->shape[d];
-    p.o.ss[p.o.n] = c->src_stride[d];
-    p.o.ds[p.o.n] = c->dst_stride[d];
+    p.o.shape[p.o.n] = v->shape[d];
+    p.o.ss[p.o.n] = v->s0[d];
+    p.o.ds[p.o.n] = v->s1[d];
     p.o.n++;
   }
   int64_t outer = 1;
@@ -154,8 +133,8 @@ void strided_copy(copy_args *c) {
   if (p.sstride == 1 && p.dstride == 1) {
     pool_run(run_runs, &p, outer, grain_for(p.len));
   } else if (tiled >= 0) {
-    p.tj = c->shape[tiled];
-    p.tj_dstride = c->dst_stride[tiled];
+    p.tj = v->shape[tiled];
+    p.tj_dstride = v->s1[tiled];
     int64_t rows = (p.tj + TILE - 1) / TILE;
     pool_run(run_transpose, &p, outer * rows, grain_for(p.len * TILE));
   } else {

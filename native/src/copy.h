@@ -5,18 +5,15 @@
 
 #include <stdint.h>
 
-#define COPY_MAX_RANK 8
+#include "views.h"
 
 typedef struct {
-  int rank;
-  int64_t shape[COPY_MAX_RANK];
-  int64_t src_stride[COPY_MAX_RANK];  // in elements
-  int64_t dst_stride[COPY_MAX_RANK];
+  views v;  // s0: source strides, s1: destination strides
   const uint32_t *src;
   uint32_t *dst;
 } copy_args;
 
-// Copies every element of `shape`; modifies *c while simplifying it.
+// Copies every element of the views' shape; modifies c->v while simplifying it.
 void strided_copy(copy_args *c);
 
 #endif
