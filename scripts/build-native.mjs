@@ -102,6 +102,7 @@ const blas = openblasFlags();
 const flags = ["-O3", "-std=c11", "-D_GNU_SOURCE", "-fPIC", "-shared", "-Wall", "-Wextra", "-pthread"];
 flags.push("-Werror=implicit-function-declaration"); // an undeclared call would only fail when first made
 flags.push("-fopenmp-simd", "-fno-math-errno"); // vector reductions (no OpenMP runtime); sqrtf inline
+flags.push("-ffp-contract=off"); // round every operation, as the tfjs ops the kernels replace do
 flags.push("-DNODE_GYP_MODULE_NAME=peft_native", `-I${include}`, ...blas.cflags);
 if (process.platform === "darwin") flags.push("-undefined", "dynamic_lookup");
 

@@ -111,3 +111,38 @@ export function fusedCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, weights:
   });
   return op(logits) as tf.Scalar;
 }
+
+/** AdamW's constants for one step, each as the composite update passes it to tfjs. */
+export interface AdamWStep {
+  /** 1 − lr·weightDecay, applied when `decays`. */
+  decay: number;
+  decays: boolean;
+  b1: number;
+  b2: number;
+  /** 1 − b1 and 1 − b2, computed in float64 as the composite does. */
+  omb1: number;
+  omb2: number;
+  /** sqrt(1 − b2^t) */
+  bc2Sqrt: number;
+  eps: number;
+  /** lr / (1 − b1^t) */
+  step: number;
+}
+
+/**
+ * One AdamW step in one pass: [param', exp_avg', exp_avg_sq'] for param, grad and the previous moments
+ * (null on the first step); or null. Every operation rounds as the composite's tfjs ops do, so the result
+ * is bit for bit the composite's.
+ */
+export function fusedAdamW(
+  param: tf.Tensor,
+  grad: tf.Tensor,
+  m: tf.Tensor | null,
+  v: tf.Tensor | null,
+  c: AdamWStep,
+): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
+  if (!available(K.adamW, param, grad) || !tf.util.arraysEqual(param.shape, grad.shape)) return null;
+  const inputs: tf.NamedTensorMap = m && v ? { param, grad, m, v } : { param, grad };
+  const attrs = { ...c, decays: +c.decays };
+  return run(K.adamW, inputs, attrs) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}

@@ -43,4 +43,18 @@ int64_t cross_entropy_forward(const float *x, const int32_t *labels, const float
 void cross_entropy_backward(const float *dloss, const float *x, const int32_t *labels, const float *w,
                             const float *lse, float *dx, int64_t N, int64_t V);
 
+// One AdamW step: p, g, m, v in, the new p, m, v out (first: no m, v yet; they are not read). The
+// constants come precomputed as the composite passes them to tfjs (each a float32 of a double).
+typedef struct {
+  float decay;      // 1 - lr * wd (applied only when decays)
+  float b1, omb1;   // beta1, 1 - beta1
+  float b2, omb2;   // beta2, 1 - beta2
+  float bc2_sqrt;   // sqrt(1 - beta2^t)
+  float eps;
+  float step;       // lr / (1 - beta1^t)
+  int decays, first;
+} adamw_hyper;
+void adamw_step(const float *p, const float *g, const float *m, const float *v, float *p_out, float *m_out,
+                float *v_out, int64_t n, adamw_hyper h);
+
 #endif

@@ -152,6 +152,27 @@ static napi_value cross_entropy_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// adamW(heap, p, g, m, v, pOut, mOut, vOut, n, decay, b1, omb1, b2, omb2, bc2Sqrt, eps, step, decays, first)
+static napi_value adamw(napi_env env, napi_callback_info info) {
+  call c;
+  if (!get_call(env, info, &c, 19)) return NULL;
+  int64_t n = i64(&c, 8);
+  SIZES_NONNEGATIVE(n >= 0, "adamW");
+  int first = i64(&c, 18) != 0;
+  ARRAY(p, const float, 1, n, "adamW param");
+  ARRAY(g, const float, 2, n, "adamW grad");
+  ARRAY(m, const float, 3, first ? 0 : n, "adamW exp_avg");
+  ARRAY(v, const float, 4, first ? 0 : n, "adamW exp_avg_sq");
+  ARRAY(po, float, 5, n, "adamW new param");
+  ARRAY(mo, float, 6, n, "adamW new exp_avg");
+  ARRAY(vo, float, 7, n, "adamW new exp_avg_sq");
+  adamw_hyper h = {(float)f64(&c, 9),  (float)f64(&c, 10), (float)f64(&c, 11), (float)f64(&c, 12),
+                   (float)f64(&c, 13), (float)f64(&c, 14), (float)f64(&c, 15), (float)f64(&c, 16),
+                   i64(&c, 17) != 0,   first};
+  adamw_step(p, g, m, v, po, mo, vo, n, h);
+  return NULL;
+}
+
 napi_status register_fused(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"rmsNorm", NULL, rms_norm, NULL, NULL, NULL, napi_default, NULL},
@@ -163,6 +184,7 @@ napi_status register_fused(napi_env env, napi_value exports) {
       {"attnSoftmaxGrad", NULL, attn_softmax_grad, NULL, NULL, NULL, napi_default, NULL},
       {"crossEntropy", NULL, cross_entropy, NULL, NULL, NULL, napi_default, NULL},
       {"crossEntropyGrad", NULL, cross_entropy_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"adamW", NULL, adamw, NULL, NULL, NULL, napi_default, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

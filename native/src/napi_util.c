@@ -6,7 +6,7 @@
 int get_call(napi_env env, napi_callback_info info, call *c, size_t want) {
   c->env = env;
   c->argc = MAX_ARGS;
-  if (napi_get_cb_info(env, info, &c->argc, c->argv, NULL, NULL) != napi_ok || c->argc < want) {
+  if (want > MAX_ARGS || napi_get_cb_info(env, info, &c->argc, c->argv, NULL, NULL) != napi_ok || c->argc < want) {
     napi_throw_type_error(env, NULL, "peft_native: too few arguments");
     return 0;
   }

@@ -14,7 +14,7 @@
     }                                                               \
   } while (0)
 
-#define MAX_ARGS 16
+#define MAX_ARGS 24
 
 typedef struct {
   napi_env env;

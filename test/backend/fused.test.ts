@@ -10,6 +10,7 @@ import { attend, splitHeads } from "../../lib/models/attention.js";
 import { causalLmLoss } from "../../lib/models/index.js";
 import { rmsNorm, swiGlu } from "../../lib/models/ops.js";
 import { mulberry32 } from "../../lib/random/mulberry32.js";
+import { createOptimizer } from "../../lib/train/optim.js";
 
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
   const r = mulberry32(seed);
@@ -120,4 +121,30 @@ test("LM cross-entropy: ignored labels and left padding leave those positions ou
     (logits) => causalLmLoss(logits!, labels, { attentionMask: mask }),
     () => [rand([2, 6, 11], 11, 4)],
   );
+});
+
+test("AdamW: the one-pass update is bit for bit the composed one, with and without weight decay", async () => {
+  const run = (weightDecay: number) => {
+    const opt = createOptimizer({ kind: "adamw", lr: 3e-2, weightDecay });
+    const p = tf.variable(rand([7, 13], 12));
+    for (let step = 0; step < 3; step++) {
+      const grad = rand([7, 13], 20 + step, 5);
+      opt.apply([{ key: "p", variable: p, grad }], 3e-2 * (step + 1));
+      grad.dispose();
+    }
+    const out = Array.from(p.dataSync());
+    p.dispose();
+    opt.dispose();
+    return out;
+  };
+  for (const wd of [0, 0.1]) {
+    await useBackend("cpu");
+    const ref = run(wd);
+    await useBackend("native");
+    const profile = await tf.profile(() => void run(wd));
+    expect(profile.kernelNames).toContain("PeftAdamW");
+    const got = run(wd);
+    expect(got).toEqual(ref);
+    expect(got).not.toEqual(Array.from(rand([7, 13], 12).dataSync())); // the steps moved the weights
+  }
 });

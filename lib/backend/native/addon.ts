@@ -116,6 +116,28 @@ export interface NativeAddon {
     n: number,
     v: number,
   ): void;
+  /** One AdamW step (constants as lib/train/optim.ts computes them); m, v unread when `first`. */
+  adamW(
+    heap: ArrayBuffer,
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    decay: number,
+    b1: number,
+    omb1: number,
+    b2: number,
+    omb2: number,
+    bc2Sqrt: number,
+    eps: number,
+    step: number,
+    decays: number,
+    first: number,
+  ): void;
   setThreads(n: number): void;
   info(): NativeInfo;
 }

@@ -3,7 +3,7 @@
 // on the same heap in place. Sharing the instance, not wrapping it, is deliberate: tfjs-backend-wasm
 // binds its wasm functions into module-level variables, so a second wasm instance cannot coexist with
 // the first, and tensors created on "wasm" are used by "native" without a copy (the engine sees the
-// same backend object and never moves data). See docs/models.md, "CPU backends".
+// same backend object and never moves data). See docs/models.md, "The native CPU backend".
 import * as tf from "@tensorflow/tfjs";
 import type { NativeAddon } from "./addon.js";
 import type { WasmBackend } from "./heap.js";
@@ -22,11 +22,21 @@ function wasmKernel(name: string): tf.KernelFunc {
 }
 
 /**
- * Registers the backend (once per process). The wasm backend must be initialised first: the factory
- * returns its instance.
+ * Registers the kernels (once per process) and the backend (again after tf.removeBackend). The wasm
+ * backend must be initialised first: the factory returns its instance.
  */
 export function registerNativeBackend(addon: NativeAddon): void {
+  if (!tf.getKernel(tf.BatchMatMul, NATIVE)) registerKernels(addon);
   if (tf.findBackendFactory(NATIVE)) return;
+  tf.registerBackend(NATIVE, () => {
+    const wasm = tf.engine().registry.wasm as WasmBackend | undefined;
+    if (!wasm) throw new Error("native backend: initialise the wasm backend first (useBackend('native') does)");
+    shareDisposal(wasm);
+    return wasm;
+  });
+}
+
+function registerKernels(addon: NativeAddon): void {
   const overrides: Record<string, tf.KernelFunc> = {
     [tf.BatchMatMul]: batchMatMulKernel(addon, wasmKernel(tf.BatchMatMul)),
     [tf._FusedMatMul]: fusedMatMulKernel(addon, wasmKernel),
@@ -46,12 +56,6 @@ export function registerNativeBackend(addon: NativeAddon): void {
   for (const [kernelName, kernelFunc] of Object.entries(fusedKernels(addon))) {
     tf.registerKernel({ kernelName, backendName: NATIVE, kernelFunc });
   }
-  tf.registerBackend(NATIVE, () => {
-    const wasm = tf.engine().registry.wasm as WasmBackend | undefined;
-    if (!wasm) throw new Error("native backend: initialise the wasm backend first (useBackend('native') does)");
-    shareDisposal(wasm);
-    return wasm;
-  });
 }
 
 const guarded = new WeakSet<object>();

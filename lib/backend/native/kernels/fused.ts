@@ -15,6 +15,7 @@ export const FUSED_KERNELS = {
   attnSoftmaxGrad: "PeftAttnSoftmaxGrad",
   crossEntropy: "PeftCrossEntropy",
   crossEntropyGrad: "PeftCrossEntropyGrad",
+  adamW: "PeftAdamW",
 } as const;
 
 type Inputs = Record<string, tf.TensorInfo>;
@@ -116,6 +117,35 @@ export function fusedKernels(addon: NativeAddon): Record<string, tf.KernelFunc> 
       (h, i, [loss, lse], off) => {
         const [n, v] = i.logits!.shape as [number, number];
         addon.crossEntropy(h, off(i.logits!), off(i.labels!), off(i.weights!), off(loss!), off(lse!), n, v);
+      },
+    ),
+    [K.adamW]: kernel(
+      (i) => [{ shape: i.param!.shape }, { shape: i.param!.shape }, { shape: i.param!.shape }],
+      (h, i, [p, m, v], off, a) => {
+        const first = !i.m;
+        const [mOff, vOff] = first ? [0, 0] : [off(i.m!), off(i.v!)];
+        const c = a as Record<string, number>;
+        addon.adamW(
+          h,
+          off(i.param!),
+          off(i.grad!),
+          mOff,
+          vOff,
+          off(p!),
+          off(m!),
+          off(v!),
+          size(p!.shape),
+          c.decay!,
+          c.b1!,
+          c.omb1!,
+          c.b2!,
+          c.omb2!,
+          c.bc2Sqrt!,
+          c.eps!,
+          c.step!,
+          c.decays!,
+          +first,
+        );
       },
     ),
     [K.crossEntropyGrad]: kernel(
