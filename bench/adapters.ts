@@ -1,7 +1,7 @@
 // Step time and peak tensor memory of each adapter method against full fine-tuning on the same
 // random LLaMA model (attention projections targeted), one Adam step = forward + backward +
 // gate update + apply. BOFT's target is ≤ 1.5× LoRA's step.
-// Run: npm run build && node dist/bench/adapters.js [--iters 5] [--backend wasm] [--size d128] [--only lora,boft]
+// Run: npm run build && node dist/bench/adapters.js [--iters 5] [--backend auto|native|wasm|cpu] [--size d128] [--only lora,boft]
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import {
@@ -17,7 +17,7 @@ import { causalLmLoss, createModel, makeConfig, type ModelConfig } from "../lib/
 const { values } = parseArgs({
   options: {
     iters: { type: "string", default: "5" },
-    backend: { type: "string", default: "wasm" },
+    backend: { type: "string", default: "auto" },
     size: { type: "string", default: "d128" },
     /** Comma-separated label prefixes to run, e.g. "lora,urnn" (full fine-tuning always runs). */
     only: { type: "string", default: "" },

@@ -1,7 +1,7 @@
 // Time and held-out perplexity of pre-training the base model from scratch (a fresh cache
 // folder, so it always builds). CPU seconds are printed beside wall time: on shared cores
 // wall time mostly measures the neighbours.
-// Run: node --import ./test/train/fixtures/ts-register.mjs bench/pretrain.ts [--scale smoke|small] [--seed 0] [--backend wasm]
+// Run: node --import ./test/train/fixtures/ts-register.mjs bench/pretrain.ts [--scale smoke|small] [--seed 0] [--backend auto|native|wasm|cpu]
 //   or: npm run build && node dist/bench/pretrain.js
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +14,7 @@ const { values } = parseArgs({
   options: {
     scale: { type: "string", default: "smoke" },
     seed: { type: "string", default: "0" },
-    backend: { type: "string", default: "wasm" },
+    backend: { type: "string", default: "auto" },
     keep: { type: "boolean", default: false },
   },
 });

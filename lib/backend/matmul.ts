@@ -1,7 +1,8 @@
 // Matrix product that stays on the fast path of every backend. The wasm backend (XNNPACK)
 // is fast only for a plain a·b: with transposeA/transposeB it falls back to a loop ~15x
-// slower, and tf.matMul's own gradient asks for exactly those transposed products. Here the
+// slower, and tf.matMul's own gradient asks for exactly those transposed products. There the
 // transposes are explicit copies (cheap, memory-bound) and the gradient is built the same way.
+// The native backend's GEMM takes transposed operands as flags, so there tf.matMul is used as is.
 import * as tf from "@tensorflow/tfjs";
 
 function swapLast(x: tf.Tensor): tf.Tensor {
@@ -28,6 +29,7 @@ const plainProduct = tf.customGrad((...args) => {
  * dimensions (other cases go to tf.matMul unchanged). Same values, same gradients.
  */
 export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
+  if (tf.getBackend() === "native") return tf.matMul(a, b, transposeA, transposeB);
   const sameBatch = a.rank === b.rank && a.rank >= 2 && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
   if (!sameBatch) return tf.matMul(a, b, transposeA, transposeB);
   return tf.tidy(() => plainProduct(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b) as tf.Tensor);

@@ -1,6 +1,7 @@
 // Masked scaled-dot-product attention shared by both families, the padding/causal mask and
 // position ids for batched variable-length input, and the key/value cache for generation.
 import * as tf from "@tensorflow/tfjs";
+import { fusedAttentionSoftmax } from "../backend/fused.js";
 
 /** Added to the scores of masked keys; finite so fully-masked (pad) rows stay NaN-free. */
 const MASKED = -1e9;
@@ -91,9 +92,11 @@ export function attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor
   const s = k.shape[2] as number;
   const g = h / hkv;
   const qg = q.reshape([b, hkv, g * t, d]);
-  let scores = tf.matMul(qg, k, false, true).reshape([b, h, t, s]);
-  scores = tf.add(tf.mul(scores, 1 / Math.sqrt(d)), mask);
-  const probs = tf.softmax(scores, -1).reshape([b, hkv, g * t, s]);
+  const scores = tf.matMul(qg, k, false, true).reshape([b, h, t, s]);
+  const scale = 1 / Math.sqrt(d);
+  const probs = (
+    fusedAttentionSoftmax(scores, mask, scale) ?? tf.softmax(tf.add(tf.mul(scores, scale), mask), -1)
+  ).reshape([b, hkv, g * t, s]);
   return tf.matMul(probs, v).reshape([b, h, t, d]);
 }
 

@@ -2,11 +2,12 @@
 // the rotate_half convention (first half of each head paired with the second half), SwiGLU
 // MLP, grouped-/multi-query attention, tied or separate lm_head.
 import * as tf from "@tensorflow/tfjs";
+import { fusedRopeHeads } from "../backend/fused.js";
 import type { Linear } from "../nn/linear.js";
 import type { ModelConfig } from "./config.js";
 import { attend, mergeHeads, splitHeads } from "./attention.js";
 import { TransformerModel, type CreateOptions, type ForwardOptions, type ParamSpec } from "./model.js";
-import { rmsNorm, silu } from "./ops.js";
+import { rmsNorm, swiGlu } from "./ops.js";
 
 export function llamaSpecs(c: ModelConfig): ParamSpec[] {
   const d = c.hiddenSize;
@@ -93,6 +94,11 @@ export class LlamaModel extends TransformerModel {
     return tf.add(tf.mul(x, cos), tf.mul(LlamaModel.rotateHalf(x), sin));
   }
 
+  /** [B, T, heads·headDim] → [B, heads, T, headDim], rotated (one fused kernel where the backend has it). */
+  private static rotaryHeads(x: tf.Tensor, heads: number, headDim: number, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
+    return fusedRopeHeads(x, cos, sin, heads) ?? LlamaModel.applyRotary(splitHeads(x, heads, headDim), cos, sin);
+  }
+
   hidden(inputIds: tf.Tensor, opts: ForwardOptions = {}): tf.Tensor {
     return tf.tidy(() => {
       const c = this.config;
@@ -101,13 +107,13 @@ export class LlamaModel extends TransformerModel {
       let h = this.embed("model.embed_tokens.weight", inputIds);
       for (const L of this.layers) {
         const x = rmsNorm(h, L.inputNorm, c.normEps);
-        const q = LlamaModel.applyRotary(splitHeads(L.q.apply(x), c.numHeads, c.headDim), cos, sin);
-        let k = LlamaModel.applyRotary(splitHeads(L.k.apply(x), c.numKvHeads, c.headDim), cos, sin);
+        const q = LlamaModel.rotaryHeads(L.q.apply(x), c.numHeads, c.headDim, cos, sin);
+        let k = LlamaModel.rotaryHeads(L.k.apply(x), c.numKvHeads, c.headDim, cos, sin);
         let v = splitHeads(L.v.apply(x), c.numKvHeads, c.headDim);
         if (opts.cache) [k, v] = opts.cache.append(L.index, k, v);
         h = tf.add(h, L.o.apply(mergeHeads(attend(q, k, v, ctx.mask))));
         const y = rmsNorm(h, L.postNorm, c.normEps);
-        h = tf.add(h, L.down.apply(tf.mul(silu(L.gate.apply(y)), L.up.apply(y))));
+        h = tf.add(h, L.down.apply(swiGlu(L.gate.apply(y), L.up.apply(y))));
       }
       if (opts.cache) opts.cache.length += inputIds.shape[1] as number;
       return rmsNorm(h, this.param("model.norm.weight"), c.normEps);

@@ -1,6 +1,7 @@
 // Causal-LM cross-entropy: position t predicts token t+1. Built from log-softmax and a one-hot
 // product rather than gather, whose gradient the wasm backend lacks.
 import * as tf from "@tensorflow/tfjs";
+import { crossEntropyFusable, fusedCrossEntropy } from "../backend/fused.js";
 
 export interface LossOptions {
   /** Labels equal to this are skipped (Hugging Face's -100). */
@@ -25,7 +26,6 @@ export function causalLmLoss(logits: tf.Tensor, labels: tf.Tensor, opts: LossOpt
   }
   const ignore = opts.ignoreIndex ?? -100;
   return tf.tidy(() => {
-    const logp = tf.logSoftmax(logits.slice([0, 0, 0], [b, t - 1, v]), -1);
     const target = tf.cast(labels.slice([0, 1], [b, t - 1]), "int32");
     let valid = tf.cast(tf.notEqual(target, ignore), "float32");
     if (opts.attentionMask) {
@@ -34,6 +34,14 @@ export function causalLmLoss(logits: tf.Tensor, labels: tf.Tensor, opts: LossOpt
       valid = tf.mul(valid, tf.mul(m.slice([0, 1], [b, t - 1]), m.slice([0, 0], [b, t - 1])));
     }
     const safe = tf.where(tf.cast(valid, "bool"), target, tf.zerosLike(target));
+    if (crossEntropyFusable(logits)) {
+      // One kernel: every position is a row, the last of each sequence (which predicts nothing) with
+      // weight 0, so the logits need no slice and their gradient no pad.
+      const rowsOf = (x: tf.Tensor) => tf.concat([x, tf.zeros([b, 1], x.dtype)], 1).reshape([-1]);
+      const weights = tf.div(valid, tf.maximum(tf.sum(valid), 1));
+      return fusedCrossEntropy(logits.reshape([b * t, v]), rowsOf(safe), rowsOf(weights)) as tf.Scalar;
+    }
+    const logp = tf.logSoftmax(logits.slice([0, 0, 0], [b, t - 1, v]), -1);
     const picked = tf.sum(tf.mul(logp, tf.oneHot(safe.reshape([-1]), v).reshape([b, t - 1, v])), -1);
     return tf.div(tf.neg(tf.sum(tf.mul(picked, valid))), tf.maximum(tf.sum(valid), 1)) as tf.Scalar;
   });

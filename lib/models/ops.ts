@@ -2,6 +2,7 @@
 // implements with gradients: tf.gather's gradient needs UnsortedSegmentSum, which wasm lacks,
 // so row gathers carry their own scatter-add gradient.
 import * as tf from "@tensorflow/tfjs";
+import { fusedRmsNorm, fusedSwiGlu } from "../backend/fused.js";
 
 /** rows of `table` [N, D] at `ids` (any shape, int32) → [...ids.shape, D], differentiable in table. */
 export function gatherRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
@@ -22,8 +23,10 @@ export function gatherRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return (op(table, flat) as tf.Tensor).reshape([...ids.shape, d]);
 }
 
-/** LLaMA's RMSNorm: x / sqrt(mean(x²) + eps) · w. */
+/** LLaMA's RMSNorm: x / sqrt(mean(x²) + eps) · w (one fused kernel where the backend has it). */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
+  const fused = fusedRmsNorm(x, weight, eps);
+  if (fused) return fused;
   const ms = tf.mean(tf.square(x), -1, true);
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), weight);
 }
@@ -44,4 +47,9 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
 
 export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
+}
+
+/** SwiGLU's gating: silu(gate) · up (one fused kernel where the backend has it). */
+export function swiGlu(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
+  return fusedSwiGlu(gate, up) ?? tf.mul(silu(gate), up);
 }

@@ -1,21 +1,24 @@
-// Backend selection, and the same model giving the same numbers on cpu and wasm.
+// Backend selection, and the same model giving the same numbers on cpu, wasm and native.
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, expect, test } from "vitest";
-import { parseBackendName, useBackend } from "../../lib/backend/index.js";
+import { nativeStatus, parseBackendName, useBackend } from "../../lib/backend/index.js";
 import { causalLmLoss, createModel, makeConfig } from "../../lib/models/index.js";
 
 afterEach(() => {
   delete process.env.PEFT_BACKEND;
 });
 
-test("auto picks the fastest that starts and says why the native ones were skipped", async () => {
+test("auto picks the fastest that starts and says why faster ones were skipped", async () => {
   const choice = await useBackend();
   expect(tf.getBackend()).toBe(choice.name);
-  // tfjs-node(-gpu) are not installed here: both must be listed as skipped before wasm wins.
-  expect(choice.name).toBe("wasm");
+  // tfjs-node(-gpu) are not installed here: both are listed as skipped before native (or, where the
+  // addon is not built, wasm with the reason) wins.
+  const native = nativeStatus();
+  expect(choice.name).toBe(native.available ? "native" : "wasm");
   expect(choice.skipped).toEqual([
     { name: "tensorflow-gpu", why: "package not installed" },
     { name: "tensorflow", why: "package not installed" },
+    ...(native.available ? [] : [{ name: "native", why: native.reason }]),
   ]);
 });
 
@@ -73,16 +76,18 @@ function run(): Float32Array[] {
   return out;
 }
 
-test("cpu and wasm agree within float tolerance on forward and gradients", async () => {
+test("cpu, wasm and native agree within float tolerance on forward and gradients", async () => {
   await useBackend("cpu");
   const cpu = run();
-  await useBackend("wasm");
-  const wasm = run();
-  expect(wasm.length).toBe(cpu.length);
-  cpu.forEach((a, i) => {
-    const b = wasm[i]!;
-    const scale = Math.max(...Array.from(a, Math.abs));
-    const diff = Math.max(...Array.from(a, (x, j) => Math.abs(x - (b[j] as number))));
-    expect(diff / scale).toBeLessThan(1e-4);
-  });
+  for (const backend of ["wasm", "native"]) {
+    await useBackend(backend);
+    const other = run();
+    expect(other.length).toBe(cpu.length);
+    cpu.forEach((a, i) => {
+      const b = other[i]!;
+      const scale = Math.max(...Array.from(a, Math.abs));
+      const diff = Math.max(...Array.from(a, (x, j) => Math.abs(x - (b[j] as number))));
+      expect(diff / scale, `${backend}, output ${i}`).toBeLessThan(1e-4);
+    });
+  }
 });

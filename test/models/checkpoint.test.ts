@@ -13,7 +13,7 @@ import { CONFIGS, randomModel, reference, relErr, tmp } from "./helpers.js";
 import { STORIES } from "./helpers.js";
 
 beforeAll(async () => {
-  await useBackend("wasm");
+  await useBackend(); // the default: native where built, else wasm
 });
 
 function values(m: { namedParameters(): Map<string, tf.Variable> }): Map<string, number[]> {

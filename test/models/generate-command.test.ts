@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeAll, expect, test, vi } from "vitest";
 import { runCli as peftNb } from "../../cli/main.js";
-import { useBackend } from "../../lib/backend/index.js";
+import { nativeStatus, useBackend } from "../../lib/backend/index.js";
 import { loadTokenizer } from "../../lib/io/tokenizer.js";
 import { trainByteLevelBpe, writeTokenizer } from "../../lib/io/train-tokenizer.js";
 import { createModel, generate, loadModel, makeConfig, saveModel } from "../../lib/models/index.js";
@@ -72,7 +72,7 @@ test("--prompt encodes with the folder's tokenizer and prints decoded text", asy
   expect(r.code).toBe(0);
   expect(r.out).toBe(tok.decode([...tok.encode(prompt), ...expected!], { skipSpecialTokens: true }));
   expect(r.out.startsWith(prompt)).toBe(true);
-  expect(tf.getBackend()).toBe("wasm");
+  expect(tf.getBackend()).toBe(nativeStatus().available ? "native" : "wasm"); // no --backend: the default
 });
 
 test("usage errors say what is wrong and exit 2; load errors exit 1", async () => {

@@ -8,7 +8,7 @@ import { mulberry32 } from "../../lib/random/mulberry32.js";
 import { CONFIGS, STORIES, randomModel } from "./helpers.js";
 
 beforeAll(async () => {
-  await useBackend("wasm");
+  await useBackend(); // the default: native where built, else wasm
 });
 
 describe("stories260K", () => {

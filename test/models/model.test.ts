@@ -6,7 +6,7 @@ import { KVCache, causalLmLoss, createModel, makeConfig, parseConfig, toHfConfig
 import { CONFIGS, randomModel, relErr } from "./helpers.js";
 
 beforeAll(async () => {
-  await useBackend("wasm");
+  await useBackend(); // the default: native where built, else wasm
 });
 
 function rows(t: tf.Tensor): number[] {

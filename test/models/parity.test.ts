@@ -15,7 +15,7 @@ import {
 import { CONFIGS, paddedBatch, randomModel, reference, relErr, tmp } from "./helpers.js";
 
 beforeAll(async () => {
-  await useBackend("wasm");
+  await useBackend(); // the default: native where built, else wasm
 });
 
 /** The model's gradients in checkpoint layout, by HF name. */

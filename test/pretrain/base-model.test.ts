@@ -29,7 +29,7 @@ let cacheA: string;
 let dirA: string;
 
 beforeAll(async () => {
-  await useBackend("wasm");
+  await useBackend(); // the default: native where built, else wasm
   cacheA = tempRoot();
   dirA = await ensureBaseModel({ scale: "smoke", seed: 0, cacheDir: cacheA });
 });
@@ -45,7 +45,7 @@ describe("ensureBaseModel (smoke)", () => {
       expect(statSync(join(dirA, f)).size).toBeGreaterThan(0);
     const config = JSON.parse(readFileSync(join(dirA, "config.json"), "utf8"));
     expect(config.model_type).toBe("llama");
-    expect(dirA.endsWith(recipeKey(recipeFor("smoke"), 0, "wasm"))).toBe(true);
+    expect(dirA.endsWith(recipeKey(recipeFor("smoke"), 0, tf.getBackend()))).toBe(true);
   });
 
   it("learns: held-out loss starts near ln(vocab) and ends clearly below it", async () => {
