@@ -140,11 +140,14 @@ function modulesToSaveOf(cfg: Record<string, unknown>, cfgPath: string): string[
   const m = cfg.modules_to_save;
   if (m === null || m === undefined) return [];
   if (!Array.isArray(m) || m.some((x) => typeof x !== "string"))
-    throw new AdapterFileError(cfgPath, `modules_to_save must be null or a list of module names, found ${JSON.stringify(m)}`);
+    throw new AdapterFileError(
+      cfgPath,
+      `modules_to_save must be null or a list of module names, found ${JSON.stringify(m)}`,
+    );
   return m as string[];
 }
 
-/** Copies modules trained whole (a classification head) into the host's own weights. */
+/** Copies modules trained whole (a classification head) into the host's own weights; checks every one first, so a bad file changes nothing. */
 function loadWholeModules(
   host: LinearHost,
   tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>,
@@ -153,7 +156,10 @@ function loadWholeModules(
   if (tensors.size === 0) return;
   const params = (host as Partial<ParameterHost>).namedParameters?.();
   if (!params)
-    throw new AdapterFileError(weightsPath, `holds modules_to_save tensors (${[...tensors.keys()].join(", ")}) but the host exposes no parameters`);
+    throw new AdapterFileError(
+      weightsPath,
+      `holds modules_to_save tensors (${[...tensors.keys()].join(", ")}) but the host exposes no parameters`,
+    );
   for (const [name, t] of tensors) {
     const v = params.get(name);
     if (!v)
@@ -166,6 +172,6 @@ function loadWholeModules(
         weightsPath,
         `modules_to_save tensor '${PREFIX}${name}' has shape [${t.shape.join(", ")}], the model's '${name}' is [${v.shape.join(", ")}]`,
       );
-    tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
   }
+  for (const [name, t] of tensors) tf.tidy(() => params.get(name)?.assign(tf.tensor(t.data, t.shape)));
 }

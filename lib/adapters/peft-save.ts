@@ -36,7 +36,8 @@ export type ModulesToSave = ReadonlyMap<string, tf.Tensor>;
 /** `score.weight` -> `score`. */
 export function moduleOfTensor(name: string): string {
   const dot = name.lastIndexOf(".");
-  if (dot <= 0) throw new Error(`modules_to_save: tensor name '${name}' has no module path (expected <module>.<param>)`);
+  if (dot <= 0)
+    throw new Error(`modules_to_save: tensor name '${name}' has no module path (expected <module>.<param>)`);
   return name.slice(0, dot);
 }
 

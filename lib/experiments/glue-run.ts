@@ -63,9 +63,16 @@ export function glueTaskRun(model: TransformerModel, tokenizer: HfTokenizer, o: 
     loss: (b) => glueLoss(model, b, pooling),
     devLoss,
     async evaluate() {
-      const scorer = labelScorerFor(model, tokenizer, GLUE_VERBALIZERS[task], { mode: scoring, maxLength: seqLen, pooling });
+      const scorer = labelScorerFor(model, tokenizer, GLUE_VERBALIZERS[task], {
+        mode: scoring,
+        maxLength: seqLen,
+        pooling,
+      });
       const r = await evaluateGlue(task, scorer, { examples: dev, batchSize: 32 });
-      return { metrics: { ...(r.metrics as Record<string, number>), devLoss: devLoss() }, primary: r.primary as string };
+      return {
+        metrics: { ...(r.metrics as Record<string, number>), devLoss: devLoss() },
+        primary: r.primary as string,
+      };
     },
   };
 }

@@ -37,7 +37,8 @@ export interface Gsm8kBatchSource extends BatchSource<LmBatch> {
  * question and "Answer:", what the solution follows).
  */
 export function encodeGsm8kExample(tokenizer: HfTokenizer, ex: Gsm8kExample, seqLen: number): EncodedRow {
-  if (!Number.isInteger(seqLen) || seqLen < 4) throw new Error(`GSM8K rows: seqLen must be an integer >= 4, found ${seqLen}`);
+  if (!Number.isInteger(seqLen) || seqLen < 4)
+    throw new Error(`GSM8K rows: seqLen must be an integer >= 4, found ${seqLen}`);
   const ctx = tokenizer.encode(gsm8kPrompt(ex.question), { addSpecialTokens: false });
   const answer = tokenizer.encode(` ${stripCalculatorAnnotations(ex.answer).trim()}`, { addSpecialTokens: false });
   const cont = tokenizer.eosId === undefined ? answer : [...answer, tokenizer.eosId];
@@ -62,10 +63,11 @@ export function gsm8kBatches(tokenizer: HfTokenizer, options: Gsm8kBatchOptions 
     batchSize,
     seed,
     shuffle: options.shuffle ?? true,
-    collate: (idx) => padRows(
-      idx.map((i) => rows[i] as EncodedRow),
-      pad,
-    ),
+    collate: (idx) =>
+      padRows(
+        idx.map((i) => rows[i] as EncodedRow),
+        pad,
+      ),
   });
   return Object.assign(source, { examples, batchesPerEpoch: source.batchesPerEpoch as number });
 }

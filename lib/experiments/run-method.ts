@@ -196,7 +196,11 @@ export function resolveRunOptions(o: RunMethodOptions): ResolvedRunOptions {
     evalLimit: o.evalLimit ?? 200,
     evalLossLimit: o.evalLossLimit ?? 64,
     generation: isGenerativeTask(o.task)
-      ? { humaneval: o.generation?.humaneval ?? 0, mtbench: o.generation?.mtbench ?? 0, maxTokens: o.generation?.maxTokens ?? 256 }
+      ? {
+          humaneval: o.generation?.humaneval ?? 0,
+          mtbench: o.generation?.mtbench ?? 0,
+          maxTokens: o.generation?.maxTokens ?? 256,
+        }
       : null,
     scoring: isGenerativeTask(o.task) ? ("lm" as const) : (o.scoring ?? "head"),
     pooling: o.pooling ?? "mean",
@@ -355,7 +359,18 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
         gradNorms: [],
         gates: [],
         ...notes(),
-        ...(kept ? { tuned: tunedModel({ method: "base", model, tokenizer, tokenizerPath, attachment: null, scoring: o.scoring }) } : {}),
+        ...(kept
+          ? {
+              tuned: tunedModel({
+                method: "base",
+                model,
+                tokenizer,
+                tokenizerPath,
+                attachment: null,
+                scoring: o.scoring,
+              }),
+            }
+          : {}),
       };
     }
     // Every training field is set for a trained method (resolveRunOptions).
@@ -391,7 +406,14 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
     });
     att?.eval();
     await hooks.onTrained?.({ attachment: att, ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}) });
-    const tuned = tunedModel({ method: o.method, model, tokenizer, tokenizerPath, attachment: att, scoring: o.scoring });
+    const tuned = tunedModel({
+      method: o.method,
+      model,
+      tokenizer,
+      tokenizerPath,
+      attachment: att,
+      scoring: o.scoring,
+    });
     if (hooks.saveTo) await tuned.save(hooks.saveTo);
     const final = await task.evaluate();
     const evalCurve = result.evalCurves.find((c) => c.metric === "devLoss");

@@ -72,7 +72,9 @@ export const BENCHMARK_SETTINGS: Record<Scale, BenchmarkSettings> = {
 export function benchmarkSettingsFor(scale: Scale): BenchmarkSettings {
   const b = BENCHMARK_SETTINGS[scale];
   if (!b)
-    throw new Error(`benchmarkSettingsFor: unknown scale ${JSON.stringify(scale)} (expected ${Object.keys(BENCHMARK_SETTINGS).join(", ")})`);
+    throw new Error(
+      `benchmarkSettingsFor: unknown scale ${JSON.stringify(scale)} (expected ${Object.keys(BENCHMARK_SETTINGS).join(", ")})`,
+    );
   return b;
 }
 
@@ -172,7 +174,8 @@ export function benchmarkFloorTable(runs: readonly RunOutcome[]): Table {
     columns: ["column", "best run", "runs", "verdict"],
     rows,
     digits: 3,
-    caption: "Which benchmark columns can rank methods at this scale (every value from the real evaluator on the tuned model)",
+    caption:
+      "Which benchmark columns can rank methods at this scale (every value from the real evaluator on the tuned model)",
   };
 }
 

@@ -32,10 +32,7 @@ export interface CachedRunOptions {
 /** A run's result, whether it came from the cache, and where its tuned adapter files are (with `adapters`). */
 export type CachedRunResult = RunResult & { cached: boolean; adapterDir?: string };
 
-export async function cachedRun(
-  o: RunMethodOptions,
-  opts: CachedRunOptions = {},
-): Promise<CachedRunResult> {
+export async function cachedRun(o: RunMethodOptions, opts: CachedRunOptions = {}): Promise<CachedRunResult> {
   const dir = opts.cacheDir === undefined ? defaultRunCacheDir() : opts.cacheDir;
   const key = runKey(o);
   const file = dir ? join(dir, `${key}.json`) : null;
