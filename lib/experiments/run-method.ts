@@ -98,8 +98,8 @@ export interface RunHooks {
   /** Checkpoint every `every` steps into `dir`, and resume from the newest good checkpoint there when it has one. */
   checkpoint?: { dir: string; every: number; keepLast?: number };
   onStep?(info: StepInfo): void | Promise<void>;
-  /** After training, before the final evaluation: the tuned attachment (null for full fine-tuning) and the checkpoint training resumed from. */
-  onTrained?(info: { attachment: Attachment | null; resumedFrom?: string }): void | Promise<void>;
+  /** After training, before the final evaluation: the tuned attachment (null for full fine-tuning), the tuned model (valid during the call) and the checkpoint training resumed from. */
+  onTrained?(info: { attachment: Attachment | null; tuned: TunedModel; resumedFrom?: string }): void | Promise<void>;
   /** Write the tuned adapter (or, for full fine-tuning, the model) here in PEFT-format files (TunedModel.save). */
   saveTo?: string;
   /** Return the tuned model (`tuned`) instead of disposing it; the caller disposes it. */
@@ -405,7 +405,6 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
       ...(hooks.onStep ? { callbacks: { onStep: hooks.onStep } } : {}),
     });
     att?.eval();
-    await hooks.onTrained?.({ attachment: att, ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}) });
     const tuned = tunedModel({
       method: o.method,
       model,
@@ -413,6 +412,11 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
       tokenizerPath,
       attachment: att,
       scoring: o.scoring,
+    });
+    await hooks.onTrained?.({
+      attachment: att,
+      tuned,
+      ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}),
     });
     if (hooks.saveTo) await tuned.save(hooks.saveTo);
     const final = await task.evaluate();

@@ -24,7 +24,7 @@ export interface CachedRunOptions {
   /**
    * Also keep each trained run's tuned adapter (full fine-tuning: its model) in PEFT-format files
    * beside its result, `<key>.adapter/`; a cached result without them trains again (same seed,
-   * same adapter). Local runs only: a sweep's result store keeps results, not adapters.
+   * same adapter). Local runs only: with a queue, the sweep's result store keeps each adapter (not full fine-tuning's model).
    */
   adapters?: boolean;
 }

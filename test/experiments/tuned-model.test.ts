@@ -196,7 +196,7 @@ describe("saved tuned models", () => {
       const a = tf.tidy(() => Array.from(fresh.classify(ids).dataSync()));
       const b = tf.tidy(() => Array.from(r.tuned.model.classify(ids).dataSync()));
       ids.dispose();
-      a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
+      for (const [i, v] of a.entries()) expect(v).toBeCloseTo(b[i]!, 5);
       att.detach();
       // a causal-LM host has no score weight: the error names the tensor and what is needed
       const plain = await loadModel(baseDir);
