@@ -48,7 +48,7 @@ export const BENCHMARK_SETTINGS: Record<Scale, BenchmarkSettings> = {
     seedCount: 3,
     steps: 24,
     batchSize: 8,
-    seqLen: 128,
+    seqLen: 96,
     trainLimit: 1024,
     gsm8k: 8,
     gsm8kLoss: 16,

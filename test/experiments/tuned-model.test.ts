@@ -3,6 +3,7 @@
 // classification head carried as modules_to_save, full fine-tuning saved as a whole model.
 import * as tf from "@tensorflow/tfjs";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +11,7 @@ import { loadAdapter } from "../../lib/adapters/index.js";
 import { loadGsm8k } from "../../lib/data/gsm8k.js";
 import { subsample } from "../../lib/data/sample.js";
 import {
+  textGeneratorFor,
   continuationLoss,
   encodeGsm8kExample,
   gsm8kBatches,
@@ -18,6 +20,7 @@ import {
   withClassificationHead,
   type RunMethodOptions,
 } from "../../lib/experiments/index.js";
+import { runMtBench } from "../../lib/eval/mtbench.js";
 import { AdapterFileError } from "../../lib/io/errors.js";
 import { loadTokenizer, type HfTokenizer } from "../../lib/io/index.js";
 import { loadModel, type TransformerModel } from "../../lib/models/index.js";
@@ -128,6 +131,56 @@ describe("runMethod on GSM8K", () => {
     );
     await expect(runMethod({ ...gsm8k("lora"), generation: { maxTokens: 0 } })).rejects.toThrow(/generation.maxTokens/);
     await expect(runMethod({ ...gsm8k("lora"), task: "squad" as never })).rejects.toThrow(/unknown task "squad"/);
+  });
+});
+
+describe("MT-Bench on the tuned model", () => {
+  it("a configured judge scores the answers the tuned model gives", async () => {
+    // An OpenAI-compatible judge that keeps what it was shown and rates everything 6.
+    const shown: string[] = [];
+    const server = createServer(async (req, res) => {
+      let raw = "";
+      for await (const chunk of req) raw += chunk;
+      shown.push(
+        JSON.parse(raw)
+          .messages.map((m: { content: string }) => m.content)
+          .join("\n"),
+      );
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ choices: [{ message: { role: "assistant", content: "Rating: [[6]]" } }] }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const saved = { url: process.env.PEFT_JUDGE_BASE_URL, model: process.env.PEFT_JUDGE_MODEL };
+    process.env.PEFT_JUDGE_BASE_URL = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
+    process.env.PEFT_JUDGE_MODEL = "fake-judge";
+    try {
+      const { lr: _lr, ...rest } = gsm8k("lora");
+      // the default (smaller) rate: at 1e-2 three steps teach this tiny model to answer chat prompts with EOS at once
+      const o = { ...rest, generation: { humaneval: 0, mtbench: 2, maxTokens: 6 } };
+      const r = await runMethod(o, { keepModel: true });
+      try {
+        expect(r.metrics.mtbenchScore).toBe(6);
+        expect(shown.length).toBe(4); // 2 questions × 2 turns
+        // The judge saw exactly what the kept tuned model answers (asked again, same seed), not what the base answers.
+        const judge = { baseUrl: process.env.PEFT_JUDGE_BASE_URL!, model: "fake-judge" };
+        const seenInRun = shown.splice(0).sort(); // judge requests run concurrently: compare as sets
+        await runMtBench(r.tuned.generator(), { judge, limit: 2, seed: 0, maxTokens: 6 });
+        expect(shown.splice(0).sort()).toEqual(seenInRun);
+        const base = await loadModel(baseDir);
+        await runMtBench(textGeneratorFor(base, tokenizer), { judge, limit: 2, seed: 0, maxTokens: 6 });
+        base.dispose();
+        expect(shown.splice(0).sort()).not.toEqual(seenInRun);
+      } finally {
+        r.tuned.dispose();
+      }
+    } finally {
+      server.close();
+      if (saved.url === undefined) delete process.env.PEFT_JUDGE_BASE_URL;
+      else process.env.PEFT_JUDGE_BASE_URL = saved.url;
+      if (saved.model === undefined) delete process.env.PEFT_JUDGE_MODEL;
+      else process.env.PEFT_JUDGE_MODEL = saved.model;
+    }
   });
 });
 
