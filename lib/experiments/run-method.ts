@@ -271,12 +271,18 @@ async function loadBase(
   return { model, tokenizer, tokenizerPath };
 }
 
-/** The task's half of the run (its batches, loss, dev loss and metrics) for this model. */
+/** What runMethod itself reads of a batch; only the task's own loss looks inside. */
+type Batch = { inputIds: tf.Tensor2D };
+
+/**
+ * The task's half of the run (its batches, loss, dev loss and metrics) for this model. The casts
+ * widen the batch type: a task's loss only ever receives the batches its own stream made.
+ */
 function taskRunFor(
   model: TransformerModel,
   tokenizer: HfTokenizer,
   o: ResolvedRunOptions,
-): TaskRun<{ inputIds: tf.Tensor2D }> & { notes?: Record<string, string> } {
+): TaskRun<Batch> & { notes?: Record<string, string> } {
   const { task } = o;
   if (isGenerativeTask(task)) {
     const judge = (o.generation?.mtbench ?? 0) > 0 ? (judgeFromEnv() ?? null) : null;
@@ -284,9 +290,9 @@ function taskRunFor(
       ...o,
       generation: o.generation as Required<GenerationSettings>,
       judge,
-    }) as TaskRun<{ inputIds: tf.Tensor2D }>;
+    }) as TaskRun<Batch>;
   }
-  return glueTaskRun(model, tokenizer, { ...o, task }) as unknown as TaskRun<{ inputIds: tf.Tensor2D }>;
+  return glueTaskRun(model, tokenizer, { ...o, task }) as unknown as TaskRun<Batch>;
 }
 
 /** Adapter groups plus the new classification head (trained with the adapter, as PEFT's modules_to_save). */
@@ -304,8 +310,6 @@ function withHead(att: Attachment, model: TransformerModel, scoring: ScoringMode
     restoreCheckpointState: (state, context) => att.restoreCheckpointState(state, context),
   };
 }
-
-type Batch = { inputIds: tf.Tensor2D };
 
 /** attach() with the run's settings; LoRA-GA (and the hybrid) estimate gradients on the untuned model first. */
 function attachMethod(model: TransformerModel, o: ResolvedRunOptions, task: TaskRun<Batch>): Attachment {
