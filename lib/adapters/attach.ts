@@ -17,7 +17,7 @@ import {
 import { groupGradNorms } from "./grad-norms.js";
 import { estimateGradients, type GradientSource } from "./gradient-estimate.js";
 import type { AnyAdapterMethod } from "./method.js";
-import { saveAdapter } from "./peft-save.js";
+import { saveAdapter, type ModulesToSave } from "./peft-save.js";
 import { ADAPTER_METHODS, adapterMethod, type AttachOptions, type Method } from "./registry.js";
 import { resolveTargets, type TargetSpec } from "./targets.js";
 import type { AdapterContext, LayerAdapter } from "./types.js";
@@ -329,9 +329,9 @@ export class Attachment implements TrainableSet {
     };
   }
 
-  /** Writes adapter_model.safetensors + adapter_config.json (see peft-save.ts). */
-  async save(dir: string): Promise<void> {
+  /** Writes adapter_model.safetensors + adapter_config.json (see peft-save.ts), with any modules trained beside it. */
+  async save(dir: string, modulesToSave?: ModulesToSave): Promise<void> {
     this.alive("save()");
-    await saveAdapter(this, dir);
+    await saveAdapter(this, dir, modulesToSave);
   }
 }

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AdapterFileError } from "../io/errors.js";
 import { SafetensorsError, readSafetensors } from "../io/safetensors.js";
-import type { LinearHost } from "../nn/module.js";
+import type { LinearHost, ParameterHost } from "../nn/module.js";
 import { attachConfigured, type Attachment } from "./attach.js";
 import { CONFIG_FILE, PREFIX, WEIGHTS_FILE } from "./peft-save.js";
 import { isAdapterMethod, methodForPeftType, readablePeftTypes } from "./registry.js";
@@ -47,7 +47,14 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
   const byModule = new Map<string, Map<string, { shape: number[]; data: Float32Array }>>();
   const ignored = method.ignoredSuffixes ?? [];
   const suffixes = [...method.suffixes, ...ignored];
+  const saved = modulesToSaveOf(cfg, cfgPath);
+  const wholeModules = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [key, t] of file.tensors) {
+    const name = key.slice(PREFIX.length);
+    if (key.startsWith(PREFIX) && saved.some((m) => name.startsWith(`${m}.`))) {
+      wholeModules.set(name, t);
+      continue;
+    }
     const suffix = suffixes.find((s) => key.endsWith(`.${s}`));
     if (!key.startsWith(PREFIX) || !suffix)
       throw new AdapterFileError(
@@ -116,8 +123,55 @@ export async function loadAdapter(host: LinearHost, dir: string): Promise<Attach
     att.detach();
     throw err;
   }
+  try {
+    loadWholeModules(host, wholeModules, weightsPath);
+  } catch (err) {
+    att.detach();
+    throw err;
+  }
   // LoRA-GA is written as plain rank-2r LoRA; the metadata remembers where it came from.
   const savedAs = file.metadata.peft_nb_method;
   if (savedAs && savedAs !== att.method && isAdapterMethod(savedAs)) att.convertedFrom = savedAs;
   return att;
+}
+
+/** The config's modules_to_save: null or a list of module paths. */
+function modulesToSaveOf(cfg: Record<string, unknown>, cfgPath: string): string[] {
+  const m = cfg.modules_to_save;
+  if (m === null || m === undefined) return [];
+  if (!Array.isArray(m) || m.some((x) => typeof x !== "string"))
+    throw new AdapterFileError(
+      cfgPath,
+      `modules_to_save must be null or a list of module names, found ${JSON.stringify(m)}`,
+    );
+  return m as string[];
+}
+
+/** Copies modules trained whole (a classification head) into the host's own weights; checks every one first, so a bad file changes nothing. */
+function loadWholeModules(
+  host: LinearHost,
+  tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>,
+  weightsPath: string,
+): void {
+  if (tensors.size === 0) return;
+  const params = (host as Partial<ParameterHost>).namedParameters?.();
+  if (!params)
+    throw new AdapterFileError(
+      weightsPath,
+      `holds modules_to_save tensors (${[...tensors.keys()].join(", ")}) but the host exposes no parameters`,
+    );
+  for (const [name, t] of tensors) {
+    const v = params.get(name);
+    if (!v)
+      throw new AdapterFileError(
+        weightsPath,
+        `modules_to_save tensor '${PREFIX}${name}' has no matching weight '${name}' in the model (a classification model is needed for a head)`,
+      );
+    if (v.shape.length !== t.shape.length || v.shape.some((d, i) => d !== t.shape[i]))
+      throw new AdapterFileError(
+        weightsPath,
+        `modules_to_save tensor '${PREFIX}${name}' has shape [${t.shape.join(", ")}], the model's '${name}' is [${v.shape.join(", ")}]`,
+      );
+  }
+  for (const [name, t] of tensors) tf.tidy(() => params.get(name)?.assign(tf.tensor(t.data, t.shape)));
 }

@@ -3,6 +3,8 @@
 // PEFT's keys and config fields, so PEFT loads them. uRNN ("URNN") and the hybrid
 // ("HYBRID_BOFT_LORAGA") use the same key scheme with our own suffixes; docs/methods.md
 // describes them. Each method's fields come from its descriptor; peft-load.ts reads them back.
+// Modules trained whole beside the adapter (a classification head) go in as PEFT's modules_to_save.
+import type * as tf from "@tensorflow/tfjs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type TensorToWrite, writeSafetensors } from "../io/safetensors.js";
@@ -24,14 +26,29 @@ export const CONFIG_FILE = "adapter_config.json";
 /** Every tensor key starts with PEFT's wrapper path. */
 export const PREFIX = "base_model.model.";
 
-function configFor(att: SavableAdapter): Record<string, unknown> {
+/**
+ * Whole modules trained beside the adapter (a new classification head), as PEFT's
+ * `modules_to_save`: tensor name (`score.weight`) to value, written under PREFIX with the module
+ * (`score`) listed in the config.
+ */
+export type ModulesToSave = ReadonlyMap<string, tf.Tensor>;
+
+/** `score.weight` -> `score`. */
+export function moduleOfTensor(name: string): string {
+  const dot = name.lastIndexOf(".");
+  if (dot <= 0)
+    throw new Error(`modules_to_save: tensor name '${name}' has no module path (expected <module>.<param>)`);
+  return name.slice(0, dot);
+}
+
+function configFor(att: SavableAdapter, modulesToSave?: ModulesToSave): Record<string, unknown> {
   const conv1d = [...att.layers.values()].some(({ linear }) => linear.layout === "conv1d");
   return {
     peft_type: att.descriptor.peftType,
     target_modules: att.targets,
     bias: "none",
     fan_in_fan_out: conv1d,
-    modules_to_save: null,
+    modules_to_save: modulesToSave?.size ? [...new Set([...modulesToSave.keys()].map(moduleOfTensor))] : null,
     base_model_name_or_path: null,
     revision: null,
     task_type: null,
@@ -42,7 +59,7 @@ function configFor(att: SavableAdapter): Record<string, unknown> {
   };
 }
 
-export async function saveAdapter(att: SavableAdapter, dir: string): Promise<void> {
+export async function saveAdapter(att: SavableAdapter, dir: string, modulesToSave?: ModulesToSave): Promise<void> {
   await mkdir(dir, { recursive: true });
   const tensors = new Map<string, TensorToWrite>();
   for (const [name, { layer }] of att.layers) {
@@ -51,9 +68,13 @@ export async function saveAdapter(att: SavableAdapter, dir: string): Promise<voi
       t.dispose();
     }
   }
+  for (const [name, t] of modulesToSave ?? []) {
+    moduleOfTensor(name);
+    tensors.set(`${PREFIX}${name}`, { shape: t.shape, data: Float32Array.from(t.dataSync()) });
+  }
   await writeSafetensors(join(dir, WEIGHTS_FILE), tensors, {
     format: "pt",
     peft_nb_method: att.descriptor.name,
   });
-  await writeFile(join(dir, CONFIG_FILE), `${JSON.stringify(configFor(att), null, 2)}\n`);
+  await writeFile(join(dir, CONFIG_FILE), `${JSON.stringify(configFor(att, modulesToSave), null, 2)}\n`);
 }

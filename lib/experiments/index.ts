@@ -8,7 +8,15 @@ export { glueBatches, encodeGlueExample } from "./glue-batches.js";
 export type { GlueBatch, GlueBatchOptions, GlueBatchSource } from "./glue-batches.js";
 export { encodeContinuation, encodeForHead, padRows, IGNORE_INDEX } from "./encode.js";
 export type { EncodedRow, PaddedRows } from "./encode.js";
-export { glueLoss, meanGlueLoss } from "./loss.js";
+export { glueLoss, meanGlueLoss, continuationLoss, meanLoss } from "./loss.js";
+export { gsm8kBatches, encodeGsm8kExample } from "./gsm8k-batches.js";
+export type { LmBatch, Gsm8kBatchOptions, Gsm8kBatchSource } from "./gsm8k-batches.js";
+export { evaluateGenerative, GENERATIVE_METRICS } from "./generative-eval.js";
+export type { GenerativeBudget, GenerativeScores } from "./generative-eval.js";
+export { tunedModel, HEAD_TENSOR } from "./tuned-model.js";
+export type { TunedModel } from "./tuned-model.js";
+export { RUN_TASKS, GENERATIVE_TASKS, isGenerativeTask } from "./tasks.js";
+export type { RunTask, GenerativeTask } from "./tasks.js";
 export { withClassificationHead } from "./classifier.js";
 export { classifyPooled, POOLINGS } from "./pooling.js";
 export type { Pooling } from "./pooling.js";
@@ -18,7 +26,9 @@ export type { TrainedMethod } from "./methods.js";
 export type { MethodName } from "./methods.js";
 export type {
   RunMethodOptions,
+  RunHooks,
   RunResult,
+  GenerationSettings,
   AdapterSettings,
   ResolvedRunOptions,
   ResolvedAdapterSettings,

@@ -1,12 +1,11 @@
 // One fine-tuning run as the reproduction notebooks call it: load the base model fresh, attach
-// a method (or train every weight), train with lib/train on a GLUE task, evaluate with lib/eval.
+// a method (or train every weight), train with lib/train on a GLUE task or GSM8K, evaluate with
+// lib/eval (the task's half lives in glue-run.ts / gsm8k-run.ts). The tuned model can be kept
+// (hooks.keepModel) and saved in PEFT-format files (hooks.saveTo, tuned-model.ts).
 import * as tf from "@tensorflow/tfjs";
 import { attach, type AttachOptions, type Attachment, type GatePolicy, type TargetSpec } from "../adapters/index.js";
 import { adapterMethod } from "../adapters/registry.js";
-import { loadGlue, type GlueTask } from "../data/glue.js";
-import { subsample } from "../data/sample.js";
-import { evaluateGlue } from "../eval/glue.js";
-import { GLUE_VERBALIZERS } from "../eval/prompts.js";
+import { judgeFromEnv } from "../eval/judge.js";
 import { loadTokenizer, type HfTokenizer } from "../io/tokenizer.js";
 import { loadModelWithTokenizer } from "../models/pretrained.js";
 import type { TransformerModel } from "../models/model.js";
@@ -17,11 +16,14 @@ import type { ResourceReport } from "../train/resources.js";
 import { listCheckpoints } from "../train/training-checkpoint.js";
 import { train, type StepInfo, type Trainable } from "../train/trainer.js";
 import { withClassificationHead } from "./classifier.js";
-import { glueBatches, type GlueBatch } from "./glue-batches.js";
-import { glueLoss, meanGlueLoss } from "./loss.js";
+import { glueTaskRun } from "./glue-run.js";
+import { gsm8kTaskRun } from "./gsm8k-run.js";
 import { checkPooling, type Pooling } from "./pooling.js";
-import { DEFAULT_LR, RUN_METHODS, type MethodName } from "./methods.js";
-import { labelScorerFor, type ScoringMode } from "./scoring.js";
+import { DEFAULT_LR, defaultLr, RUN_METHODS, type MethodName } from "./methods.js";
+import type { ScoringMode } from "./scoring.js";
+import type { TaskRun } from "./task-run.js";
+import { isGenerativeTask, RUN_TASKS, type RunTask } from "./tasks.js";
+import { tunedModel, type TunedModel } from "./tuned-model.js";
 
 export { DEFAULT_LR, RUN_METHODS, type MethodName } from "./methods.js";
 
@@ -44,11 +46,22 @@ export interface AdapterSettings {
   gradientSamples?: number;
 }
 
+/** What a GSM8K run generates after training (its GSM8K test problems are `evalLimit`). */
+export interface GenerationSettings {
+  /** HumanEval tasks run in the sandbox; default 0 (left out). */
+  humaneval?: number;
+  /** MT-Bench questions, judged when PEFT_JUDGE_BASE_URL and PEFT_JUDGE_MODEL are set; default 0. */
+  mtbench?: number;
+  /** New tokens per answer; default 256. */
+  maxTokens?: number;
+}
+
 export interface RunMethodOptions {
   /** A Hugging Face model folder with tokenizer.json (e.g. from ensureBaseModel). */
   baseDir: string;
   method: MethodName;
-  task: GlueTask;
+  /** A GLUE task, or "gsm8k": fine-tune on GSM8K train, evaluate the generative benchmarks. */
+  task: RunTask;
   seed?: number;
   steps: number;
   lr?: number;
@@ -57,13 +70,15 @@ export interface RunMethodOptions {
   seqLen?: number;
   /** Training examples (seeded subsample of the train split); default all. */
   trainLimit?: number;
-  /** Dev examples for the final metrics; default 200. */
+  /** Dev examples for the final metrics (GSM8K: test problems); default 200. */
   evalLimit?: number;
   /** Dev-loss evaluation every N steps (the eval curve); default max(1, steps / 4). */
   evalEvery?: number;
   /** Dev examples in the eval curve's loss; default 64. */
   evalLossLimit?: number;
-  /** "head" (default): a new classification head trained with every method (PEFT's modules_to_save); "lm": verbalised labels scored by the LM head, nothing added. */
+  /** GSM8K runs only: the benchmarks generated after training. */
+  generation?: GenerationSettings;
+  /** GLUE only ("gsm8k" is always "lm"). "head" (default): a new classification head trained with every method (PEFT's modules_to_save); "lm": verbalised labels scored by the LM head, nothing added. */
   scoring?: ScoringMode;
   /** "head" scoring: "mean" (default) averages the final hidden states over real tokens; "last" reads the last token, as transformers does. */
   pooling?: Pooling;
@@ -83,13 +98,17 @@ export interface RunHooks {
   /** Checkpoint every `every` steps into `dir`, and resume from the newest good checkpoint there when it has one. */
   checkpoint?: { dir: string; every: number; keepLast?: number };
   onStep?(info: StepInfo): void | Promise<void>;
-  /** After training, before the final evaluation: the tuned attachment (null for full fine-tuning) and the checkpoint training resumed from. */
-  onTrained?(info: { attachment: Attachment | null; resumedFrom?: string }): void | Promise<void>;
+  /** After training, before the final evaluation: the tuned attachment (null for full fine-tuning), the tuned model (valid during the call) and the checkpoint training resumed from. */
+  onTrained?(info: { attachment: Attachment | null; tuned: TunedModel; resumedFrom?: string }): void | Promise<void>;
+  /** Write the tuned adapter (or, for full fine-tuning, the model) here in PEFT-format files (TunedModel.save). */
+  saveTo?: string;
+  /** Return the tuned model (`tuned`) instead of disposing it; the caller disposes it. */
+  keepModel?: boolean;
 }
 
 export interface RunResult {
   method: MethodName;
-  task: GlueTask;
+  task: RunTask;
   seed: number;
   steps: number;
   /** The task's GLUE metrics on the dev subset plus `devLoss` (the training loss on dev examples). */
@@ -104,17 +123,24 @@ export interface RunResult {
   evalCurve: RunCurve;
   gradNorms: GradNormRecord[];
   gates: GateRecord[];
-}
-
-/** The largest batch size ≤ max that divides n, so a fixed evaluation set is scored whole. */
-function divisorUpTo(n: number, max: number): number {
-  for (let b = Math.min(n, max); b > 1; b--) if (n % b === 0) return b;
-  return 1;
+  /** Why a metric is missing (e.g. MT-Bench without a judge, HumanEval's sandbox); GSM8K runs. */
+  notes?: Record<string, string>;
+  /** The tuned model, with hooks.keepModel only (dispose it). */
+  tuned?: TunedModel;
 }
 
 function checkOptions(o: RunMethodOptions): void {
   if (!RUN_METHODS.includes(o.method))
     throw new Error(`runMethod: unknown method ${JSON.stringify(o.method)}; expected one of ${RUN_METHODS.join(", ")}`);
+  if (!RUN_TASKS.includes(o.task))
+    throw new Error(`runMethod: unknown task ${JSON.stringify(o.task)}; expected one of ${RUN_TASKS.join(", ")}`);
+  if (isGenerativeTask(o.task) && o.scoring === "head")
+    throw new Error(`runMethod: task ${o.task} is generated by the LM head; scoring "head" applies to GLUE tasks only`);
+  if (!isGenerativeTask(o.task) && o.generation !== undefined)
+    throw new Error(`runMethod: generation settings apply to task gsm8k only, found them for ${o.task}`);
+  for (const [k, v] of Object.entries(o.generation ?? {}))
+    if (!Number.isInteger(v) || v < (k === "maxTokens" ? 1 : 0))
+      throw new Error(`runMethod: generation.${k} must be an integer >= ${k === "maxTokens" ? 1 : 0}, found ${v}`);
   if (o.method !== "base" && (!Number.isInteger(o.steps) || o.steps < 1))
     throw new Error(`runMethod: steps must be a positive integer, found ${o.steps}`);
   if (o.pooling !== undefined) checkPooling(o.pooling);
@@ -132,7 +158,7 @@ export type ResolvedAdapterSettings = AdapterSettings;
 export interface ResolvedRunOptions {
   baseDir: string;
   method: MethodName;
-  task: GlueTask;
+  task: RunTask;
   seed: number;
   /** Null for "base" (nothing trained) here and in every training field below. */
   steps: number | null;
@@ -144,6 +170,8 @@ export interface ResolvedRunOptions {
   evalLimit: number;
   evalEvery: number | null;
   evalLossLimit: number;
+  /** GSM8K runs: every benchmark's budget; null for GLUE. */
+  generation: Required<GenerationSettings> | null;
   scoring: ScoringMode;
   pooling: Pooling;
   targets: TargetSpec | null;
@@ -167,7 +195,14 @@ export function resolveRunOptions(o: RunMethodOptions): ResolvedRunOptions {
     seqLen: o.seqLen ?? 64,
     evalLimit: o.evalLimit ?? 200,
     evalLossLimit: o.evalLossLimit ?? 64,
-    scoring: o.scoring ?? "head",
+    generation: isGenerativeTask(o.task)
+      ? {
+          humaneval: o.generation?.humaneval ?? 0,
+          mtbench: o.generation?.mtbench ?? 0,
+          maxTokens: o.generation?.maxTokens ?? 256,
+        }
+      : null,
+    scoring: isGenerativeTask(o.task) ? ("lm" as const) : (o.scoring ?? "head"),
     pooling: o.pooling ?? "mean",
     dataDir: o.dataDir ?? undefined,
     progress: o.progress ?? false,
@@ -191,7 +226,8 @@ export function resolveRunOptions(o: RunMethodOptions): ResolvedRunOptions {
   return {
     ...common,
     steps: o.steps,
-    lr: o.lr ?? DEFAULT_LR[o.method],
+    // GSM8K trains the LM head like "lm" label scoring, so it takes that sweep's rates.
+    lr: o.lr ?? (isGenerativeTask(o.task) ? defaultLr(o.method, "lm") : DEFAULT_LR[o.method]),
     batchSize,
     trainLimit: o.trainLimit ?? null,
     evalEvery: o.evalEvery ?? Math.max(1, Math.floor(o.steps / 4)),
@@ -222,37 +258,41 @@ function resolveAdapter(method: MethodName, a: AdapterSettings, batchSize: numbe
 async function loadBase(
   o: ResolvedRunOptions,
   seed: number,
-): Promise<{ model: TransformerModel; tokenizer: HfTokenizer }> {
+): Promise<{ model: TransformerModel; tokenizer: HfTokenizer; tokenizerPath: string }> {
   const { model: lm, tokenizerPath } = await loadModelWithTokenizer(o.baseDir);
   if (!tokenizerPath) {
     lm.dispose();
     throw new Error(`runMethod: ${o.baseDir} has no tokenizer.json`);
   }
   const tokenizer = await loadTokenizer(tokenizerPath);
-  if (o.scoring === "lm") return { model: lm, tokenizer };
+  if (o.scoring === "lm") return { model: lm, tokenizer, tokenizerPath };
   const model = withClassificationHead(lm, 2, seed);
   lm.dispose();
-  return { model, tokenizer };
+  return { model, tokenizer, tokenizerPath };
 }
 
-async function evaluate(
+/** What runMethod itself reads of a batch; only the task's own loss looks inside. */
+type Batch = { inputIds: tf.Tensor2D };
+
+/**
+ * The task's half of the run (its batches, loss, dev loss and metrics) for this model. The casts
+ * widen the batch type: a task's loss only ever receives the batches its own stream made.
+ */
+function taskRunFor(
   model: TransformerModel,
   tokenizer: HfTokenizer,
   o: ResolvedRunOptions,
-  dev: ReturnType<typeof loadGlue>,
-  devLossBatches: () => GlueBatch[],
-) {
-  const scorer = labelScorerFor(model, tokenizer, GLUE_VERBALIZERS[o.task], {
-    mode: o.scoring,
-    maxLength: o.seqLen,
-    pooling: o.pooling,
-  });
-  const r = await evaluateGlue(o.task, scorer, { examples: dev, batchSize: 32 });
-  const metrics: Record<string, number> = {
-    ...(r.metrics as Record<string, number>),
-    devLoss: meanGlueLoss(model, devLossBatches(), o.pooling),
-  };
-  return { metrics, primary: r.primary as string };
+): TaskRun<Batch> & { notes?: Record<string, string> } {
+  const { task } = o;
+  if (isGenerativeTask(task)) {
+    const judge = (o.generation?.mtbench ?? 0) > 0 ? (judgeFromEnv() ?? null) : null;
+    return gsm8kTaskRun(model, tokenizer, {
+      ...o,
+      generation: o.generation as Required<GenerationSettings>,
+      judge,
+    }) as TaskRun<Batch>;
+  }
+  return glueTaskRun(model, tokenizer, { ...o, task }) as unknown as TaskRun<Batch>;
 }
 
 /** Adapter groups plus the new classification head (trained with the adapter, as PEFT's modules_to_save). */
@@ -271,28 +311,44 @@ function withHead(att: Attachment, model: TransformerModel, scoring: ScoringMode
   };
 }
 
+/** attach() with the run's settings; LoRA-GA (and the hybrid) estimate gradients on the untuned model first. */
+function attachMethod(model: TransformerModel, o: ResolvedRunOptions, task: TaskRun<Batch>): Attachment {
+  const { gradientSamples, ...settings } = o.adapter ?? {};
+  const opts = { ...settings, method: o.method, targets: o.targets as TargetSpec, seed: o.seed } as AttachOptions;
+  if (!adapterMethod(o.method as Exclude<MethodName, "base" | "full">).gradientInit) return attach(model, opts);
+  // The estimate reads a separately seeded stream of training batches.
+  const est = task.batches(o.seed + 7919);
+  const batchSize = o.batchSize as number;
+  const samples = gradientSamples as number;
+  const batches = Array.from({ length: Math.ceil(samples / batchSize) }, () => est.next());
+  try {
+    return attach(model, {
+      ...opts,
+      estimate: { loss: (b: Batch) => task.loss(b), batches, samples, count: (b: Batch) => b.inputIds.shape[0] },
+    } as AttachOptions);
+  } finally {
+    tf.dispose(batches as unknown as tf.TensorContainer);
+  }
+}
+
+export async function runMethod(
+  options: RunMethodOptions,
+  hooks: RunHooks & { keepModel: true },
+): Promise<RunResult & { tuned: TunedModel }>;
+export async function runMethod(options: RunMethodOptions, hooks?: RunHooks): Promise<RunResult>;
 export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {}): Promise<RunResult> {
   const o = resolveRunOptions(options);
-  const { seed, seqLen, scoring, pooling } = o;
-  const dev = subsample(loadGlue(o.task, "dev", { dir: o.dataDir }), o.evalLimit, seed);
-  const devLossExamples = subsample(dev, o.evalLossLimit, seed + 1);
-  const { model, tokenizer } = await loadBase(o, seed);
-  const devLossBatches = (): GlueBatch[] => {
-    const src = glueBatches(o.task, tokenizer, {
-      examples: devLossExamples,
-      seqLen,
-      batchSize: divisorUpTo(devLossExamples.length, 16),
-      seed,
-      mode: scoring,
-      shuffle: false,
-    });
-    return Array.from({ length: src.batchesPerEpoch }, () => src.next());
-  };
+  const { seed } = o;
+  const { model, tokenizer, tokenizerPath } = await loadBase(o, seed);
   let att: Attachment | null = null;
+  let kept = false;
   try {
-    const base = o.evaluateBase ? await evaluate(model, tokenizer, o, dev, devLossBatches) : null;
+    const task = taskRunFor(model, tokenizer, o);
+    const notes = () => (task.notes && Object.keys(task.notes).length > 0 ? { notes: { ...task.notes } } : {});
+    const base = o.evaluateBase ? await task.evaluate() : null;
     if (o.method === "base") {
       const empty = (metric: string): RunCurve => ({ run: "base", metric, seed, steps: [], values: [] });
+      kept = hooks.keepModel === true;
       return {
         method: "base",
         task: o.task,
@@ -306,59 +362,34 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
         evalCurve: empty("devLoss"),
         gradNorms: [],
         gates: [],
+        ...notes(),
+        ...(kept
+          ? {
+              tuned: tunedModel({
+                method: "base",
+                model,
+                tokenizer,
+                tokenizerPath,
+                attachment: null,
+                scoring: o.scoring,
+              }),
+            }
+          : {}),
       };
     }
     // Every training field is set for a trained method (resolveRunOptions).
     const steps = o.steps as number;
-    const batchSize = o.batchSize as number;
-    const data = glueBatches(o.task, tokenizer, {
-      split: "train",
-      limit: o.trainLimit ?? undefined,
-      seqLen,
-      batchSize,
-      seed,
-      mode: scoring,
-      dir: o.dataDir,
-    });
     let trainable: Trainable;
     if (o.method === "full") trainable = fullFineTuning(model);
     else {
-      const { gradientSamples, ...settings } = o.adapter ?? {};
-      const opts = { ...settings, method: o.method, targets: o.targets as TargetSpec, seed } as AttachOptions;
-      if (adapterMethod(o.method).gradientInit) {
-        // LoRA-GA's gradient estimate on the untuned model, from a separately seeded stream of training batches.
-        const est = glueBatches(o.task, tokenizer, {
-          split: "train",
-          limit: o.trainLimit ?? undefined,
-          seqLen,
-          batchSize,
-          seed: seed + 7919,
-          mode: scoring,
-          dir: o.dataDir,
-        });
-        const samples = gradientSamples as number;
-        const batches = Array.from({ length: Math.ceil(samples / batchSize) }, () => est.next());
-        try {
-          att = attach(model, {
-            ...opts,
-            estimate: {
-              loss: (b: GlueBatch) => glueLoss(model, b, pooling),
-              batches,
-              samples,
-              count: (b: GlueBatch) => b.labels.shape[0],
-            },
-          } as AttachOptions);
-        } finally {
-          tf.dispose(batches as unknown as tf.TensorContainer);
-        }
-      } else att = attach(model, opts);
-      trainable = withHead(att, model, scoring);
+      att = attachMethod(model, o, task);
+      trainable = withHead(att, model, o.scoring);
     }
     const ck = hooks.checkpoint;
-    const result = await train<GlueBatch>({
+    const result = await train<Batch>({
       trainable,
-      loss: (b) => glueLoss(model, b, pooling),
-      data,
+      loss: (b) => task.loss(b),
+      data: task.batches(seed),
       steps,
       optimizer: { kind: "adamw", lr: o.lr as number, weightDecay: 0 },
       schedule: { kind: "linear", warmupSteps: o.warmupSteps as number },
@@ -366,7 +397,7 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
       evalEvery: o.evalEvery as number,
       evaluate: () => {
         att?.eval();
-        const devLoss = meanGlueLoss(model, devLossBatches(), pooling);
+        const devLoss = task.devLoss();
         att?.train();
         return { devLoss };
       },
@@ -378,9 +409,23 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
       ...(hooks.onStep ? { callbacks: { onStep: hooks.onStep } } : {}),
     });
     att?.eval();
-    await hooks.onTrained?.({ attachment: att, ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}) });
-    const final = await evaluate(model, tokenizer, o, dev, devLossBatches);
+    const tuned = tunedModel({
+      method: o.method,
+      model,
+      tokenizer,
+      tokenizerPath,
+      attachment: att,
+      scoring: o.scoring,
+    });
+    await hooks.onTrained?.({
+      attachment: att,
+      tuned,
+      ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}),
+    });
+    if (hooks.saveTo) await tuned.save(hooks.saveTo);
+    const final = await task.evaluate();
     const evalCurve = result.evalCurves.find((c) => c.metric === "devLoss");
+    kept = hooks.keepModel === true;
     return {
       method: o.method,
       task: o.task,
@@ -394,9 +439,13 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
       evalCurve: evalCurve ? { ...evalCurve, seed } : { run: o.method, metric: "devLoss", seed, steps: [], values: [] },
       gradNorms: result.gradNorms,
       gates: result.gates,
+      ...notes(),
+      ...(kept ? { tuned } : {}),
     };
   } finally {
-    att?.detach();
-    model.dispose();
+    if (!kept) {
+      att?.detach();
+      model.dispose();
+    }
   }
 }

@@ -6,7 +6,14 @@ export const SCALES = ["smoke", "small", "full"] as const;
 export type Scale = (typeof SCALES)[number];
 
 /** Paper results first, then the ablation the paper does not have. */
-export const REPRODUCTIONS = ["main-table", "resources", "grad-norm-dynamics", "convergence", "gate-ablation"] as const;
+export const REPRODUCTIONS = [
+  "main-table",
+  "benchmarks",
+  "resources",
+  "grad-norm-dynamics",
+  "convergence",
+  "gate-ablation",
+] as const;
 
 export function parseScale(raw: string): Scale {
   if ((SCALES as readonly string[]).includes(raw)) return raw as Scale;

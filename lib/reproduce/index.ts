@@ -41,9 +41,17 @@ export {
   pairedDifferenceTable,
 } from "./tables.js";
 export type { RunSummary, ScoreColumn, ResourceRow, ResourceRun } from "./tables.js";
-export { floorScores, floorTable } from "./floor.js";
+export {
+  BENCHMARK_SETTINGS,
+  BENCHMARK_COLUMNS,
+  BENCHMARK_LOSS_COLUMN,
+  benchmarkSettingsFor,
+  benchmarkRunOptions,
+  benchmarkFloorTable,
+  unjudgedColumns,
+} from "./benchmarks.js";
+export type { BenchmarkSettings } from "./benchmarks.js";
 export { gateSummaryTable, gateClampTable } from "./gate-tables.js";
-export type { FloorScores } from "./floor.js";
 export { cachedRuns } from "./run-batch.js";
 export { runGrid } from "./run-grid.js";
 export type { RunGridOptions, GridResult } from "./run-grid.js";

@@ -1,6 +1,6 @@
 // The run cache's key: everything that decides a run's result. The options with every default
 // applied (resolveRunOptions, so the defaults have one owner), the contents of the base model
-// and of the task's data files, the library's package version and the code runMethod reaches,
+// and of the task's data files, the MT-Bench judge (endpoint and model) when a run is judged, the library's package version and the code runMethod reaches,
 // the tfjs version and the backend. Changing any of them is a cache miss, never a stale hit.
 import * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
@@ -11,7 +11,9 @@ import { glueFile } from "../data/glue.js";
 import { canonicalJson } from "../io/canonical-json.js";
 import { dataDir } from "../data/paths.js";
 import { projectRoot } from "../project-root.js";
-import { resolveRunOptions, type RunMethodOptions } from "../experiments/run-method.js";
+import { resolveRunOptions, type ResolvedRunOptions, type RunMethodOptions } from "../experiments/run-method.js";
+import { isGenerativeTask, type RunTask } from "../experiments/tasks.js";
+import { judgeFromEnv } from "../eval/judge.js";
 import { fileDigest, moduleClosureDigest, modelFolderDigest } from "./fingerprint.js";
 
 /** Bumped when the cached file's layout changes (the code fingerprint covers behaviour changes). */
@@ -38,8 +40,15 @@ export function runCodeVersion(): { package: string; code: string } {
   return codeVersion;
 }
 
-/** Contents of the task's train and dev files (null for a file that is not there). */
-function dataDigest(task: RunMethodOptions["task"], dir: string | undefined): Record<string, string | null> {
+/** The data files a run reads: a GLUE task's train and dev, or every file a GSM8K run trains on or generates for. */
+function dataFiles(task: RunTask): string[] {
+  if (isGenerativeTask(task))
+    return ["gsm8k/train.jsonl", "gsm8k/test.jsonl", "humaneval/HumanEval.jsonl", "mtbench/question.jsonl"];
+  return [glueFile(task, "train"), glueFile(task, "dev")];
+}
+
+/** Contents of the task's data files (null for a file that is not there). */
+function dataDigest(task: RunTask, dir: string | undefined): Record<string, string | null> {
   let root: string | null;
   try {
     root = dir ?? dataDir();
@@ -47,19 +56,26 @@ function dataDigest(task: RunMethodOptions["task"], dir: string | undefined): Re
     root = null;
   }
   const out: Record<string, string | null> = {};
-  for (const split of ["train", "dev"] as const) {
-    const rel = glueFile(task, split);
-    out[rel] = root ? fileDigest(join(root, rel)) : null;
-  }
+  for (const rel of dataFiles(task)) out[rel] = root ? fileDigest(join(root, rel)) : null;
   return out;
+}
+
+/** Which judge scores MT-Bench (endpoint and model; never the key), when a run asks for MT-Bench. */
+function judgeIdentity(o: ResolvedRunOptions): { baseUrl: string; model: string } | null {
+  if (!o.generation || o.generation.mtbench === 0) return null;
+  const j = judgeFromEnv();
+  return j ? { baseUrl: j.baseUrl, model: j.model } : null;
 }
 
 /** The material the key hashes, exposed so a test (or a curious user) can see what a run depends on. */
 export function runKeyMaterial(o: RunMethodOptions): Record<string, unknown> {
-  const { baseDir, dataDir: data, progress: _progress, ...options } = resolveRunOptions(o);
+  const resolved = resolveRunOptions(o);
+  const { baseDir, dataDir: data, progress: _progress, ...options } = resolved;
+  const judge = judgeIdentity(resolved);
   return {
     cache: RUN_CACHE_VERSION,
     options,
+    ...(judge ? { judge } : {}),
     base: modelFolderDigest(baseDir),
     data: dataDigest(o.task, data),
     library: runCodeVersion(),

@@ -11,6 +11,8 @@ export type RunSuccess = RunResult & {
   cached: boolean;
   /** The worker that trained it, when a queue did. */
   worker?: string;
+  /** Its tuned adapter's PEFT files, when asked for (cachedRun's `adapters`). */
+  adapterDir?: string;
 };
 
 export interface RunFailure {

@@ -1,8 +1,8 @@
 // Fine-tuning runs shared between reproduction notebooks: the main table trains them, the
 // convergence, gradient-norm and resource notebooks read the same runs back instead of training
 // again. A run is cached as JSON under a key that hashes everything that changes its result
-// (run-key.ts).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+// (run-key.ts). With `adapters`, the tuned adapter's PEFT files are kept beside the result.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheRoot } from "../data/paths.js";
 import { runMethod, type RunMethodOptions, type RunResult } from "../experiments/run-method.js";
@@ -21,32 +21,47 @@ export interface CachedRunOptions {
   cacheDir?: string | null;
   /** Told whether a run was trained or read back. */
   log?(message: string): void;
+  /**
+   * Also keep each trained run's tuned adapter (full fine-tuning: its model) in PEFT-format files
+   * beside its result, `<key>.adapter/`; a cached result without them trains again (same seed,
+   * same adapter). Local runs only: with a queue, the sweep's result store keeps each adapter (not full fine-tuning's model).
+   */
+  adapters?: boolean;
 }
 
-export async function cachedRun(
-  o: RunMethodOptions,
-  opts: CachedRunOptions = {},
-): Promise<RunResult & { cached: boolean }> {
+/** A run's result, whether it came from the cache, and where its tuned adapter files are (with `adapters`). */
+export type CachedRunResult = RunResult & { cached: boolean; adapterDir?: string };
+
+export async function cachedRun(o: RunMethodOptions, opts: CachedRunOptions = {}): Promise<CachedRunResult> {
   const dir = opts.cacheDir === undefined ? defaultRunCacheDir() : opts.cacheDir;
   const key = runKey(o);
   const file = dir ? join(dir, `${key}.json`) : null;
-  if (file && existsSync(file)) {
+  // "base" trains nothing, so it has no adapter to keep.
+  const adapterDir = dir && opts.adapters && o.method !== "base" ? join(dir, `${key}.adapter`) : undefined;
+  const where = adapterDir ? { adapterDir } : {};
+  if (file && existsSync(file) && (!adapterDir || existsSync(adapterDir))) {
     try {
       const r = JSON.parse(readFileSync(file, "utf8")) as RunResult;
       opts.log?.(`${key}: read from cache`);
-      return { ...r, cached: true };
+      return { ...r, cached: true, ...where };
     } catch {
       // a truncated file from a crash: train again and overwrite it
     }
   }
   const t0 = performance.now();
-  const r = await runMethod(o);
+  // Adapter files go to a temporary folder renamed into place, so a crash never leaves half a folder under the key.
+  const tmpAdapter = adapterDir ? `${adapterDir}.tmp-${process.pid}` : undefined;
+  const r = await runMethod(o, tmpAdapter ? { saveTo: tmpAdapter } : {});
   opts.log?.(`${key}: trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   if (file && dir) {
     mkdirSync(dir, { recursive: true });
+    if (adapterDir && tmpAdapter) {
+      rmSync(adapterDir, { recursive: true, force: true });
+      renameSync(tmpAdapter, adapterDir);
+    }
     const tmp = `${file}.tmp-${process.pid}`;
     writeFileSync(tmp, JSON.stringify(r));
     renameSync(tmp, file);
   }
-  return { ...r, cached: false };
+  return { ...r, cached: false, ...where };
 }

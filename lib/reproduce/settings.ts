@@ -127,7 +127,8 @@ export interface RunSpec {
   adapter?: RunMethodOptions["adapter"];
 }
 
-function hasGate(method: RunSpec["method"]): boolean {
+/** Whether a method has a hybrid gate (its options then always name the gate, so the run cache tells policies apart). */
+export function hasGate(method: RunSpec["method"]): boolean {
   return isAdapterMethod(method) && adapterMethod(method).experiment.settings.gate !== undefined;
 }
 

@@ -71,7 +71,15 @@ export async function queuedRuns(list: readonly RunMethodOptions[], o: QueuedRun
   const fromStore = async (key: string, cached: boolean): Promise<RunSuccess> => {
     const stored = await store.read(key);
     if (!stored) throw new Error(`result store: ${key} vanished from ${store.root}`);
-    return { ...stored.result, ok: true, key, cached, worker: stored.summary.provenance.worker };
+    const adapter = stored.summary.adapter;
+    return {
+      ...stored.result,
+      ok: true,
+      key,
+      cached,
+      worker: stored.summary.provenance.worker,
+      ...(adapter ? { adapterDir: join(store.runDir(key), adapter) } : {}),
+    };
   };
   for (const [key, opts] of byKey) {
     const stored = store.has(key);

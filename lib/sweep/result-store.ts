@@ -53,6 +53,8 @@ interface MetricsFile {
   metrics: Record<string, number>;
   primary: string;
   baseMetrics?: Record<string, number>;
+  /** Why a metric is missing (runMethod's notes). */
+  notes?: Record<string, string>;
 }
 
 type RecordsFile = Pick<RunResult, "lossCurve" | "evalCurve" | "gradNorms" | "gates">;
@@ -155,6 +157,7 @@ export class DirectoryResultStore {
       metrics: m.metrics,
       primary: m.primary,
       ...(m.baseMetrics ? { baseMetrics: m.baseMetrics } : {}),
+      ...(m.notes ? { notes: m.notes } : {}),
       resources: summary.resources,
       lossCurve: rec.lossCurve,
       evalCurve: rec.evalCurve,
@@ -185,6 +188,7 @@ export class DirectoryResultStore {
       metrics: r.metrics,
       primary: r.primary,
       ...(r.baseMetrics ? { baseMetrics: r.baseMetrics } : {}),
+      ...(r.notes ? { notes: r.notes } : {}),
     } satisfies MetricsFile);
     if (opts.adapterStaged) await this.commitAdapter(key);
     const summary: RunSummaryFile = {

@@ -60,11 +60,12 @@ async function trainJob(req: TrainJobRequest): Promise<void> {
           ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
         });
       },
-      onTrained: async ({ attachment, resumedFrom }) => {
+      onTrained: async ({ attachment, tuned, resumedFrom }) => {
         const m = resumedFrom ? /ckpt-(\d+)$/.exec(resumedFrom) : null;
         resumedFromStep = m ? Number(m[1]) : undefined;
         if (attachment) {
-          await attachment.save(await store.stageAdapter(job.key));
+          // TunedModel.save: the adapter plus a trained classification head as modules_to_save
+          await tuned.save(await store.stageAdapter(job.key));
           staged = true;
         }
         publish({ phase: "evaluating", ...(resumedFromStep !== undefined ? { resumedFromStep } : {}) });

@@ -30,7 +30,7 @@ describe("notebook files", () => {
     );
     expect(r.status, r.stderr).toBe(0);
     expect(Number(r.stdout.trim())).toBe(ALL.length);
-    expect(ALL.length).toBe(8);
+    expect(ALL.length).toBe(9);
   });
 
   it("are committed clean: no outputs, no execution counts (the pipeline writes executed copies to out/)", () => {

@@ -57,7 +57,7 @@ describe("the check itself", () => {
 
 describe("notebook cells type-check", () => {
   it("finds every notebook", () => {
-    expect(notebooks.length).toBe(8);
+    expect(notebooks.length).toBe(9);
   });
 
   it.each(notebooks)("%s", async (file) => {

@@ -10,6 +10,7 @@ import { moduleClosureDigest } from "../../lib/reproduce/fingerprint.js";
 import { runCodeVersion, runKey, runKeyMaterial } from "../../lib/reproduce/run-key.js";
 import { cachedRun } from "../../lib/reproduce/runs.js";
 import { runOptionsFor, settingsFor } from "../../lib/reproduce/settings.js";
+import { benchmarkRunOptions, benchmarkSettingsFor } from "../../lib/reproduce/benchmarks.js";
 import { ROOT } from "../helpers/ensure-built.js";
 
 const dirs: string[] = [];
@@ -121,6 +122,52 @@ describe("run cache key: contents and code", () => {
     expect(runKey(smoke({ dataDir: data }))).not.toBe(first);
     const m = runKeyMaterial(smoke({ dataDir: data })) as { data: Record<string, string | null> };
     expect(Object.keys(m.data).sort()).toEqual(["glue/sst2/dev.tsv", "glue/sst2/train.tsv"]);
+  });
+
+  it("a GSM8K run follows every benchmark file it trains on or generates for, and its judge", () => {
+    const data = temp("data-");
+    const files = ["gsm8k/train.jsonl", "gsm8k/test.jsonl", "humaneval/HumanEval.jsonl", "mtbench/question.jsonl"];
+    for (const f of files) {
+      mkdirSync(join(data, f, ".."), { recursive: true });
+      writeFileSync(join(data, f), "{}\n");
+    }
+    const spec = { baseDir: "/x/b", method: "hybrid" as const, seed: 0, gate: DEFAULT_GATE, dataDir: data };
+    const o = (mtbench: number) => ({
+      ...benchmarkRunOptions(benchmarkSettingsFor("smoke"), spec),
+      generation: { humaneval: 2, mtbench, maxTokens: 8 },
+    });
+    const m = runKeyMaterial(o(2)) as { data: Record<string, string | null> };
+    expect(Object.keys(m.data).sort()).toEqual([...files].sort());
+    const first = runKey(o(2));
+    for (const f of files) {
+      writeFileSync(join(data, f), "{}\n{}\n");
+      const next = runKey(o(2));
+      expect(next, f).not.toBe(first);
+      writeFileSync(join(data, f), "{}\n");
+    }
+    expect(runKey(o(2))).toBe(first);
+    // A judged run is keyed by the judge's endpoint and model (never its key); an unjudged one is not.
+    const saved = { ...process.env };
+    try {
+      process.env.PEFT_JUDGE_BASE_URL = "http://127.0.0.1:9/v1";
+      process.env.PEFT_JUDGE_MODEL = "judge-a";
+      process.env.PEFT_JUDGE_API_KEY = "secret";
+      const judgedA = runKey(o(2));
+      expect(judgedA).not.toBe(first);
+      expect(JSON.stringify(runKeyMaterial(o(2)))).not.toContain("secret");
+      process.env.PEFT_JUDGE_MODEL = "judge-b";
+      expect(runKey(o(2))).not.toBe(judgedA);
+      delete process.env.PEFT_JUDGE_BASE_URL;
+      delete process.env.PEFT_JUDGE_MODEL;
+      const unjudged = runKey(o(0));
+      process.env.PEFT_JUDGE_BASE_URL = "http://127.0.0.1:9/v1";
+      process.env.PEFT_JUDGE_MODEL = "judge-a";
+      expect(runKey(o(0))).toBe(unjudged);
+    } finally {
+      for (const k of ["PEFT_JUDGE_BASE_URL", "PEFT_JUDGE_MODEL", "PEFT_JUDGE_API_KEY"])
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+    }
   });
 
   it("carries the package version and a digest of the code runMethod reaches", () => {

@@ -24,7 +24,7 @@ import { ensureBuilt } from "../helpers/ensure-built.js";
 import { type LocalRedis, startLocalRedis } from "../../lib/sweep/local-redis.js";
 import { alive, startWorkerProcess, type WorkerProcess } from "./helpers/worker-process.js";
 
-const TABLES = ["main-table", "learning-signal", "floor-columns"];
+const TABLES = ["main-table", "learning-signal"];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(

@@ -1,0 +1,110 @@
+// The generative-benchmark table: which columns sit at floor (judged from every run's value),
+// which are not measured and why, and the run cache keeping each tuned adapter's PEFT files.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_GATE } from "../../lib/adapters/hybrid/gate.js";
+import {
+  BENCHMARK_COLUMNS,
+  benchmarkFloorTable,
+  benchmarkRunOptions,
+  benchmarkSettingsFor,
+  unjudgedColumns,
+} from "../../lib/reproduce/benchmarks.js";
+import type { RunOutcome } from "../../lib/reproduce/run-outcome.js";
+import { cachedRun } from "../../lib/reproduce/runs.js";
+import { scoreTable } from "../../lib/reproduce/tables.js";
+import { smokeBase } from "../experiments/helpers.js";
+
+const run = (
+  method: string,
+  seed: number,
+  metrics: Record<string, number>,
+  notes?: Record<string, string>,
+): RunOutcome =>
+  ({
+    ok: true,
+    key: `${method}-${seed}`,
+    cached: false,
+    method,
+    task: "gsm8k",
+    seed,
+    metrics,
+    primary: "gsm8kExactMatch",
+    resources: null,
+    ...(notes ? { notes } : {}),
+  }) as unknown as RunOutcome;
+
+describe("benchmarkFloorTable", () => {
+  const noJudge = { mtbench: "not judged: no judge configured" };
+  const runs = [
+    run("base", 0, { gsm8kExactMatch: 0, humanevalPassAt1: 0, devLoss: 5 }, noJudge),
+    run("lora", 0, { gsm8kExactMatch: 0, humanevalPassAt1: 0.25, devLoss: 4.5 }, noJudge),
+    run("lora", 1, { gsm8kExactMatch: 0, humanevalPassAt1: 0, devLoss: 4.25 }, noJudge),
+  ];
+  const t = benchmarkFloorTable(runs);
+  const row = (name: string) => t.rows.find((r) => r[0] === name)!;
+
+  it("marks a column at floor only when no run of any method scores above the floor", () => {
+    expect(row("GSM8K exact match")[3]).toMatch(/^at floor \(0\) in every run/);
+    expect(row("GSM8K exact match").slice(1, 3)).toEqual([0, 3]);
+    // one seed of one method passing one task lifts the column off the floor
+    expect(row("HumanEval pass@1")[3]).toBe("above floor");
+    expect(row("HumanEval pass@1")[1]).toBe(0.25);
+  });
+
+  it("says why a column has no values, from the runs' notes", () => {
+    expect(row("MT-Bench score")[3]).toBe("not measured: not judged: no judge configured");
+    expect(row("MT-Bench score")[2]).toBe(0);
+    expect(unjudgedColumns(t)).toEqual(["GSM8K exact match", "MT-Bench score"]);
+  });
+
+  it("the loss column is never at floor and reports its best (lowest) run", () => {
+    expect(row("GSM8K solution loss")[1]).toBe(4.25);
+    expect(String(row("GSM8K solution loss")[3])).not.toMatch(/floor/);
+  });
+
+  it("the table keeps every column, floor ones included, one row per method", () => {
+    const table = scoreTable(runs, BENCHMARK_COLUMNS, { order: ["base", "lora"] });
+    expect(table.columns).toEqual(["method", ...BENCHMARK_COLUMNS.map((c) => c.name)]);
+    expect(table.rows.map((r) => r[0])).toEqual(["base", "lora"]);
+    expect(table.rows[1]![1]).toEqual({ mean: 0, std: 0 });
+    expect(table.rows[1]![3]).toBeNull();
+  });
+});
+
+describe("benchmark runs in the cache", () => {
+  let baseDir: string;
+  beforeAll(async () => {
+    baseDir = await smokeBase();
+  });
+
+  it("keeps a trained run's adapter files beside its result and reads both back", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "bench-cache-"));
+    try {
+      const o = {
+        ...benchmarkRunOptions(benchmarkSettingsFor("smoke"), { baseDir, method: "lora", seed: 0, gate: DEFAULT_GATE }),
+        generation: { humaneval: 0, mtbench: 0, maxTokens: 4 },
+        evalLimit: 1,
+      };
+      const first = await cachedRun(o, { cacheDir: cache, adapters: true });
+      expect(first.cached).toBe(false);
+      expect(readdirSync(first.adapterDir!).sort()).toEqual(["adapter_config.json", "adapter_model.safetensors"]);
+      const again = await cachedRun(o, { cacheDir: cache, adapters: true });
+      expect(again).toMatchObject({ cached: true, adapterDir: first.adapterDir, metrics: first.metrics });
+      // a result cached without its adapter files trains again (deterministically) to get them
+      rmSync(first.adapterDir!, { recursive: true });
+      const third = await cachedRun(o, { cacheDir: cache, adapters: true });
+      expect(third.cached).toBe(false);
+      expect(third.metrics).toEqual(first.metrics);
+      expect(existsSync(join(third.adapterDir!, "adapter_model.safetensors"))).toBe(true);
+      expect(readdirSync(cache).filter((f) => f.includes(".tmp-"))).toEqual([]);
+      // the untuned base has no adapter to keep
+      const base = await cachedRun({ ...o, method: "base" }, { cacheDir: cache, adapters: true });
+      expect(base.adapterDir).toBeUndefined();
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
