@@ -1,4 +1,5 @@
 // Requests to and answers from the type-checker worker (checker-worker.ts).
+import type { HeapStats } from "./heap-stats.js";
 
 /** What the worker is started with. */
 export interface CheckerWorkerData {
@@ -12,7 +13,9 @@ export type CheckerRequest =
   | { id: number; op: "complete"; code: string; cursor: number }
   | { id: number; op: "inspect"; code: string; cursor: number }
   | { id: number; op: "isComplete"; code: string }
-  | { id: number; op: "reset" };
+  | { id: number; op: "reset" }
+  /** Heap after a forced GC and the worker's own tables (PEFT_NB_HEAP_STATS). */
+  | { id: number; op: "heapStats" };
 
 export type CheckerResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
@@ -37,4 +40,12 @@ export interface CompletionResult {
   start: number;
   end: number;
   candidates: string[];
+}
+
+/** The worker's answer to heapStats. */
+export interface CheckerHeapStats extends HeapStats {
+  /** Entries in the worker's memo of checks. */
+  memo: number;
+  /** Characters of declarations carried from cell to cell. */
+  declChars: number;
 }

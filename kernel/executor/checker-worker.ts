@@ -8,11 +8,13 @@ import { join, sep } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import type {
   CheckResult,
+  CheckerHeapStats,
   CheckerRequest,
   CheckerResponse,
   CheckerWorkerData,
   TypeDiagnostic,
 } from "./checker-protocol.js";
+import { heapStats } from "./heap-stats.js";
 
 type Ts = typeof import("typescript");
 interface TslabConverter {
@@ -164,6 +166,8 @@ function handle(req: CheckerRequest): unknown {
       prevDecl = PRELUDE;
       memo.clear();
       return null;
+    case "heapStats":
+      return { ...heapStats(), memo: memo.size, declChars: prevDecl.length } satisfies CheckerHeapStats;
   }
 }
 

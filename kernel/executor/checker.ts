@@ -1,8 +1,9 @@
 // Kernel-side handle on the type-checker worker. Started in the background so kernel start-up
 // does not wait for TypeScript to load; requests queue until it is ready.
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type {
   CheckResult,
+  CheckerHeapStats,
   CheckerRequest,
   CheckerResponse,
   CheckerWorkerData,
@@ -11,6 +12,7 @@ import type {
 } from "./checker-protocol.js";
 import { projectRoot } from "../../lib/project-root.js";
 import { QuietBatch } from "./quiet-batch.js";
+import { startWorkerWithOwnHeap } from "./own-heap-worker.js";
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 type Request = DistributiveOmit<CheckerRequest, "id">;
@@ -33,7 +35,12 @@ export interface CheckerOptions {
    * warning grace: a cell that waits for its warning should not wait for the quiet time too.
    */
   holdChecks?: boolean;
+  /** The worker's own heap limit (old generation, MB), whatever the kernel process's is. */
+  heapMb?: number;
 }
+
+/** Default heap limit of the checker worker: ~12x what it needs for a notebook importing this library. */
+export const CHECKER_HEAP_MB = 1024;
 
 /** Background checks go to the worker once no cell has come for this long (a burst has ended). */
 export const QUIET_MS = 50;
@@ -45,6 +52,12 @@ export class Checker {
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | null = null;
+  /**
+   * Why the worker stopped for good. A worker that failed is not started again: a fresh one
+   * would have forgotten the earlier cells' declarations (false "Cannot find name" warnings) and,
+   * if it failed for want of memory, would load TypeScript only to fail again.
+   */
+  private stopped: string | null = null;
   /**
    * The worker's declarations, as a version number: it bumps whenever a check changed them (or
    * they were reset). A cell checked at version v that changed nothing has the same answer the
@@ -64,12 +77,13 @@ export class Checker {
   ) {}
 
   start(): void {
-    if (this.worker || this.closing) return;
+    if (this.worker || this.closing || this.stopped) return;
     const workerData: CheckerWorkerData = {
       projectRoot: projectRoot(),
       backgroundChecks: this.options.backgroundChecks ?? false,
     };
-    const w = new Worker(new URL("./checker-worker.js", import.meta.url), { workerData });
+    const heapMb = this.options.heapMb ?? CHECKER_HEAP_MB;
+    const w = startWorkerWithOwnHeap(new URL("./checker-worker.js", import.meta.url), { workerData }, heapMb);
     w.unref();
     w.on("message", (res: CheckerResponse) => {
       const waiter = this.waiting.get(res.id);
@@ -85,6 +99,11 @@ export class Checker {
     w.on("exit", (code) => {
       this.forget();
       const err = this.failure ?? new Error(`type checker exited with code ${code}`);
+      if (!this.closing) {
+        const memory = (err as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY";
+        this.stopped = `type checker stopped (${err.message})${memory ? `: its heap limit is ${heapMb} MB, set PEFT_NB_CHECKER_HEAP_MB to raise it` : ""}; cells still run, unchecked, until the kernel restarts`;
+        this.log(this.stopped);
+      }
       for (const w of this.waiting.values()) w.reject(err);
       this.waiting.clear();
       this.worker = null;
@@ -99,6 +118,7 @@ export class Checker {
    */
   private request<T>(req: Request, hold = false): Promise<T> {
     if (this.closing) return Promise.reject(new Error(`type checker is shut down (${req.op} refused)`));
+    if (this.stopped) return Promise.reject(new Error(`${this.stopped} (${req.op} refused)`));
     return new Promise<T>((resolve, reject) => {
       const p: Pending = { req, resolve: resolve as (v: unknown) => void, reject };
       if (hold) this.held.add(p);
@@ -111,9 +131,13 @@ export class Checker {
 
   private post(p: Pending): void {
     this.start();
+    if (!this.worker) {
+      p.reject(new Error(`${this.stopped ?? "type checker is shut down"} (${p.req.op} refused)`));
+      return;
+    }
     const id = ++this.seq;
     this.waiting.set(id, { resolve: p.resolve, reject: p.reject });
-    this.worker!.postMessage({ ...p.req, id } as CheckerRequest);
+    this.worker.postMessage({ ...p.req, id } as CheckerRequest);
   }
 
   /** Type errors of a cell, in execution order with the cells before it. */
@@ -161,6 +185,15 @@ export class Checker {
 
   isComplete(code: string): Promise<{ status: "complete" | "incomplete" | "invalid"; indent?: string }> {
     return this.request({ op: "isComplete", code });
+  }
+
+  /**
+   * The worker's heap after a forced GC, and what this side holds: checks held back (`held`),
+   * requests the worker has not answered (`waiting`), remembered answers (`unchanged`).
+   */
+  async heapStats(): Promise<{ held: number; waiting: number; unchanged: number; worker: CheckerHeapStats }> {
+    const counts = { held: this.held.size, waiting: this.waiting.size, unchanged: this.unchanged.size };
+    return { ...counts, worker: await this.request<CheckerHeapStats>({ op: "heapStats" }) };
   }
 
   reset(): Promise<void> {
