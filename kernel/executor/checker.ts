@@ -98,11 +98,13 @@ export class Checker {
     });
     w.on("exit", (code) => {
       this.forget();
-      const err = this.failure ?? new Error(`type checker exited with code ${code}`);
+      let err = this.failure ?? new Error(`type checker exited with code ${code}`);
       if (!this.closing) {
         const memory = (err as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY";
-        this.stopped = `type checker stopped (${err.message})${memory ? `: its heap limit is ${heapMb} MB, set PEFT_NB_CHECKER_HEAP_MB to raise it` : ""}; cells still run, unchecked, until the kernel restarts`;
+        const raise = memory ? `: its heap limit is ${heapMb} MB, set PEFT_NB_CHECKER_HEAP_MB to raise it` : "";
+        this.stopped = `type checker stopped (${err.message})${raise}; cells still run, unchecked, until the kernel restarts`;
         this.log(this.stopped);
+        err = new Error(this.stopped);
       }
       for (const w of this.waiting.values()) w.reject(err);
       this.waiting.clear();
@@ -118,7 +120,8 @@ export class Checker {
    */
   private request<T>(req: Request, hold = false): Promise<T> {
     if (this.closing) return Promise.reject(new Error(`type checker is shut down (${req.op} refused)`));
-    if (this.stopped) return Promise.reject(new Error(`${this.stopped} (${req.op} refused)`));
+    // The reason alone, the same for every request, so the session shows it once.
+    if (this.stopped) return Promise.reject(new Error(this.stopped));
     return new Promise<T>((resolve, reject) => {
       const p: Pending = { req, resolve: resolve as (v: unknown) => void, reject };
       if (hold) this.held.add(p);
@@ -132,7 +135,7 @@ export class Checker {
   private post(p: Pending): void {
     this.start();
     if (!this.worker) {
-      p.reject(new Error(`${this.stopped ?? "type checker is shut down"} (${p.req.op} refused)`));
+      p.reject(new Error(this.stopped ?? `type checker is shut down (${p.req.op} refused)`));
       return;
     }
     const id = ++this.seq;

@@ -78,6 +78,28 @@ describe("held background checks", () => {
   });
 });
 
+describe("checker out of memory", () => {
+  it("stops for good with a reason naming its heap limit, instead of restarting for every check", async () => {
+    const logs: string[] = [];
+    // 16 MB cannot hold TypeScript's lib files: the worker runs out while loading.
+    const checker = new Checker((l) => logs.push(l), { heapMb: 16 });
+    const keepAlive = setInterval(() => {}, 1000); // the worker is unref'd
+    try {
+      const reason = /^type checker stopped \(.*memory.*\): its heap limit is 16 MB, set PEFT_NB_CHECKER_HEAP_MB/;
+      await expect(checker.check("const a = 1;")).rejects.toThrow(reason);
+      const again = await checker.check("const b = 2;").catch((e: Error) => e.message);
+      expect(again).toMatch(reason);
+      await expect(checker.complete("Math.", 5)).rejects.toThrow(again as string);
+      // One worker failed and none was started after it.
+      expect(logs.filter((l) => l.startsWith("type checker failed"))).toHaveLength(1);
+      expect(logs.filter((l) => l.startsWith("type checker stopped"))).toHaveLength(1);
+    } finally {
+      clearInterval(keepAlive);
+      await checker.close();
+    }
+  });
+});
+
 describe("checker shutdown", () => {
   it("ends the checks still pending when it closes, quietly", async () => {
     const logs: string[] = [];
