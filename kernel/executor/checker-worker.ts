@@ -1,6 +1,7 @@
 // Worker thread owning tslab's TypeScript language service: type-checks executed cells in order
 // (keeping tslab's cross-cell declarations), and answers complete / inspect / is_complete. It
 // lives in a worker so a 10-20 ms check never delays a cell, heartbeat or control message.
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
@@ -99,18 +100,25 @@ function toDiag(d: RawDiag): TypeDiagnostic {
 
 // Checking is a pure function of (declarations so far, cell): re-running a cell that declares
 // nothing new (a common notebook habit, and the benchmark's trivial cell) costs a map lookup.
-const memo = new Map<string, { diags: TypeDiagnostic[]; next: string }>();
+// The memo is keyed by a digest of the declarations, not their text: a key holding the text
+// would copy every declaration of the notebook into each of its 200 entries.
+const memo = new Map<string, { diags: TypeDiagnostic[]; next: string; nextDigest: string }>();
+const digest = (text: string) => createHash("sha256").update(text).digest("base64");
+let declDigest = digest(prevDecl);
 
 /** Type-checks a cell after the ones before it and keeps its declarations for the next. */
 function check(code: string, keepOnError: boolean): TypeDiagnostic[] {
-  const key = `${keepOnError}\u0000${prevDecl}\u0000${code}`;
+  const key = `${keepOnError}\u0000${declDigest}\u0000${code}`;
   const hit = memo.get(key);
   if (hit) {
     prevDecl = hit.next;
+    declDigest = hit.nextDigest;
     return hit.diags;
   }
+  const before = prevDecl;
   const diags = checkUncached(code, keepOnError);
-  memo.set(key, { diags, next: prevDecl });
+  if (prevDecl !== before) declDigest = digest(prevDecl);
+  memo.set(key, { diags, next: prevDecl, nextDigest: declDigest });
   if (memo.size > 200) memo.delete(memo.keys().next().value as string);
   return diags;
 }
@@ -129,7 +137,9 @@ function checkUncached(code: string, keepOnError: boolean): TypeDiagnostic[] {
         .join("\n"),
     );
   const decls = r.diagnostics.length && keepOnError ? silenced() : r;
-  if (!decls.diagnostics.length && decls.declOutput !== undefined) prevDecl = decls.declOutput;
+  // Equal text keeps the string already held, so memo entries share one copy.
+  if (!decls.diagnostics.length && decls.declOutput !== undefined && decls.declOutput !== prevDecl)
+    prevDecl = decls.declOutput;
   return r.diagnostics.map(toDiag);
 }
 
@@ -164,6 +174,7 @@ function handle(req: CheckerRequest): unknown {
       return isComplete(req.code);
     case "reset":
       prevDecl = PRELUDE;
+      declDigest = digest(prevDecl);
       memo.clear();
       return null;
     case "heapStats":

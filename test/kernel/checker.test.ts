@@ -78,6 +78,26 @@ describe("held background checks", () => {
   });
 });
 
+describe("checker memory", () => {
+  it("keeps one copy of a notebook's declarations however many checks it remembers", async () => {
+    const checker = new Checker();
+    try {
+      await checker.check("let n = 0;");
+      const fields = Array.from({ length: 800 }, (_, i) => `  field_${i}: { a: number; b: string };`).join("\n");
+      await checker.check(`interface Big {\n${fields}\n}`);
+      const before = await checker.heapStats();
+      expect(before.worker.declChars).toBeGreaterThan(40_000);
+      for (let i = 0; i < 40; i++) expect(await checker.check(`n + ${i}`)).toEqual([]);
+      const after = await checker.heapStats();
+      expect(after.worker.memo).toBeGreaterThanOrEqual(40);
+      // A memo keyed by the declarations' text held a copy per entry: ~+4 MB here.
+      expect(after.worker.usedBytes - before.worker.usedBytes).toBeLessThan(2 ** 20);
+    } finally {
+      await checker.close();
+    }
+  });
+});
+
 describe("checker out of memory", () => {
   it("stops for good with a reason naming its heap limit, instead of restarting for every check", async () => {
     const logs: string[] = [];
