@@ -9,7 +9,11 @@ export interface CheckerWorkerData {
 }
 export type CheckerRequest =
   /** keepOnError: record the cell's declarations even when it has type errors (it ran anyway). */
-  | { id: number; op: "check"; code: string; keepOnError: boolean }
+  /**
+   * repeat: the same cell ran this many times in a row (a coalesced burst); the answer holds one
+   * result per run until a run changes no declarations, after which every run's is the same.
+   */
+  | { id: number; op: "check"; code: string; keepOnError: boolean; repeat: number }
   | { id: number; op: "complete"; code: string; cursor: number }
   | { id: number; op: "inspect"; code: string; cursor: number }
   | { id: number; op: "isComplete"; code: string }
@@ -23,6 +27,11 @@ export type CheckerResponse = { id: number; ok: true; value: unknown } | { id: n
 export interface CheckResult {
   diags: TypeDiagnostic[];
   changed: boolean;
+}
+
+/** The worker's answer to a check: the first runs' results, the last standing for the rest. */
+export interface CheckRuns {
+  runs: CheckResult[];
 }
 
 export interface TypeDiagnostic {

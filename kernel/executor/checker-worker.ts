@@ -9,6 +9,7 @@ import { join, sep } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import type {
   CheckResult,
+  CheckRuns,
   CheckerHeapStats,
   CheckerRequest,
   CheckerResponse,
@@ -163,8 +164,14 @@ function inspect(code: string, cursor: number): { found: boolean; text: string }
 function handle(req: CheckerRequest): unknown {
   switch (req.op) {
     case "check": {
-      const before = prevDecl;
-      return { diags: check(req.code, req.keepOnError), changed: prevDecl !== before } satisfies CheckResult;
+      const runs: CheckResult[] = [];
+      for (let i = 0; i < req.repeat; i++) {
+        const before = prevDecl;
+        runs.push({ diags: check(req.code, req.keepOnError), changed: prevDecl !== before });
+        // Same cell, same declarations: every further run gives this answer and changes nothing.
+        if (!runs[i]!.changed) break;
+      }
+      return { runs } satisfies CheckRuns;
     }
     case "complete":
       return converter.complete(prevDecl, req.code, req.cursor);

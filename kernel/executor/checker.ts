@@ -3,6 +3,7 @@
 import type { Worker } from "node:worker_threads";
 import type {
   CheckResult,
+  CheckRuns,
   CheckerHeapStats,
   CheckerRequest,
   CheckerResponse,
@@ -17,10 +18,27 @@ import { startWorkerWithOwnHeap } from "./own-heap-worker.js";
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 type Request = DistributiveOmit<CheckerRequest, "id">;
 
-interface Pending {
-  req: Request;
+interface Waiter {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
+}
+
+/** A request on its way to the worker, and whoever waits for it (several cells: a coalesced check). */
+interface Pending {
+  req: Request;
+  waiters: Waiter[];
+}
+
+/**
+ * A burst of the same cell (a flood of `++n`, a re-run in a loop) is held as one check with a
+ * waiter per cell, so what the kernel keeps per held cell is its waiter, not a request.
+ */
+function coalesce(last: Pending, next: Pending): boolean {
+  const a = last.req;
+  const b = next.req;
+  if (a.op !== "check" || b.op !== "check" || a.code !== b.code || a.keepOnError !== b.keepOnError) return false;
+  last.waiters.push(...next.waiters);
+  return true;
 }
 
 export interface CheckerOptions {
@@ -50,7 +68,7 @@ export const MAX_HOLD_MS = 1000;
 export class Checker {
   private worker: Worker | null = null;
   private seq = 0;
-  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, Waiter>();
   private failure: Error | null = null;
   /**
    * Why the worker stopped for good. A worker that failed is not started again: a fresh one
@@ -67,9 +85,14 @@ export class Checker {
   private checksInFlight = 0;
   private readonly unchanged = new Map<string, TypeDiagnostic[]>();
   private closing = false;
-  private readonly held = new QuietBatch<Pending>(QUIET_MS, MAX_HOLD_MS, (all) => {
-    for (const p of all) this.post(p);
-  });
+  private readonly held = new QuietBatch<Pending>(
+    QUIET_MS,
+    MAX_HOLD_MS,
+    (all) => {
+      for (const p of all) this.post(p);
+    },
+    coalesce,
+  );
 
   constructor(
     private readonly log: (line: string) => void = () => {},
@@ -123,7 +146,7 @@ export class Checker {
     // The reason alone, the same for every request, so the session shows it once.
     if (this.stopped) return Promise.reject(new Error(this.stopped));
     return new Promise<T>((resolve, reject) => {
-      const p: Pending = { req, resolve: resolve as (v: unknown) => void, reject };
+      const p: Pending = { req, waiters: [{ resolve: resolve as (v: unknown) => void, reject }] };
       if (hold) this.held.add(p);
       else {
         if (req.op !== "isComplete") this.held.flush();
@@ -134,13 +157,27 @@ export class Checker {
 
   private post(p: Pending): void {
     this.start();
+    const reject = (e: Error) => {
+      for (const w of p.waiters) w.reject(e);
+    };
     if (!this.worker) {
-      p.reject(new Error(this.stopped ?? `type checker is shut down (${p.req.op} refused)`));
+      reject(new Error(this.stopped ?? `type checker is shut down (${p.req.op} refused)`));
       return;
     }
     const id = ++this.seq;
-    this.waiting.set(id, { resolve: p.resolve, reject: p.reject });
-    this.worker.postMessage({ ...p.req, id } as CheckerRequest);
+    const req = p.req.op === "check" ? { ...p.req, repeat: p.waiters.length } : p.req;
+    const resolve = (v: unknown) => {
+      if (req.op !== "check") {
+        p.waiters[0]?.resolve(v);
+        return;
+      }
+      // One result per run until one changed nothing; that last one answers the later runs.
+      const { runs } = v as CheckRuns;
+      const last = runs[runs.length - 1]!;
+      for (const [i, w] of p.waiters.entries()) w.resolve(runs[i] ?? { diags: last.diags, changed: false });
+    };
+    this.waiting.set(id, { resolve, reject });
+    this.worker.postMessage({ ...req, id } as CheckerRequest);
   }
 
   /** Type errors of a cell, in execution order with the cells before it. */
@@ -152,7 +189,7 @@ export class Checker {
     this.checksInFlight++;
     const done = () => this.checksInFlight--;
     const hold = this.options.holdChecks ?? false;
-    return this.request<CheckResult>({ op: "check", code, keepOnError }, hold).then(
+    return this.request<CheckResult>({ op: "check", code, keepOnError, repeat: 1 }, hold).then(
       (r) => {
         done();
         if (r.changed) this.declVersion++;
@@ -206,7 +243,7 @@ export class Checker {
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const p of this.held.take()) p.reject(new Error("type checker is shut down"));
+    for (const p of this.held.take()) for (const w of p.waiters) w.reject(new Error("type checker is shut down"));
     const w = this.worker;
     this.worker = null;
     if (w) await w.terminate();

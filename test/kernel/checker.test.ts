@@ -120,6 +120,23 @@ describe("checker out of memory", () => {
   });
 });
 
+describe("coalesced background checks", () => {
+  it("hold a run of the same cell as one check and still answer every cell, in order", async () => {
+    const checker = new Checker(() => {}, { backgroundChecks: true, holdChecks: true });
+    try {
+      const bad = 'const e1: number = "x";';
+      const codes = [bad, bad, bad, "e1.toFixed();", bad];
+      const checks = codes.map((c) => checker.check(c));
+      expect((await checker.heapStats()).held).toBe(3); // [bad x3], [e1.toFixed()], [bad]
+      const results = await Promise.all(checks);
+      // Each cell gets its own warning; the declaration recorded by the first (keepOnError) serves the 4th.
+      expect(results.map((r) => r.map((d) => d.code))).toEqual([[2322], [2322], [2322], [], [2322]]);
+    } finally {
+      await checker.close();
+    }
+  });
+});
+
 describe("checker shutdown", () => {
   it("ends the checks still pending when it closes, quietly", async () => {
     const logs: string[] = [];
