@@ -1,6 +1,7 @@
 // Worker thread owning tslab's TypeScript language service: type-checks executed cells in order
 // (keeping tslab's cross-cell declarations), and answers complete / inspect / is_complete. It
 // lives in a worker so a 10-20 ms check never delays a cell, heartbeat or control message.
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
@@ -8,11 +9,14 @@ import { join, sep } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import type {
   CheckResult,
+  CheckRuns,
+  CheckerHeapStats,
   CheckerRequest,
   CheckerResponse,
   CheckerWorkerData,
   TypeDiagnostic,
 } from "./checker-protocol.js";
+import { heapStats } from "./heap-stats.js";
 
 type Ts = typeof import("typescript");
 interface TslabConverter {
@@ -97,18 +101,25 @@ function toDiag(d: RawDiag): TypeDiagnostic {
 
 // Checking is a pure function of (declarations so far, cell): re-running a cell that declares
 // nothing new (a common notebook habit, and the benchmark's trivial cell) costs a map lookup.
-const memo = new Map<string, { diags: TypeDiagnostic[]; next: string }>();
+// The memo is keyed by a digest of the declarations, not their text: a key holding the text
+// would copy every declaration of the notebook into each of its 200 entries.
+const memo = new Map<string, { diags: TypeDiagnostic[]; next: string; nextDigest: string }>();
+const digest = (text: string) => createHash("sha256").update(text).digest("base64");
+let declDigest = digest(prevDecl);
 
 /** Type-checks a cell after the ones before it and keeps its declarations for the next. */
 function check(code: string, keepOnError: boolean): TypeDiagnostic[] {
-  const key = `${keepOnError}\u0000${prevDecl}\u0000${code}`;
+  const key = `${keepOnError}\u0000${declDigest}\u0000${code}`;
   const hit = memo.get(key);
   if (hit) {
     prevDecl = hit.next;
+    declDigest = hit.nextDigest;
     return hit.diags;
   }
+  const before = prevDecl;
   const diags = checkUncached(code, keepOnError);
-  memo.set(key, { diags, next: prevDecl });
+  if (prevDecl !== before) declDigest = digest(prevDecl);
+  memo.set(key, { diags, next: prevDecl, nextDigest: declDigest });
   if (memo.size > 200) memo.delete(memo.keys().next().value as string);
   return diags;
 }
@@ -127,7 +138,9 @@ function checkUncached(code: string, keepOnError: boolean): TypeDiagnostic[] {
         .join("\n"),
     );
   const decls = r.diagnostics.length && keepOnError ? silenced() : r;
-  if (!decls.diagnostics.length && decls.declOutput !== undefined) prevDecl = decls.declOutput;
+  // Equal text keeps the string already held, so memo entries share one copy.
+  if (!decls.diagnostics.length && decls.declOutput !== undefined && decls.declOutput !== prevDecl)
+    prevDecl = decls.declOutput;
   return r.diagnostics.map(toDiag);
 }
 
@@ -151,8 +164,14 @@ function inspect(code: string, cursor: number): { found: boolean; text: string }
 function handle(req: CheckerRequest): unknown {
   switch (req.op) {
     case "check": {
-      const before = prevDecl;
-      return { diags: check(req.code, req.keepOnError), changed: prevDecl !== before } satisfies CheckResult;
+      const runs: CheckResult[] = [];
+      for (let i = 0; i < req.repeat; i++) {
+        const before = prevDecl;
+        runs.push({ diags: check(req.code, req.keepOnError), changed: prevDecl !== before });
+        // Same cell, same declarations: every further run gives this answer and changes nothing.
+        if (!runs[i]!.changed) break;
+      }
+      return { runs } satisfies CheckRuns;
     }
     case "complete":
       return converter.complete(prevDecl, req.code, req.cursor);
@@ -162,8 +181,11 @@ function handle(req: CheckerRequest): unknown {
       return isComplete(req.code);
     case "reset":
       prevDecl = PRELUDE;
+      declDigest = digest(prevDecl);
       memo.clear();
       return null;
+    case "heapStats":
+      return { ...heapStats(), memo: memo.size, declChars: prevDecl.length } satisfies CheckerHeapStats;
   }
 }
 

@@ -11,6 +11,8 @@ export class QuietBatch<T> {
     private readonly quietMs: number,
     private readonly maxHoldMs: number,
     private readonly release: (items: T[]) => void,
+    /** Folds `item` into the last one held and says so; a folded item takes no place of its own. */
+    private readonly merge: (last: T, item: T) => boolean = () => false,
   ) {}
 
   get size(): number {
@@ -18,7 +20,8 @@ export class QuietBatch<T> {
   }
 
   add(item: T): void {
-    this.items.push(item);
+    const last = this.items[this.items.length - 1];
+    if (last === undefined || !this.merge(last, item)) this.items.push(item);
     if (this.quietTimer) clearTimeout(this.quietTimer);
     this.quietTimer = setTimeout(() => this.flush(), this.quietMs);
     this.holdTimer ??= setTimeout(() => this.flush(), this.maxHoldMs);

@@ -6,9 +6,10 @@ import { KernelSockets } from "../wire/sockets.js";
 import { readConnectionFile } from "../wire/connection.js";
 import { ExecutorHost } from "../executor/host.js";
 import { Checker } from "../executor/checker.js";
+import { heapStats } from "../executor/heap-stats.js";
 import { HistoryStore, defaultHistoryPath } from "../history/store.js";
 import { Session } from "./session.js";
-import { typecheckMode, warningGraceMs } from "./ports.js";
+import { checkerHeapMb, typecheckMode, warningGraceMs } from "./ports.js";
 
 export interface RunningKernel {
   /** Resolves when the kernel has shut down. */
@@ -26,7 +27,11 @@ export async function startKernel(connectionFile: string, log: (line: string) =>
   const history = new HistoryStore(defaultHistoryPath());
   const historyLoaded = history.load().catch((err: Error) => log(`history: ${err.message}`));
   const background = mode === "background";
-  const checker = new Checker(log, { backgroundChecks: background, holdChecks: background && grace === 0 });
+  const checker = new Checker(log, {
+    backgroundChecks: background,
+    holdChecks: background && grace === 0,
+    heapMb: checkerHeapMb(),
+  });
   let session: Session | undefined;
   const host = new ExecutorHost({
     output: (m) => session?.onRuntimeOutput(m),
@@ -73,6 +78,16 @@ export async function startKernel(connectionFile: string, log: (line: string) =>
     void host.whenReady().then(() => checker.start());
   });
   process.on("SIGINT", () => host.interrupt());
+  // PEFT_NB_HEAP_STATS=1: SIGUSR2 logs the kernel's and the checker worker's heaps after a forced
+  // GC, one JSON line on stderr, to judge what the kernel keeps per cell (docs/kernel.md).
+  if (process.env.PEFT_NB_HEAP_STATS)
+    process.on("SIGUSR2", () => {
+      const kernel = heapStats();
+      void checker.heapStats().then(
+        (c) => log(`heap-stats ${JSON.stringify({ kernel, checker: c })}`),
+        (err: Error) => log(`heap-stats ${JSON.stringify({ kernel, checkerError: err.message })}`),
+      );
+    });
   process.on("SIGTERM", () => void shutdown());
   return { closed, shutdown };
 }

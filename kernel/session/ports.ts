@@ -75,3 +75,16 @@ export function warningGraceMs(env: NodeJS.ProcessEnv = process.env): number {
     throw new Error(`PEFT_NB_WARNING_GRACE_MS must be a number of milliseconds >= 0; found '${raw}'`);
   return v;
 }
+
+/**
+ * The type-checker worker's heap limit in MB (PEFT_NB_CHECKER_HEAP_MB; default CHECKER_HEAP_MB),
+ * its own whatever --max-old-space-size the kernel process runs with.
+ */
+export function checkerHeapMb(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.PEFT_NB_CHECKER_HEAP_MB;
+  if (raw === undefined || raw === "") return undefined;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 16)
+    throw new Error(`PEFT_NB_CHECKER_HEAP_MB must be a whole number of MB >= 16; found '${raw}'`);
+  return v;
+}

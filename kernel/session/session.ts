@@ -89,6 +89,7 @@ export class Session {
   private readonly log: (line: string) => void;
   private shuttingDown = false;
   private readonly warningGraceMs: number;
+  private lastCheckFailure: string | null = null;
 
   constructor(private readonly o: SessionOptions) {
     this.typecheck = o.typecheck ?? "background";
@@ -415,6 +416,17 @@ export class Session {
 
   // ---- execute ----
 
+  /**
+   * A check that failed says so once, in the log and on the cell's stderr, not once per cell: a
+   * stopped checker refuses every later check with the same reason.
+   */
+  private checkFailed(err: Error, header: MessageHeader, silent: boolean): void {
+    if (err.message === this.lastCheckFailure) return;
+    this.lastCheckFailure = err.message;
+    this.log(`type check failed: ${err.message}`);
+    if (!silent) void this.publish("stream", header, { name: "stderr", text: `${err.message}\n` });
+  }
+
   private async execute(
     channel: RequestChannel,
     req: JupyterMessage,
@@ -466,7 +478,7 @@ export class Session {
     if (this.typecheck !== "off") {
       const generation = this.o.runtime.generation;
       checked = this.o.checker.check(code, this.typecheck !== "strict").catch((err: Error) => {
-        this.log(`type check failed: ${err.message}`);
+        this.checkFailed(err, req.header, silent);
         return [];
       });
       if (this.typecheck === "strict") {

@@ -78,6 +78,65 @@ describe("held background checks", () => {
   });
 });
 
+describe("checker memory", () => {
+  it("keeps one copy of a notebook's declarations however many checks it remembers", async () => {
+    const checker = new Checker();
+    try {
+      await checker.check("let n = 0;");
+      const fields = Array.from({ length: 800 }, (_, i) => `  field_${i}: { a: number; b: string };`).join("\n");
+      await checker.check(`interface Big {\n${fields}\n}`);
+      const before = await checker.heapStats();
+      expect(before.worker.declChars).toBeGreaterThan(40_000);
+      for (let i = 0; i < 40; i++) expect(await checker.check(`n + ${i}`)).toEqual([]);
+      const after = await checker.heapStats();
+      expect(after.worker.memo).toBeGreaterThanOrEqual(40);
+      // A memo keyed by the declarations' text held a copy per entry: ~+4 MB here.
+      expect(after.worker.usedBytes - before.worker.usedBytes).toBeLessThan(2 ** 20);
+    } finally {
+      await checker.close();
+    }
+  });
+});
+
+describe("checker out of memory", () => {
+  it("stops for good with a reason naming its heap limit, instead of restarting for every check", async () => {
+    const logs: string[] = [];
+    // 16 MB cannot hold TypeScript's lib files: the worker runs out while loading.
+    const checker = new Checker((l) => logs.push(l), { heapMb: 16 });
+    const keepAlive = setInterval(() => {}, 1000); // the worker is unref'd
+    try {
+      const reason = /^type checker stopped \(.*memory.*\): its heap limit is 16 MB, set PEFT_NB_CHECKER_HEAP_MB/;
+      await expect(checker.check("const a = 1;")).rejects.toThrow(reason);
+      const again = await checker.check("const b = 2;").catch((e: Error) => e.message);
+      expect(again).toMatch(reason);
+      await expect(checker.complete("Math.", 5)).rejects.toThrow(again as string);
+      // One worker failed and none was started after it.
+      expect(logs.filter((l) => l.startsWith("type checker failed"))).toHaveLength(1);
+      expect(logs.filter((l) => l.startsWith("type checker stopped"))).toHaveLength(1);
+    } finally {
+      clearInterval(keepAlive);
+      await checker.close();
+    }
+  });
+});
+
+describe("coalesced background checks", () => {
+  it("hold a run of the same cell as one check and still answer every cell, in order", async () => {
+    const checker = new Checker(() => {}, { backgroundChecks: true, holdChecks: true });
+    try {
+      const bad = 'const e1: number = "x";';
+      const codes = [bad, bad, bad, "e1.toFixed();", bad];
+      const checks = codes.map((c) => checker.check(c));
+      expect((await checker.heapStats()).held).toBe(3); // [bad x3], [e1.toFixed()], [bad]
+      const results = await Promise.all(checks);
+      // Each cell gets its own warning; the declaration recorded by the first (keepOnError) serves the 4th.
+      expect(results.map((r) => r.map((d) => d.code))).toEqual([[2322], [2322], [2322], [], [2322]]);
+    } finally {
+      await checker.close();
+    }
+  });
+});
+
 describe("checker shutdown", () => {
   it("ends the checks still pending when it closes, quietly", async () => {
     const logs: string[] = [];

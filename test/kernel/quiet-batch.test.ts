@@ -35,6 +35,20 @@ describe("QuietBatch", () => {
     expect(released[0]).toHaveLength(50);
   });
 
+  it("folds an item into the last one held when merge says so, keeping the order", () => {
+    const released: string[][] = [];
+    const b = new QuietBatch<string[]>(
+      50,
+      1000,
+      (items) => released.push(items.map((i) => i.join(""))),
+      (last, item) => last[0] === item[0] && Boolean(last.push(...item)),
+    );
+    for (const x of ["a", "a", "a", "b", "a"]) b.add([x]);
+    expect(b.size).toBe(3);
+    vi.advanceTimersByTime(50);
+    expect(released).toEqual([["aaa", "b", "a"]]);
+  });
+
   it("releases at once on flush, and take() empties without releasing", () => {
     const { b, released } = batch();
     b.add("x");

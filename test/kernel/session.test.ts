@@ -311,6 +311,23 @@ describe("Session", () => {
         await new Promise((r) => setTimeout(r, 5));
       expect(performance.now() - t0).toBeLessThan(2500);
     });
+
+    it("says once, on the first cell it hit, that the checker stopped, and runs every cell", async () => {
+      const stopped = "type checker stopped (out of memory); cells still run, unchecked";
+      const h = harness(() => ({ pages: [] }), {
+        typecheck: "background",
+        check: () => {
+          throw new Error(stopped);
+        },
+      });
+      const reqs = ["1", "2", "3"].map((code) => h.request("execute_request", exec(code)));
+      await h.settle();
+      await h.settle();
+      expect(h.calls).toEqual(["1", "2", "3"]);
+      const streams = h.sent.filter((s) => s.msgType === "stream");
+      expect(streams.map((s) => [s.parent, s.content.text])).toEqual([[reqs[0]!.header.msg_id, `${stopped}\n`]]);
+      for (const r of reqs) expect(order(h, r.header.msg_id)).toContain("execute_reply");
+    });
   });
 
   describe("comms", () => {
