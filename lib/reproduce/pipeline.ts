@@ -5,6 +5,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { escapeHtml } from "../display/escape.js";
+import { formatDuration } from "../display/progress.js";
+import { RUNS_PROGRESS_KIND, type ProgressReport } from "../display/progress-report.js";
 import { tableToHtml, tableToMarkdown, type Table } from "../plots/table.js";
 import { listReproductions, notebookPath, selectReproductions, type Scale } from "./catalog.js";
 import { readManifest, type SavedFigure, type SavedTable } from "./outputs.js";
@@ -28,7 +30,13 @@ export interface PipelineDeps<N extends NotebookLike> {
   writeNotebook(path: string, nb: N): void;
   execute(
     nb: N,
-    opts: { cwd: string; parameters: Record<string, ParameterValue>; onCell?(index: number): void },
+    opts: {
+      cwd: string;
+      parameters: Record<string, ParameterValue>;
+      onCell?(index: number): void;
+      /** Progress the notebook published (lib/display progress bars with a `kind`). */
+      onProgress?(report: ProgressReport): void;
+    },
   ): Promise<Execution<N>>;
   buildReport(entries: Array<{ title: string; notebook: N }>, opts: { title: string; preambleHtml: string }): string;
   notebookTitle(nb: N, fallback: string): string;
@@ -107,7 +115,12 @@ export async function runReproductions<N extends NotebookLike>(
     try {
       const input = deps.readNotebook(notebookPath(dir, name));
       title = deps.notebookTitle(input, name);
-      const r = await deps.execute(input, { cwd: dir, parameters, onCell: (c) => log(`  ${name}: cell ${c + 1}`) });
+      const r = await deps.execute(input, {
+        cwd: dir,
+        parameters,
+        onCell: (c) => log(`  ${name}: cell ${c + 1}`),
+        onProgress: progressLogger(name, started, log),
+      });
       nb = r.notebook;
       ok = r.ok;
       failure = r.ok ? undefined : (r.failure?.message ?? "failed without a message");
@@ -166,6 +179,37 @@ export async function runReproductions<N extends NotebookLike>(
     `${JSON.stringify({ ok, scale: opts.scale, seed, seconds, results }, null, 1)}\n`,
   );
   return { ok, scale: opts.scale, seed, seconds, results, report, summary };
+}
+
+/**
+ * One terminal line each time a notebook's run count moves (not on every redraw): runs done /
+ * total, the notebook's elapsed time and the bar's estimate of what remains.
+ */
+export function progressLogger(
+  name: string,
+  startedMs: number,
+  log: (line: string) => void,
+  now: () => number = () => performance.now(),
+): (p: ProgressReport) => void {
+  let last = "";
+  return (p) => {
+    if (p.kind !== RUNS_PROGRESS_KIND) return;
+    const key = `${p.label}:${p.current}/${p.total}`;
+    if (key === last) return;
+    last = key;
+    const counts = ["cached", "failed"]
+      .filter((k) => typeof p.fields[k] === "number" && (p.fields[k] as number) > 0)
+      .map((k) => `${p.fields[k]} ${k}`);
+    const remaining =
+      p.current >= p.total
+        ? "done"
+        : p.etaSeconds === undefined
+          ? "time left unknown until a run is trained"
+          : `about ${formatDuration(p.etaSeconds)} left`;
+    log(
+      `  ${name}: ${p.label} ${p.current}/${p.total}${counts.length ? ` (${counts.join(", ")})` : ""}, ${formatDuration((now() - startedMs) / 1000)} elapsed, ${remaining}`,
+    );
+  };
 }
 
 function summaryAsTable(results: readonly ReproductionResult[], seconds: number): Table {
