@@ -78,7 +78,12 @@ describe("progressLogger (the reproduce command's terminal lines)", () => {
   it("prints one line per change of the count with elapsed time and the time left", () => {
     const lines: string[] = [];
     let t = 0;
-    const log = progressLogger("main-table", 0, (l) => lines.push(l), () => t);
+    const log = progressLogger(
+      "main-table",
+      0,
+      (l) => lines.push(l),
+      () => t,
+    );
     log(report({ current: 0 }));
     t = 192_000;
     log(report({ current: 7, etaSeconds: 340, fields: { cached: 2, failed: 0 } }));

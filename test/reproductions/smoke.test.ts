@@ -191,10 +191,15 @@ describe("reproductions at smoke scale", () => {
           (e) => e.querySelectorAll("svg.main-svg").length > 0 && !/plotly figure failed/.test(e.textContent ?? ""),
         ),
       );
-      expect(drawn.length).toBe(figures);
+      // Every saved figure leads the page in the results; the notebooks (folded below) show them again.
+      expect(await page.$$eval(".results .plotly-output", (els) => els.length)).toBe(figures);
+      expect(drawn.length).toBeGreaterThanOrEqual(2 * figures);
       expect(drawn.every(Boolean)).toBe(true);
-      const sections = await page.$$eval("section.notebook", (els) => els.length);
+      const sections = await page.$$eval("details.notebook-fold > section.notebook", (els) => els.length);
       expect(sections).toBe(REPRODUCTIONS.length);
+      expect(await page.$$eval("section.result", (els) => els.length)).toBe(REPRODUCTIONS.length);
+      // Results come first: the first figure on the page is a result's, not a notebook cell's.
+      expect(await page.$eval(".plotly-output", (e) => e.closest(".results") !== null)).toBe(true);
       expect(await page.$$eval("table", (els) => els.length)).toBeGreaterThanOrEqual(9);
     } finally {
       await context.close();
