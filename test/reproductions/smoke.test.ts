@@ -31,7 +31,7 @@ const ARGS = [
 ];
 const EXPECTED_TABLES: Record<string, string[]> = {
   "main-table": ["floor-columns", "learning-signal", "main-table"],
-  resources: ["resource-claims", "resources"],
+  resources: ["paper-regime", "paper-regime-claims", "paper-regime-resources", "resource-claims", "resources"],
   "grad-norm-dynamics": ["final-gates", "grad-norm-summary"],
   convergence: ["convergence"],
   "gate-ablation": ["gate-ablation", "gate-clamp", "gate-effect", "gate-spread"],
@@ -88,12 +88,22 @@ function checkTables(out: string): void {
     expect(r[2] as number).toBeLessThanOrEqual(1);
   }
   expect(floor.rows[1][1]).toBe("pass@1 (sandbox: bubblewrap)"); // completions ran in the strong sandbox
-  // resources: ratios are each method's step time over full's; claims agree with those ratios
-  const res = table(join(out, "resources"), "resources");
+  // resources, in both regimes: ratios are each method's step time over full's; claims agree with those ratios
+  checkResources(out, "resources", "resource-claims");
+  checkResources(out, "paper-regime-resources", "paper-regime-claims");
+  const regime = table(join(out, "resources"), "paper-regime");
+  expect(regime.rows.find((r) => r[0] === "parameters (M)")![1] as number).toBeGreaterThan(1);
+  const verdicts = readManifest(join(out, "resources")).tables.filter((t) => t.name.includes("claims"));
+  for (const t of verdicts) expect(t.verdict, t.name).toMatch(/^Hybrid: time \d/);
+}
+
+function checkResources(out: string, resources: string, claimsName: string): void {
+  const res = table(join(out, "resources"), resources);
+  expect(res.rows.map((r) => r[0])).toEqual(METHODS);
   const full = res.rows.find((r) => r[0] === "full")!;
   expect(full[3]).toBe(1);
   for (const r of res.rows) expect(r[3] as number).toBeCloseTo(mean(r[2]) / mean(full[2]), 6);
-  const claims = table(join(out, "resources"), "resource-claims");
+  const claims = table(join(out, "resources"), claimsName);
   expect(claims.rows.length).toBe(2 * (METHODS.length - 1));
   for (const c of claims.rows) {
     const r = res.rows.find((x) => x[0] === c[0])!;
