@@ -116,7 +116,8 @@ export function buildHtmlReport(entries: ReportEntry[], opts: ReportOptions = {}
     })
     .join("\n");
   const title = opts.title ?? (entries.length === 1 ? entries[0]!.title : "Report");
-  const heading = entries.length === 1 ? "" : `<h1>${escapeHtml(title)}</h1>`;
+  // One notebook carries its own title; a page of results, or of several notebooks, needs one.
+  const heading = entries.length === 1 && !opts.results?.length ? "" : `<h1>${escapeHtml(title)}</h1>`;
   const notebookToc = entries
     .map(
       (e, i) => `<li><a href="#${anchors[i]}">${escapeHtml(e.title)}</a>${failed(e.notebook) ? " (failed)" : ""}</li>`,

@@ -2,16 +2,17 @@
 // is given (the CLI passes kernel/runner's), gathers the tables and figures each one saved, and
 // writes the executed notebooks, one HTML report and a summary under one folder. Keeping the
 // kernel out of lib/ (architecture.md) also lets tests drive the pipeline with a fake executor.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { PLOTLY_MIME } from "../display/display.js";
 import { escapeHtml } from "../display/escape.js";
-import { formatDuration } from "../display/progress.js";
-import { RUNS_PROGRESS_KIND, type ProgressReport } from "../display/progress-report.js";
+import type { ProgressReport } from "../display/progress-report.js";
 import { tableToHtml, tableToMarkdown, type Table } from "../plots/table.js";
 import { listReproductions, notebookPath, selectReproductions, type Scale } from "./catalog.js";
 import { readManifest, type SavedFigure, type SavedTable } from "./outputs.js";
-import { verdictColumnSummary } from "./verdicts.js";
+import { progressLogger } from "./progress-lines.js";
+import { resultSections, type ResultSection } from "./report-results.js";
+
+export type { ResultSection } from "./report-results.js";
 
 export type ParameterValue = string | number | boolean | null | ParameterValue[] | { [key: string]: ParameterValue };
 
@@ -45,13 +46,6 @@ export interface PipelineDeps<N extends NotebookLike> {
     opts: { title: string; preambleHtml: string; results: ResultSection[]; foldNotebooks: boolean },
   ): string;
   notebookTitle(nb: N, fallback: string): string;
-}
-
-/** One notebook's results as the report leads with them (kernel/report's ResultSection). */
-export interface ResultSection {
-  title: string;
-  failure?: string;
-  items: Array<{ output: Record<string, unknown> } | { verdict: string }>;
 }
 
 export interface ReproduceOptions {
@@ -195,37 +189,6 @@ export async function runReproductions<N extends NotebookLike>(
   return { ok, scale: opts.scale, seed, seconds, results, report, summary };
 }
 
-/**
- * One terminal line each time a notebook's run count moves (not on every redraw): runs done /
- * total, the notebook's elapsed time and the bar's estimate of what remains.
- */
-export function progressLogger(
-  name: string,
-  startedMs: number,
-  log: (line: string) => void,
-  now: () => number = () => performance.now(),
-): (p: ProgressReport) => void {
-  let last = "";
-  return (p) => {
-    if (p.kind !== RUNS_PROGRESS_KIND) return;
-    const key = `${p.label}:${p.current}/${p.total}`;
-    if (key === last) return;
-    last = key;
-    const counts = ["cached", "failed"]
-      .filter((k) => typeof p.fields[k] === "number" && (p.fields[k] as number) > 0)
-      .map((k) => `${p.fields[k]} ${k}`);
-    const remaining =
-      p.current >= p.total
-        ? "done"
-        : p.etaSeconds === undefined
-          ? "time left unknown until a run is trained"
-          : `about ${formatDuration(p.etaSeconds)} left`;
-    log(
-      `  ${name}: ${p.label} ${p.current}/${p.total}${counts.length ? ` (${counts.join(", ")})` : ""}, ${formatDuration((now() - startedMs) / 1000)} elapsed, ${remaining}`,
-    );
-  };
-}
-
 function summaryAsTable(results: readonly ReproductionResult[], seconds: number): Table {
   return {
     columns: ["reproduction", "status", "seconds", "tables", "figures", "message"],
@@ -253,42 +216,6 @@ function summaryAsTable(results: readonly ReproductionResult[], seconds: number)
 
 function preamble(t: Table, scale: Scale, seed: number): string {
   return `<section class="summary"><p>Every reproduction notebook executed headless through the peft-nb kernel at scale <code>${escapeHtml(scale)}</code> with seed ${seed}. The results come first, each table and figure with its verdict (what holds, what does not, what is at floor); each notebook's code and full output is folded below them. Tables are also saved as CSV and Markdown next to this file.</p>${tableToHtml(t)}</section>`;
-}
-
-/**
- * What the report leads with, read back from what each notebook saved: every table and figure in
- * the order saved, each followed by its verdict (the notebook's own, else its verdict column's).
- */
-export function resultSections(results: readonly ReproductionResult[]): ResultSection[] {
-  return results.map((r) => {
-    const items: ResultSection["items"] = [];
-    const problems: string[] = r.ok
-      ? []
-      : [`The notebook failed: ${r.failure ?? "no message"}. What it saved before failing is shown.`];
-    for (const t of r.tables) {
-      let table: Table;
-      try {
-        table = JSON.parse(readFileSync(t.json, "utf8")) as Table;
-      } catch (err) {
-        problems.push(`table ${t.name}: cannot read ${t.json}: ${(err as Error).message}`);
-        continue;
-      }
-      items.push({ output: { "text/html": tableToHtml(table) } });
-      const verdict = t.verdict ?? verdictColumnSummary(table);
-      if (verdict) items.push({ verdict: `**Verdict.** ${verdict}` });
-    }
-    for (const f of r.figures) {
-      try {
-        items.push({ output: { [PLOTLY_MIME]: JSON.parse(readFileSync(f.json, "utf8")) as unknown } });
-      } catch (err) {
-        problems.push(`figure ${f.name}: cannot read ${f.json}: ${(err as Error).message}`);
-        continue;
-      }
-      if (f.verdict) items.push({ verdict: `**Verdict.** ${f.verdict}` });
-    }
-    if (items.length === 0 && r.ok) problems.push("The notebook saved no tables or figures.");
-    return { title: r.title, ...(problems.length ? { failure: problems.join(" ") } : {}), items };
-  });
 }
 
 function tablesIndex(results: readonly ReproductionResult[], out: string): string {

@@ -153,6 +153,7 @@ describe("a report that leads with results", () => {
     expect(html).toContain('<div class="run-failure" role="alert">The notebook failed: cell 4</div>');
     expect(html).toContain('<a href="#results-resources">Resources</a>');
     expect(count(html, PLOTLY_HEAD)).toBe(1);
+    expect(at("<h1>Reproduction</h1>")).toBeLessThan(at('<section class="results">'));
   });
 
   it("leaves notebooks unfolded when there are no results, as before", () => {

@@ -5,12 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listReproductions, selectReproductions, parseScale } from "../../lib/reproduce/catalog.js";
-import {
-  resultSections,
-  runReproductions,
-  type NotebookLike,
-  type PipelineDeps,
-} from "../../lib/reproduce/pipeline.js";
+import { runReproductions, type NotebookLike, type PipelineDeps } from "../../lib/reproduce/pipeline.js";
+import { resultSections } from "../../lib/reproduce/report-results.js";
 import { readManifest, reproductionOutput } from "../../lib/reproduce/outputs.js";
 import { recordingSink, setDisplaySink } from "../../lib/display/sink.js";
 
@@ -115,7 +111,7 @@ describe("runReproductions", () => {
     expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).ok).toBe(false);
   });
 
-  it("leads the report with every saved table and figure and its verdict, in the order saved", async () => {
+  it("leads the report with every saved table, then every figure, each with its verdict", async () => {
     const out = mkdtempSync(join(tmpdir(), "repro-results-"));
     const prev = setDisplaySink(recordingSink());
     try {
@@ -135,7 +131,7 @@ describe("runReproductions", () => {
       setDisplaySink(prev);
     }
     const m = readManifest(join(out, "resources"));
-    const base = { name: "resources", notebook: "", outputDir: "", seconds: 1, ...m };
+    const base = m;
     const [ok, failed] = resultSections([
       { ...base, title: "Resources", ok: true },
       { ...base, title: "Again", ok: false, failure: "cell 5 failed: Error: boom", tables: [], figures: [] },

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { progressFromMetadata, type ProgressReport } from "../../lib/display/progress-report.js";
 import { recordingSink, setDisplaySink } from "../../lib/display/sink.js";
 import type { RunMethodOptions } from "../../lib/experiments/run-method.js";
-import { progressLogger } from "../../lib/reproduce/pipeline.js";
+import { progressLogger } from "../../lib/reproduce/progress-lines.js";
 import { cachedRuns } from "../../lib/reproduce/run-batch.js";
 import { runKey } from "../../lib/reproduce/run-key.js";
 
