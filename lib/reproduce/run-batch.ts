@@ -41,6 +41,7 @@ export async function cachedRuns(
       ...(opts.notebook ? { notebook: opts.notebook } : {}),
       ...(opts.log ? { log: opts.log } : {}),
       ...(opts.view !== undefined ? { view: opts.view } : {}),
+      ...(opts.progress !== undefined ? { progress: opts.progress } : {}),
     });
   }
   const out: RunOutcome[] = [];
