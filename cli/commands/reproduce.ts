@@ -34,7 +34,7 @@ options:
   --queue URL          train every run as a job on this Redis queue (redis://[user:pass@]host:port,
                        rediss:// for TLS; default PEFT_QUEUE_URL); \`peft-nb worker\` trains them
   --store DIR          the sweep's result store, shared with the workers (default PEFT_RESULT_STORE)
-  -q, --quiet          no per-cell progress lines
+  -q, --quiet          no progress lines (cells started; runs done / total, elapsed, time left)
 `,
   options: {
     scale: { type: "string", default: "small" },
@@ -77,6 +77,7 @@ options:
           parameters: o.parameters,
           cellTimeoutMs,
           onCell: values.quiet ? undefined : (i) => o.onCell?.(i),
+          onProgress: values.quiet ? undefined : (p) => o.onProgress?.(p),
         }),
     };
     let summary;

@@ -8,6 +8,7 @@ import { KernelClient, KernelError } from "../client/kernel-client.js";
 import { defaultKernelArgv } from "../client/kernel-argv.js";
 import type { JupyterMessage } from "../wire/message.js";
 import { OutputCollector } from "./output-collector.js";
+import { progressFromMetadata, type ProgressReport } from "../../lib/display/progress-report.js";
 
 export interface RunOptions {
   /** A running kernel to use (left running afterwards); otherwise one is started from `argv`. */
@@ -23,6 +24,8 @@ export interface RunOptions {
   startTimeoutMs?: number;
   /** Called before each code cell runs (progress reporting). */
   onCell?(index: number, cell: CodeCell): void;
+  /** Called for every progress bar redraw that publishes its numbers (lib/display progress `kind`). */
+  onProgress?(report: ProgressReport): void;
 }
 
 export interface CellFailure {
@@ -81,7 +84,13 @@ export async function executeNotebook(input: Notebook, opts: RunOptions = {}): P
     }
     const collector = new OutputCollector();
     // One listener for the whole run: output from a finished cell's timers still reaches it.
-    stopListening = client.onIopub((m) => collector.handle(m));
+    stopListening = client.onIopub((m) => {
+      collector.handle(m);
+      if (opts.onProgress && (m.header.msg_type === "display_data" || m.header.msg_type === "update_display_data")) {
+        const p = progressFromMetadata(m.content.metadata);
+        if (p) opts.onProgress(p);
+      }
+    });
     for (const [index, cell] of nb.cells.entries()) {
       if (cell.cell_type !== "code" || joinSource(cell.source).trim() === "") continue;
       opts.onCell?.(index, cell);

@@ -8,6 +8,8 @@ export { tensorSummary, isTensorLike } from "./tensor-summary.js";
 export type { TensorLike, TensorSummary, TensorSummaryOptions } from "./tensor-summary.js";
 export { progressBar, progressText, progressHtml, formatDuration } from "./progress.js";
 export type { ProgressBar, ProgressOptions, ProgressState, ProgressFields } from "./progress.js";
+export { PROGRESS_METADATA_KEY, RUNS_PROGRESS_KIND, progressFromMetadata } from "./progress-report.js";
+export type { ProgressReport } from "./progress-report.js";
 export { throttle } from "./throttle.js";
 export type { Throttle } from "./throttle.js";
 export { figureSummaryHtml, figureSummaryText } from "./plotly-fallback.js";

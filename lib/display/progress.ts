@@ -4,6 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import { escapeHtml } from "./escape.js";
+import { PROGRESS_METADATA_KEY, type ProgressReport } from "./progress-report.js";
 import { currentDisplaySink, type DisplaySink, type MimeBundle } from "./sink.js";
 import { throttle } from "./throttle.js";
 
@@ -20,6 +21,16 @@ export interface ProgressOptions {
   sink?: DisplaySink;
   /** Characters of the text bar; default 20. */
   width?: number;
+  /**
+   * What the bar counts (e.g. "runs"): when set, every redraw also publishes the numbers in the
+   * display metadata (progress-report.ts) for a headless runner to relay.
+   */
+  kind?: string;
+  /**
+   * Seconds left, when the caller knows better than the overall rate (e.g. runs read from a cache
+   * take no time, so only trained runs predict the rest); undefined shows "?".
+   */
+  eta?: (current: number, total: number, elapsedSeconds: number) => number | undefined;
 }
 
 export interface ProgressBar {
@@ -91,6 +102,18 @@ export function progressHtml(s: ProgressState): string {
   );
 }
 
+function report(kind: string, s: ProgressState): ProgressReport {
+  return {
+    kind,
+    label: s.label,
+    current: s.current,
+    total: s.total,
+    elapsedSeconds: s.elapsedSeconds,
+    ...(s.etaSeconds !== undefined && Number.isFinite(s.etaSeconds) ? { etaSeconds: s.etaSeconds } : {}),
+    fields: s.fields,
+  };
+}
+
 export function progressBar(opts: ProgressOptions): ProgressBar {
   const { total } = opts;
   if (!(Number.isFinite(total) && total > 0))
@@ -112,7 +135,11 @@ export function progressBar(opts: ProgressOptions): ProgressBar {
   const state = (): ProgressState => {
     const elapsedSeconds = (now() - start) / 1000;
     const rate = elapsedSeconds > 0 ? current / elapsedSeconds : undefined;
-    const etaSeconds = rate !== undefined && rate > 0 ? Math.max(0, total - current) / rate : undefined;
+    const etaSeconds = opts.eta
+      ? opts.eta(current, total, elapsedSeconds)
+      : rate !== undefined && rate > 0
+        ? Math.max(0, total - current) / rate
+        : undefined;
     const percent = Math.min(100, Math.max(0, (current / total) * 100));
     return { label, current, total, percent, rate, etaSeconds, elapsedSeconds, fields };
   };
@@ -128,8 +155,9 @@ export function progressBar(opts: ProgressOptions): ProgressBar {
       return;
     }
     const data: MimeBundle = sink.rich ? { "text/html": progressHtml(s), "text/plain": text } : { "text/plain": text };
-    if (shown) sink.update(data, {}, id);
-    else sink.display(data, {}, id);
+    const metadata = opts.kind ? { [PROGRESS_METADATA_KEY]: report(opts.kind, s) } : {};
+    if (shown) sink.update(data, metadata, id);
+    else sink.display(data, metadata, id);
     shown = true;
   };
 

@@ -72,6 +72,34 @@ export function resourceClaimTable(rows: readonly ResourceRatios[], opts: ClaimO
   };
 }
 
+/**
+ * The claims table in words, for a report's verdict: the focus method's (the paper's claims are
+ * the hybrid's) measured ratio beside each claim and whether it holds, then which methods meet each.
+ */
+export function resourceClaimVerdict(
+  rows: readonly ResourceRatios[],
+  opts: ClaimOptions & { focus?: string } = {},
+): string {
+  const tolerance = opts.tolerance ?? 0.2;
+  const claims = opts.claims ?? PAPER_RESOURCE_CLAIMS;
+  const focus = opts.focus ?? "hybrid";
+  const ratioOf = (r: ResourceRatios, c: ResourceClaim) => (c.resource === "time" ? r.timeRatio : r.memoryRatio);
+  const f = rows.find((r) => r.method === focus);
+  const head = f
+    ? `${focus}: ${claims
+        .map((c) => {
+          const m = ratioOf(f, c);
+          return `${c.resource} ${m.toFixed(2)}× full fine-tuning (claimed ≈ ${c.ratio.toFixed(2)}×): ${claimHolds(c, m, tolerance) ? "holds" : "does not hold"}`;
+        })
+        .join("; ")}.`
+    : `no ${focus} row measured.`;
+  const met = claims.map((c) => {
+    const who = rows.filter((r) => claimHolds(c, ratioOf(r, c), tolerance)).map((r) => r.method);
+    return `the ${c.resource} claim is met by ${who.length ? who.join(", ") : "no method"}`;
+  });
+  return `${head[0]!.toUpperCase()}${head.slice(1)} Within ${Math.round(tolerance * 100)}%, ${met.join(" and ")}.`;
+}
+
 /** A score cell as mean ± std or a plain number. */
 export type Score = number | MeanStd;
 

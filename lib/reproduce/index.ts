@@ -6,6 +6,7 @@ export {
   PAPER_RESOURCE_CLAIMS,
   claimHolds,
   resourceClaimTable,
+  resourceClaimVerdict,
   learningSignalTable,
   scoreMean,
 } from "./claims.js";
@@ -58,3 +59,20 @@ export type { RunGridOptions, GridResult } from "./run-grid.js";
 export type { CachedRunsOptions } from "./run-batch.js";
 export { splitOutcomes, expectRuns, failureTable, isRunFailure } from "./run-outcome.js";
 export type { RunOutcome, RunSuccess, RunFailure } from "./run-outcome.js";
+export {
+  measureResources,
+  paperRegimeFor,
+  regimeBreakdown,
+  regimeTable,
+  llamaParameterCount,
+  RESOURCE_REGIMES,
+} from "./resource-regime.js";
+export type {
+  MeasureResourcesOptions,
+  RegimeBreakdown,
+  RegimeMethod,
+  RegimeModel,
+  ResourceMeasurement,
+  ResourceRegimeName,
+} from "./resource-regime.js";
+export { verdictColumnSummary } from "./verdicts.js";

@@ -17,11 +17,14 @@ export interface SavedTable {
   json: string;
   /** Holds wall-clock or memory measurements, which differ between runs even with the same seed. */
   measured: boolean;
+  /** What the table shows, in a sentence or two (what holds, what does not, what is at floor); the report leads with it. */
+  verdict?: string;
 }
 
 export interface SavedFigure {
   name: string;
   json: string;
+  verdict?: string;
 }
 
 export interface Manifest {
@@ -32,6 +35,8 @@ export interface Manifest {
 export interface OutputSaveOptions {
   /** Also show it in the notebook (default true). */
   display?: boolean;
+  /** The reader's conclusion (Markdown): what holds, what does not, what is at floor. Shown beside it in the report. */
+  verdict?: string;
 }
 
 export interface OutputSaveTableOptions extends OutputSaveOptions {
@@ -46,6 +51,13 @@ function checkName(name: string, what: string): void {
       `save${what}: name must be letters, digits, '.', '_' or '-' (it becomes a file name), found ${JSON.stringify(name)}`,
     );
   }
+}
+
+function verdictOf(name: string, opts: OutputSaveOptions): { verdict?: string } {
+  if (opts.verdict === undefined) return {};
+  if (typeof opts.verdict !== "string" || opts.verdict.trim() === "")
+    throw new Error(`save('${name}'): verdict must be a non-empty string, found ${JSON.stringify(opts.verdict)}`);
+  return { verdict: opts.verdict.trim() };
 }
 
 export function readManifest(dir: string): Manifest {
@@ -93,13 +105,17 @@ export class ReproductionOutput {
       json: `${base}.json`,
       measured: opts.measured ?? false,
       ...(table.caption ? { caption: table.caption } : {}),
+      ...verdictOf(name, opts),
     };
     writeFileSync(entry.csv, tableToCsv(table));
     const md = tableToMarkdown(table);
     writeFileSync(entry.markdown, `${md}\n`);
     writeFileSync(entry.json, `${JSON.stringify(table, null, 1)}\n`);
     this.record((m) => ({ ...m, tables: upsert(m.tables, entry) }));
-    if (opts.display ?? true) displayTable(table);
+    if (opts.display ?? true) {
+      displayTable(table);
+      if (entry.verdict) display.markdown(`**Verdict.** ${entry.verdict}`);
+    }
   }
 
   /** Writes figures/<name>.plotly.json and shows the figure. */
@@ -109,10 +125,17 @@ export class ReproductionOutput {
       throw new Error(
         `saveFigure('${name}'): expected a plotly figure {data: [...], layout}, found ${JSON.stringify(figure)?.slice(0, 80)}`,
       );
-    const entry: SavedFigure = { name, json: join(this.dir, "figures", `${name}.plotly.json`) };
+    const entry: SavedFigure = {
+      name,
+      json: join(this.dir, "figures", `${name}.plotly.json`),
+      ...verdictOf(name, opts),
+    };
     writeFileSync(entry.json, `${JSON.stringify(figure)}\n`);
     this.record((m) => ({ ...m, figures: upsert(m.figures, entry) }));
-    if (opts.display ?? true) display.plotly(figure);
+    if (opts.display ?? true) {
+      display.plotly(figure);
+      if (entry.verdict) display.markdown(`**Verdict.** ${entry.verdict}`);
+    }
   }
 
   manifest(): Manifest {

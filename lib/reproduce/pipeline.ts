@@ -5,9 +5,14 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { escapeHtml } from "../display/escape.js";
+import type { ProgressReport } from "../display/progress-report.js";
 import { tableToHtml, tableToMarkdown, type Table } from "../plots/table.js";
 import { listReproductions, notebookPath, selectReproductions, type Scale } from "./catalog.js";
 import { readManifest, type SavedFigure, type SavedTable } from "./outputs.js";
+import { progressLogger } from "./progress-lines.js";
+import { resultSections, type ResultSection } from "./report-results.js";
+
+export type { ResultSection } from "./report-results.js";
 
 export type ParameterValue = string | number | boolean | null | ParameterValue[] | { [key: string]: ParameterValue };
 
@@ -28,9 +33,18 @@ export interface PipelineDeps<N extends NotebookLike> {
   writeNotebook(path: string, nb: N): void;
   execute(
     nb: N,
-    opts: { cwd: string; parameters: Record<string, ParameterValue>; onCell?(index: number): void },
+    opts: {
+      cwd: string;
+      parameters: Record<string, ParameterValue>;
+      onCell?(index: number): void;
+      /** Progress the notebook published (lib/display progress bars with a `kind`). */
+      onProgress?(report: ProgressReport): void;
+    },
   ): Promise<Execution<N>>;
-  buildReport(entries: Array<{ title: string; notebook: N }>, opts: { title: string; preambleHtml: string }): string;
+  buildReport(
+    entries: Array<{ title: string; notebook: N }>,
+    opts: { title: string; preambleHtml: string; results: ResultSection[]; foldNotebooks: boolean },
+  ): string;
   notebookTitle(nb: N, fallback: string): string;
 }
 
@@ -107,7 +121,12 @@ export async function runReproductions<N extends NotebookLike>(
     try {
       const input = deps.readNotebook(notebookPath(dir, name));
       title = deps.notebookTitle(input, name);
-      const r = await deps.execute(input, { cwd: dir, parameters, onCell: (c) => log(`  ${name}: cell ${c + 1}`) });
+      const r = await deps.execute(input, {
+        cwd: dir,
+        parameters,
+        onCell: (c) => log(`  ${name}: cell ${c + 1}`),
+        onProgress: progressLogger(name, started, log),
+      });
       nb = r.notebook;
       ok = r.ok;
       failure = r.ok ? undefined : (r.failure?.message ?? "failed without a message");
@@ -152,6 +171,8 @@ export async function runReproductions<N extends NotebookLike>(
       deps.buildReport(executed, {
         title: `Reproduction of arXiv 2507.18076 (scale ${opts.scale}, seed ${seed})`,
         preambleHtml: preamble(summaryTable, opts.scale, seed),
+        results: resultSections(results),
+        foldNotebooks: true,
       }),
     );
   }
@@ -194,7 +215,7 @@ function summaryAsTable(results: readonly ReproductionResult[], seconds: number)
 }
 
 function preamble(t: Table, scale: Scale, seed: number): string {
-  return `<section class="summary"><p>Every reproduction notebook executed headless through the peft-nb kernel at scale <code>${escapeHtml(scale)}</code> with seed ${seed}. Tables are also saved as CSV and Markdown next to this file.</p>${tableToHtml(t)}</section>`;
+  return `<section class="summary"><p>Every reproduction notebook executed headless through the peft-nb kernel at scale <code>${escapeHtml(scale)}</code> with seed ${seed}. The results come first, each table and figure with its verdict (what holds, what does not, what is at floor); each notebook's code and full output is folded below them. Tables are also saved as CSV and Markdown next to this file.</p>${tableToHtml(t)}</section>`;
 }
 
 function tablesIndex(results: readonly ReproductionResult[], out: string): string {

@@ -2,6 +2,8 @@
 // run cache) in turn; with a queue (the `queue` option, else PEFT_QUEUE_URL) they all become jobs
 // at once, so every worker of the sweep trains one while the notebook waits. Either way a run that
 // fails comes back as a RunFailure in its place and the others still run.
+import { progressBar } from "../display/progress.js";
+import { RUNS_PROGRESS_KIND } from "../display/progress-report.js";
 import type { RunMethodOptions } from "../experiments/run-method.js";
 import { queueUrlFrom } from "../sweep/queue-url.js";
 import { invalidRunKey, type RunOutcome } from "./run-outcome.js";
@@ -16,6 +18,10 @@ export interface CachedRunsOptions extends CachedRunOptions {
   notebook?: string;
   /** Live table of queued runs (default on in notebooks). */
   view?: boolean;
+  /** A live "runs done / total" bar with elapsed time and an estimate of what remains (default on). */
+  progress?: boolean;
+  /** The bar's label (default "runs"). */
+  label?: string;
 }
 
 export async function cachedRuns(
@@ -35,20 +41,49 @@ export async function cachedRuns(
       ...(opts.notebook ? { notebook: opts.notebook } : {}),
       ...(opts.log ? { log: opts.log } : {}),
       ...(opts.view !== undefined ? { view: opts.view } : {}),
+      ...(opts.progress !== undefined ? { progress: opts.progress } : {}),
     });
   }
   const out: RunOutcome[] = [];
+  // Runs read back from the cache take no time, so only trained runs predict what remains.
+  const trainedSeconds: number[] = [];
+  const bar =
+    opts.progress === false || list.length === 0
+      ? undefined
+      : progressBar({
+          total: list.length,
+          label: opts.label ?? "runs",
+          kind: RUNS_PROGRESS_KIND,
+          eta: (done, total) =>
+            trainedSeconds.length === 0
+              ? done >= total
+                ? 0
+                : undefined
+              : ((total - done) * trainedSeconds.reduce((a, b) => a + b, 0)) / trainedSeconds.length,
+        });
+  const counts = { trained: 0, cached: 0, failed: 0 };
   for (const o of list) {
+    const t0 = performance.now();
     // Options runMethod refuses have no key; they fail in their place like any other run.
     let key = invalidRunKey(o);
     try {
       key = runKey(o);
-      out.push({ ...(await cachedRun(o, opts)), ok: true, key });
+      const r = await cachedRun(o, opts);
+      out.push({ ...r, ok: true, key });
+      if (r.cached) counts.cached++;
+      else {
+        counts.trained++;
+        trainedSeconds.push((performance.now() - t0) / 1000);
+      }
     } catch (e) {
       const error = (e as Error).stack ?? String(e);
       opts.log?.(`${key}: FAILED: ${(e as Error).message}`);
       out.push({ ok: false, key, method: o.method, task: o.task, seed: o.seed ?? 0, error });
+      counts.failed++;
+      trainedSeconds.push((performance.now() - t0) / 1000);
     }
+    bar?.update(out.length, { ...counts, last: `${o.method}/${o.task}/seed ${o.seed ?? 0}` });
   }
+  bar?.close();
   return out;
 }

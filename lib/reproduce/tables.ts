@@ -10,11 +10,9 @@ import { isRunFailure, shortError, type RunFailure } from "./run-outcome.js";
 /** A run as the tables need it; runMethod's RunResult satisfies it. */
 export type RunSummary = Pick<RunResult, "method" | "task" | "seed" | "metrics" | "primary" | "resources">;
 
-function methodsIn(runs: readonly Pick<RunSummary, "method">[], order?: readonly string[]): string[] {
-  const seen = [...new Set(runs.map((r) => r.method))];
-  return order
-    ? [...order.filter((m) => seen.includes(m as RunSummary["method"])), ...seen.filter((m) => !order.includes(m))]
-    : seen;
+function methodsIn(runs: readonly { method: string }[], order?: readonly string[]): string[] {
+  const seen: string[] = [...new Set(runs.map((r) => r.method))];
+  return order ? [...order.filter((m) => seen.includes(m)), ...seen.filter((m) => !order.includes(m))] : seen;
 }
 
 export interface ScoreColumn {
@@ -103,8 +101,11 @@ export interface ResourceRow {
   memoryRatio: number;
 }
 
-/** What resourceRows reads of a run: its method and resource report (null for an untrained "base"). */
-export type ResourceRun = Pick<RunSummary, "method" | "resources">;
+/** What resourceRows reads of a run: its row name (a method, or a variant of one) and resource report (null for an untrained "base"). */
+export interface ResourceRun {
+  method: string;
+  resources: RunSummary["resources"];
+}
 
 /**
  * Training time (median step) and peak memory of each method as ratios to full fine-tuning, from

@@ -9,6 +9,8 @@ import { existsSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { Queue, QueueEvents } from "bullmq";
 import type { RunMethodOptions } from "../experiments/run-method.js";
+import { progressBar } from "../display/progress.js";
+import { RUNS_PROGRESS_KIND } from "../display/progress-report.js";
 import { currentDisplaySink } from "../display/sink.js";
 import { runKey } from "../reproduce/runs.js";
 import { invalidRunKey, type RunFailure, type RunOutcome, type RunSuccess } from "../reproduce/run-outcome.js";
@@ -30,6 +32,8 @@ export interface QueuedRunsOptions {
   log?(message: string): void;
   /** Live table of the runs (default: on rich display sinks such as a notebook's). */
   view?: boolean;
+  /** A live "runs done / total" bar with an estimate of what remains (default on), as cachedRuns draws locally. */
+  progress?: boolean;
   /** How often the queue is polled besides its events (default 2000 ms). */
   pollMs?: number;
   /** How long a job may show as completed while its result is not yet visible in the store (NFS caches; default 60 s). */
@@ -114,6 +118,18 @@ export async function queuedRuns(list: readonly RunMethodOptions[], o: QueuedRun
     events.on("error", onError);
     redis.on("error", onError);
     const view = sweepView([...rows.values()], o.view ?? currentDisplaySink().rich);
+    // Workers train in parallel, so what remains is estimated from the rate of runs finished since the wait began.
+    const doneAtStart = keys.length - pending.size;
+    const bar =
+      o.progress === false
+        ? undefined
+        : progressBar({
+            total: keys.length,
+            label: "runs (queued)",
+            kind: RUNS_PROGRESS_KIND,
+            eta: (done, total, elapsed) =>
+              done > doneAtStart ? ((total - done) * elapsed) / (done - doneAtStart) : undefined,
+          });
     let wake: () => void = () => undefined;
     const wakeUp = ({ jobId }: { jobId: string }) => {
       if (pending.has(jobId)) wake();
@@ -149,6 +165,7 @@ export async function queuedRuns(list: readonly RunMethodOptions[], o: QueuedRun
       while (pending.size > 0) {
         for (const key of [...pending]) await check(key, completedAt, rerun);
         view.changed();
+        bar?.update(keys.length - pending.size, { cached: doneAtStart });
         if (pending.size === 0) break;
         noWorkerSince = await warnWithoutWorkers(redis, noWorkerSince);
         await new Promise<void>((resolve) => {
@@ -160,6 +177,7 @@ export async function queuedRuns(list: readonly RunMethodOptions[], o: QueuedRun
         });
       }
     } finally {
+      bar?.close();
       view.close();
       await Promise.allSettled([queue.close(), events.close()]);
       redis.disconnect();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { progressBar } from "../../lib/display/index.js";
+import { PROGRESS_METADATA_KEY, progressBar, progressFromMetadata } from "../../lib/display/index.js";
 import { recordingSink } from "../../lib/display/sink.js";
 
 function clock() {
@@ -108,5 +108,44 @@ describe("progressBar on a plain sink", () => {
     bar.close();
     expect(rec.records.map((r) => r.kind)).toEqual(["display", "update"]);
     expect(rec.records[1]!.data).toEqual({ "text/plain": expect.stringContaining("2/2") });
+  });
+});
+
+describe("progressBar's published numbers (kind)", () => {
+  it("puts current, total, elapsed and the caller's estimate in every redraw's metadata", () => {
+    const sink = recordingSink(true);
+    const c = clock();
+    // The caller's estimate: 10 s per item left, whatever the rate so far.
+    const bar = progressBar({
+      total: 4,
+      label: "runs",
+      kind: "runs",
+      sink,
+      now: c.now,
+      minIntervalMs: 0,
+      eta: (done, total) => (total - done) * 10,
+    });
+    c.advance(2000);
+    bar.update(1, { cached: 1 });
+    c.advance(3000);
+    bar.update(4);
+    bar.close();
+    const reports = sink.records.map((r) => progressFromMetadata(r.metadata));
+    expect(reports.map((r) => r?.current)).toEqual([0, 1, 4]);
+    expect(reports[0]).toMatchObject({ kind: "runs", label: "runs", total: 4, elapsedSeconds: 0, etaSeconds: 40 });
+    expect(reports[1]).toMatchObject({ elapsedSeconds: 2, etaSeconds: 30, fields: { cached: 1 } });
+    expect(reports[2]).toMatchObject({ elapsedSeconds: 5, etaSeconds: 0 });
+    // The picture shows the caller's estimate too.
+    expect(String(sink.records[1]!.data!["text/plain"])).toContain("ETA 0:30");
+  });
+
+  it("publishes nothing without a kind, and a malformed report is ignored", () => {
+    const sink = recordingSink(true);
+    const bar = progressBar({ total: 2, sink, minIntervalMs: 0 });
+    bar.update(2);
+    bar.close();
+    expect(sink.records.map((r) => r.metadata)).toEqual([{}, {}]);
+    expect(progressFromMetadata({ [PROGRESS_METADATA_KEY]: { kind: "runs", current: "3" } })).toBeUndefined();
+    expect(progressFromMetadata(null)).toBeUndefined();
   });
 });

@@ -122,6 +122,44 @@ describe("HTML report in headless Chromium", () => {
     expect(v.requests.filter((u) => !LOCAL.test(u))).toEqual([]);
   });
 
+  it("leads with the results, draws the figures of folded notebooks too, shown when unfolded", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "peft-nb-report-results-"));
+    const file = join(dir, "report.html");
+    const figure = (name: string) =>
+      (plot(name) as { data: Record<string, unknown> }).data["application/vnd.plotly.v1+json"];
+    writeFileSync(
+      file,
+      buildHtmlReport([{ title: "LoRA", notebook: nb([plot("lora in notebook")]) }], {
+        title: "Reproduction",
+        results: [
+          {
+            title: "LoRA",
+            items: [
+              { output: { "text/html": "<table><tr><td>lora</td><td>0.61</td></tr></table>" } },
+              { verdict: "**Verdict.** holds" },
+              { output: { "application/vnd.plotly.v1+json": figure("lora result") } },
+            ],
+          },
+        ],
+      }),
+    );
+    const v = await visit(file, async (page) => {
+      await page.waitForFunction("document.querySelectorAll('.plotly-output svg.main-svg').length >= 2", undefined, {
+        timeout: 30_000,
+      });
+      // The first figure on the page is the result's; the notebook's is folded away until opened.
+      expect(await page.textContent(".results .plotly-output .gtitle")).toBe("lora result");
+      expect(await page.isVisible(".results .verdict strong")).toBe(true);
+      expect(await page.isVisible("details.notebook-fold .plotly-output")).toBe(false);
+      await page.click("details.notebook-fold > summary");
+      expect(await page.isVisible("details.notebook-fold .plotly-output .scatterlayer .trace")).toBe(true);
+      expect(await page.textContent("details.notebook-fold .plotly-output .gtitle")).toBe("lora in notebook");
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(v.pageErrors).toEqual([]);
+    expect(v.requests.filter((u) => !LOCAL.test(u))).toEqual([]);
+  });
+
   it("renders the report `peft-nb run --html` writes for a notebook run through the peft-nb kernel", async () => {
     await ensureBuilt();
     const dir = mkdtempSync(join(tmpdir(), "peft-nb-report-run-"));

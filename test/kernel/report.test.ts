@@ -120,6 +120,49 @@ describe("rendering outputs", () => {
   });
 });
 
+describe("a report that leads with results", () => {
+  it("puts every result and its verdict above the notebooks, which fold below", () => {
+    const nb = nbWith([{ output_type: "stream", name: "stdout", text: "cell output\n" }]);
+    const html = buildHtmlReport([{ title: "Resources", notebook: nb }], {
+      title: "Reproduction",
+      results: [
+        {
+          title: "Resources",
+          items: [
+            { output: { "text/html": "<table><tr><td>hybrid 0.9</td></tr></table>" } },
+            { verdict: "**Verdict.** the time claim does *not* hold" },
+            { output: { "application/vnd.plotly.v1+json": figure("ratios") } },
+          ],
+        },
+        { title: "Main table", failure: "The notebook failed: cell 4", items: [] },
+      ],
+    });
+    const at = (needle: string) => {
+      const i = html.indexOf(needle);
+      expect(i, needle).toBeGreaterThan(-1);
+      return i;
+    };
+    // Results (table, verdict, figure) come before the folded notebook and its code.
+    expect(at("hybrid 0.9")).toBeLessThan(
+      at('<div class="verdict"><p><strong>Verdict.</strong> the time claim does <em>not</em> hold'),
+    );
+    expect(at('<div class="verdict">')).toBeLessThan(at('id="plotly-figure-1"'));
+    expect(at('id="plotly-figure-1"')).toBeLessThan(at('<details class="notebook-fold">'));
+    expect(at('<details class="notebook-fold">')).toBeLessThan(at("cell output"));
+    expect(html).toContain("<summary>Resources: the notebook (code and outputs)</summary>");
+    expect(html).toContain('<div class="run-failure" role="alert">The notebook failed: cell 4</div>');
+    expect(html).toContain('<a href="#results-resources">Resources</a>');
+    expect(count(html, PLOTLY_HEAD)).toBe(1);
+    expect(at("<h1>Reproduction</h1>")).toBeLessThan(at('<section class="results">'));
+  });
+
+  it("leaves notebooks unfolded when there are no results, as before", () => {
+    const html = buildHtmlReport([{ title: "A", notebook: nbWith([]) }]);
+    expect(html).not.toContain("<details");
+    expect(html).not.toContain('class="results"');
+  });
+});
+
 describe("plotly and several notebooks on one page", () => {
   it("inlines plotly.js exactly once for any number of figures, and prefers the figure over its HTML fallback", () => {
     const a = nbWith([

@@ -89,6 +89,27 @@ describe("executeNotebook through the peft-nb kernel", () => {
     expect(html.includes("Execution stopped: cell 5 (id c5) failed: TypeError")).toBe(true);
   });
 
+  it("relays the numbers of a progress bar with a kind (runs done / total) as the cell draws it", async () => {
+    const seen: Array<{ kind: string; current: number; total: number }> = [];
+    const r = await executeNotebook(
+      notebook(
+        `import { progressBar } from "peft-notebook";
+const runs = progressBar({ total: 3, label: "runs", kind: "runs", minIntervalMs: 0 });
+const steps = progressBar({ total: 2, label: "steps", minIntervalMs: 0 });
+for (let i = 1; i <= 3; i++) { steps.update(i); runs.update(i); }
+runs.close(); steps.close();`,
+      ),
+      {
+        argv: defaultKernelArgv(),
+        cellTimeoutMs: 60_000,
+        onProgress: (p) => seen.push({ kind: p.kind, current: p.current, total: p.total }),
+      },
+    );
+    expect(r.failure).toBeUndefined();
+    // The bar without a kind publishes no numbers; the runs bar every redraw, from 0 to 3.
+    expect(seen).toEqual([0, 1, 2, 3].map((current) => ({ kind: "runs", current, total: 3 })));
+  });
+
   it("keeps output a timer prints after its cell ended in that cell", async () => {
     const r = await executeNotebook(
       notebook(

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { listReproductions, selectReproductions, parseScale } from "../../lib/reproduce/catalog.js";
 import { runReproductions, type NotebookLike, type PipelineDeps } from "../../lib/reproduce/pipeline.js";
-import { reproductionOutput } from "../../lib/reproduce/outputs.js";
+import { resultSections } from "../../lib/reproduce/report-results.js";
+import { readManifest, reproductionOutput } from "../../lib/reproduce/outputs.js";
 import { recordingSink, setDisplaySink } from "../../lib/display/sink.js";
 
 interface FakeNb extends NotebookLike {
@@ -108,6 +109,48 @@ describe("runReproductions", () => {
     expect(summary).toMatch(/\| main-table \| ok \|/);
     expect(summary).toMatch(/\| total \| 2 failed \|/);
     expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).ok).toBe(false);
+  });
+
+  it("leads the report with every saved table, then every figure, each with its verdict", async () => {
+    const out = mkdtempSync(join(tmpdir(), "repro-results-"));
+    const prev = setDisplaySink(recordingSink());
+    try {
+      const o = reproductionOutput(join(out, "resources"));
+      o.saveTable("ratios", { columns: ["method", "x"], rows: [["hybrid", 0.9]] }, { verdict: "Nothing holds here." });
+      o.saveTable("claims", {
+        columns: ["method", "claim", "verdict (±20%)"],
+        rows: [
+          ["hybrid", "time", "does not hold"],
+          ["hybrid", "memory", "holds"],
+          ["lora", "time", "does not hold"],
+        ],
+      });
+      o.saveTable("plain", { columns: ["a"], rows: [[1]] });
+      o.saveFigure("fig", { data: [{ type: "bar", x: ["a"], y: [1] }] }, { verdict: "Bars." });
+    } finally {
+      setDisplaySink(prev);
+    }
+    const m = readManifest(join(out, "resources"));
+    const base = m;
+    const [ok, failed] = resultSections([
+      { ...base, title: "Resources", ok: true },
+      { ...base, title: "Again", ok: false, failure: "cell 5 failed: Error: boom", tables: [], figures: [] },
+    ]);
+    const kinds = ok!.items.map((it) => ("verdict" in it ? `verdict: ${it.verdict}` : Object.keys(it.output)[0]));
+    expect(kinds).toEqual([
+      "text/html",
+      "verdict: **Verdict.** Nothing holds here.",
+      "text/html",
+      "verdict: **Verdict.** does not hold: hybrid (time), lora (time); holds: hybrid (memory)",
+      "text/html",
+      "application/vnd.plotly.v1+json",
+      "verdict: **Verdict.** Bars.",
+    ]);
+    expect(ok!.failure).toBeUndefined();
+    expect(failed!.failure).toMatch(/The notebook failed: cell 5 failed: Error: boom/);
+    expect(() => reproductionOutput(out).saveTable("x", { columns: ["a"], rows: [[1]] }, { verdict: " " })).toThrow(
+      /save\('x'\): verdict must be a non-empty string/,
+    );
   });
 
   it("removes a reproduction's stale outputs before it runs again", async () => {

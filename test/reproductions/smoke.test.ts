@@ -32,7 +32,7 @@ const ARGS = [
 const EXPECTED_TABLES: Record<string, string[]> = {
   "main-table": ["learning-signal", "main-table"],
   benchmarks: ["benchmark-floor", "benchmark-signal", "benchmarks"],
-  resources: ["resource-claims", "resources"],
+  resources: ["paper-regime", "paper-regime-claims", "paper-regime-resources", "resource-claims", "resources"],
   "grad-norm-dynamics": ["final-gates", "grad-norm-summary"],
   convergence: ["convergence"],
   "gate-ablation": ["gate-ablation", "gate-clamp", "gate-effect", "gate-spread"],
@@ -83,12 +83,22 @@ function checkTables(out: string): void {
     expect(row[5]).toBe("beats base");
   }
   checkBenchmarks(join(out, "benchmarks"));
-  // resources: ratios are each method's step time over full's; claims agree with those ratios
-  const res = table(join(out, "resources"), "resources");
+  // resources, in both regimes: ratios are each method's step time over full's; claims agree with those ratios
+  checkResources(out, "resources", "resource-claims");
+  checkResources(out, "paper-regime-resources", "paper-regime-claims");
+  const regime = table(join(out, "resources"), "paper-regime");
+  expect(regime.rows.find((r) => r[0] === "parameters (M)")![1] as number).toBeGreaterThan(1);
+  const verdicts = readManifest(join(out, "resources")).tables.filter((t) => t.name.includes("claims"));
+  for (const t of verdicts) expect(t.verdict, t.name).toMatch(/^Hybrid: time \d/);
+}
+
+function checkResources(out: string, resources: string, claimsName: string): void {
+  const res = table(join(out, "resources"), resources);
+  expect(res.rows.map((r) => r[0])).toEqual(METHODS);
   const full = res.rows.find((r) => r[0] === "full")!;
   expect(full[3]).toBe(1);
   for (const r of res.rows) expect(r[3] as number).toBeCloseTo(mean(r[2]) / mean(full[2]), 6);
-  const claims = table(join(out, "resources"), "resource-claims");
+  const claims = table(join(out, "resources"), claimsName);
   expect(claims.rows.length).toBe(2 * (METHODS.length - 1));
   for (const c of claims.rows) {
     const r = res.rows.find((x) => x[0] === c[0])!;
@@ -220,10 +230,15 @@ describe("reproductions at smoke scale", () => {
           (e) => e.querySelectorAll("svg.main-svg").length > 0 && !/plotly figure failed/.test(e.textContent ?? ""),
         ),
       );
-      expect(drawn.length).toBe(figures);
+      // Every saved figure leads the page in the results; the notebooks (folded below) show them again.
+      expect(await page.$$eval(".results .plotly-output", (els) => els.length)).toBe(figures);
+      expect(drawn.length).toBeGreaterThanOrEqual(2 * figures);
       expect(drawn.every(Boolean)).toBe(true);
-      const sections = await page.$$eval("section.notebook", (els) => els.length);
+      const sections = await page.$$eval("details.notebook-fold > section.notebook", (els) => els.length);
       expect(sections).toBe(REPRODUCTIONS.length);
+      expect(await page.$$eval("section.result", (els) => els.length)).toBe(REPRODUCTIONS.length);
+      // Results come first: the first figure on the page is a result's, not a notebook cell's.
+      expect(await page.$eval(".plotly-output", (e) => e.closest(".results") !== null)).toBe(true);
       expect(await page.$$eval("table", (els) => els.length)).toBeGreaterThanOrEqual(9);
     } finally {
       await context.close();

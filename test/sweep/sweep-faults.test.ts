@@ -3,6 +3,8 @@
 // worker is SIGKILLed mid-run (after a checkpoint), Redis is killed and restarted empty mid-sweep;
 // every run must still complete exactly once, the killed run must resume from its checkpoint, and
 // the tables must equal those of a local run with the same seeds, the killed run bit for bit.
+import { progressFromMetadata } from "../../lib/display/progress-report.js";
+import { recordingSink, setDisplaySink } from "../../lib/display/sink.js";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -243,13 +245,24 @@ describe("a sweep on BullMQ and Redis", () => {
     const good = runOptionsFor(S, { baseDir, method: "base", task: "sst2", seed: 7 });
     const bad = runOptionsFor(S, { baseDir, method: "full", task: "sst2", seed: 7, dataDir: emptyData });
     const lines: string[] = [];
-    const out = await cachedRuns([bad, good], {
-      queue: redis.url,
-      store,
-      notebook: "faulty",
-      view: false,
-      log: (l) => lines.push(l),
-    });
+    const sink = recordingSink(true);
+    const previous = setDisplaySink(sink);
+    let out;
+    try {
+      out = await cachedRuns([bad, good], {
+        queue: redis.url,
+        store,
+        notebook: "faulty",
+        view: false,
+        log: (l) => lines.push(l),
+      });
+    } finally {
+      setDisplaySink(previous);
+    }
+    // The runs-done bar `peft-nb reproduce` relays counts queued runs too, up to both.
+    const counts = sink.records.map((r) => progressFromMetadata(r.metadata)).filter((p) => p?.kind === "runs");
+    expect(counts[0]).toMatchObject({ current: 0, total: 2 });
+    expect(counts.at(-1)).toMatchObject({ current: 2, total: 2 });
     expect(out[1]!.ok, lines.join("\n")).toBe(true);
     expect(out[0]!.ok).toBe(false);
     const error = out[0]!.ok ? "" : out[0]!.error;
