@@ -22,6 +22,7 @@ import { glueLoss, meanGlueLoss } from "./loss.js";
 import { checkPooling, type Pooling } from "./pooling.js";
 import { DEFAULT_LR, RUN_METHODS, type MethodName } from "./methods.js";
 import { labelScorerFor, type ScoringMode } from "./scoring.js";
+import { runExamples, type EvalSplit } from "./validation-split.js";
 
 export { DEFAULT_LR, RUN_METHODS, type MethodName } from "./methods.js";
 
@@ -73,6 +74,11 @@ export interface RunMethodOptions {
   clip?: number;
   /** Also evaluate the model before training (baseMetrics). */
   evaluateBase?: boolean;
+  /**
+   * What the final metrics and the dev-loss curve score: "dev" (default) or "validation", a fixed
+   * held-out part of train that training then never sees (for sweeps that must not read dev).
+   */
+  evalSplit?: EvalSplit;
   /** GLUE data directory (default lib/data's dataDir()). */
   dataDir?: string;
   progress?: boolean;
@@ -151,6 +157,7 @@ export interface ResolvedRunOptions {
   warmupSteps: number | null;
   clip: number | null;
   evaluateBase: boolean;
+  evalSplit: EvalSplit;
   /** Undefined: lib/data's dataDir(). */
   dataDir: string | undefined;
   progress: boolean;
@@ -169,6 +176,7 @@ export function resolveRunOptions(o: RunMethodOptions): ResolvedRunOptions {
     evalLossLimit: o.evalLossLimit ?? 64,
     scoring: o.scoring ?? "head",
     pooling: o.pooling ?? "mean",
+    evalSplit: o.evalSplit ?? "dev",
     dataDir: o.dataDir ?? undefined,
     progress: o.progress ?? false,
   };
@@ -274,7 +282,8 @@ function withHead(att: Attachment, model: TransformerModel, scoring: ScoringMode
 export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {}): Promise<RunResult> {
   const o = resolveRunOptions(options);
   const { seed, seqLen, scoring, pooling } = o;
-  const dev = subsample(loadGlue(o.task, "dev", { dir: o.dataDir }), o.evalLimit, seed);
+  const { evaluation, training } = runExamples(o.task, o.evalSplit, o.dataDir);
+  const dev = subsample(evaluation, o.evalLimit, seed);
   const devLossExamples = subsample(dev, o.evalLossLimit, seed + 1);
   const { model, tokenizer } = await loadBase(o, seed);
   const devLossBatches = (): GlueBatch[] => {
@@ -311,8 +320,9 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
     // Every training field is set for a trained method (resolveRunOptions).
     const steps = o.steps as number;
     const batchSize = o.batchSize as number;
+    const trainSource = training ? { examples: training } : { split: "train" as const };
     const data = glueBatches(o.task, tokenizer, {
-      split: "train",
+      ...trainSource,
       limit: o.trainLimit ?? undefined,
       seqLen,
       batchSize,
@@ -328,7 +338,7 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
       if (adapterMethod(o.method).gradientInit) {
         // LoRA-GA's gradient estimate on the untuned model, from a separately seeded stream of training batches.
         const est = glueBatches(o.task, tokenizer, {
-          split: "train",
+          ...trainSource,
           limit: o.trainLimit ?? undefined,
           seqLen,
           batchSize,
