@@ -45,7 +45,9 @@ try {
     console.log(
       `held-out ${p.name} (${p.heldOutWindows} windows): perplexity ${Math.exp(p.lossBefore).toFixed(1)} -> ${Math.exp(p.lossAfter).toFixed(1)}`,
     );
-  console.log(`held-out mean over parts: perplexity ${r.perplexityBefore.toFixed(1)} -> ${r.perplexityAfter.toFixed(1)}`);
+  console.log(
+    `held-out mean over parts: perplexity ${r.perplexityBefore.toFixed(1)} -> ${r.perplexityAfter.toFixed(1)}`,
+  );
   if (values.keep) console.log(`kept: ${dir}`);
 } finally {
   if (!values.keep) rmSync(cacheDir, { recursive: true, force: true });

@@ -44,16 +44,18 @@ count, OpenBLAS kernels and corpus repeats the bytes. Rerunning resumes from the
   },
   async run({ values }, io) {
     const scale = values.scale ?? "small";
-    if (scale !== "small" && scale !== "smoke") throw new UsageError(`--scale: expected small or smoke, found ${scale}`);
+    if (scale !== "small" && scale !== "smoke")
+      throw new UsageError(`--scale: expected small or smoke, found ${scale}`);
     const seed = numberOption(values.seed, "--seed", nonNegativeInteger(0));
     const recipe = recipeFor(scale);
     const shipped = shippedBaseDir(scale);
-    if (values.ship && (!shipped || seed !== 0)) throw new UsageError("--ship: only the small base model at seed 0 is shipped");
-    const backend = await useBackend(
-      recipe.threads === null ? {} : { backend: "native", threads: recipe.threads },
-    );
+    if (values.ship && (!shipped || seed !== 0))
+      throw new UsageError("--ship: only the small base model at seed 0 is shipped");
+    const backend = await useBackend(recipe.threads === null ? {} : { backend: "native", threads: recipe.threads });
     const env = currentEnvironment(backend, recipe);
-    io.out(`backend ${env.backend}${env.threads ? `, ${env.threads} threads` : ""}${env.detail ? `, ${env.detail}` : ""}`);
+    io.out(
+      `backend ${env.backend}${env.threads ? `, ${env.threads} threads` : ""}${env.detail ? `, ${env.detail}` : ""}`,
+    );
 
     const record = shipped && seed === 0 && !values.ship ? await readRecord(shipped) : null;
     if (record) {
@@ -61,7 +63,9 @@ count, OpenBLAS kernels and corpus repeats the bytes. Rerunning resumes from the
       if (hazards.length) {
         const list = `\n  ${hazards.join("\n  ")}`;
         if (!values.force) {
-          io.err(`peft-nb pretrain: this build would not repeat ${shipped}'s bytes:${list}\nPass --force to build anyway.`);
+          io.err(
+            `peft-nb pretrain: this build would not repeat ${shipped}'s bytes:${list}\nPass --force to build anyway.`,
+          );
           return 1;
         }
         io.err(`warning: building where the record differs, the bytes will likely differ too:${list}`);

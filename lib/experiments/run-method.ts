@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { attach, type AttachOptions, type Attachment, type GatePolicy, type TargetSpec } from "../adapters/index.js";
 import { adapterMethod } from "../adapters/registry.js";
-import { loadGlue, type GlueTask } from "../data/glue.js";
+import type { loadGlue, GlueTask } from "../data/glue.js";
 import { subsample } from "../data/sample.js";
 import { evaluateGlue } from "../eval/glue.js";
 import { GLUE_VERBALIZERS } from "../eval/prompts.js";

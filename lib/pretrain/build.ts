@@ -22,14 +22,20 @@ export function currentEnvironment(backend: BackendChoice, recipe: PretrainRecip
 }
 
 /** Corpus parts whose text differs from the recorded fingerprints (cheap: no tokenizer, no model). */
-export function compareCorpus(recorded: readonly CorpusPartFingerprint[], recipe: PretrainRecipe, dataDir?: string): string[] {
+export function compareCorpus(
+  recorded: readonly CorpusPartFingerprint[],
+  recipe: PretrainRecipe,
+  dataDir?: string,
+): string[] {
   const found = corpusParts(recipe.corpus, dataDir).map(fingerprintPart);
   const out: string[] = [];
   for (const r of recorded) {
     const f = found.find((p) => p.name === r.name);
     if (!f) out.push(`${r.name}: not in this recipe's corpus`);
     else if (f.sha256 !== r.sha256)
-      out.push(`${r.name}: ${f.chars} chars, sha256 ${f.sha256.slice(0, 16)}…; recorded ${r.chars} chars, ${r.sha256.slice(0, 16)}…`);
+      out.push(
+        `${r.name}: ${f.chars} chars, sha256 ${f.sha256.slice(0, 16)}…; recorded ${r.chars} chars, ${r.sha256.slice(0, 16)}…`,
+      );
   }
   for (const f of found) if (!recorded.some((r) => r.name === f.name)) out.push(`${f.name}: not in the record`);
   return out;
@@ -44,7 +50,8 @@ export function rebuildHazards(
 ): string[] {
   const hazards: string[] = [];
   const key = recipeKey(recipe, record.seed, env.backend);
-  if (key !== record.key) hazards.push(`recipe: the record was built as ${record.key}, this recipe and backend give ${key}`);
+  if (key !== record.key)
+    hazards.push(`recipe: the record was built as ${record.key}, this recipe and backend give ${key}`);
   hazards.push(...compareEnvironment(record.environment, env).map((d) => `environment ${d}`));
   hazards.push(...compareCorpus(record.corpus, recipe, dataDir).map((d) => `corpus ${d}`));
   return hazards;

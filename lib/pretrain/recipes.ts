@@ -81,7 +81,7 @@ export const RECIPES: Record<PretrainScale, PretrainRecipe> = {
     heldOutWindows: 16,
     tokenizer: { vocabSize: 4096 },
     model: { hiddenSize: 256, numLayers: 4, numHeads: 4, numKvHeads: 4, intermediateSize: 688 },
-    train: { seqLen: 128, batchSize: 16, steps: 1800, lr: 2e-3, warmupSteps: 60, weightDecay: 0.01, clip: 1 },
+    train: { seqLen: 128, batchSize: 16, steps: 1200, lr: 2e-3, warmupSteps: 40, weightDecay: 0.01, clip: 1 },
     threads: 2,
   },
 };

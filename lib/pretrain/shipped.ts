@@ -52,7 +52,8 @@ export function hashModelFiles(dir: string): Record<string, FileHash> {
 
 /** A record for a freshly built folder, from its pre-training report. */
 export function recordFor(dir: string, report: PretrainReport): ShippedRecord {
-  if (!report.environment) throw new Error(`${dir}: the build recorded no environment (build it with peft-nb pretrain)`);
+  if (!report.environment)
+    throw new Error(`${dir}: the build recorded no environment (build it with peft-nb pretrain)`);
   return {
     key: report.key,
     seed: report.seed,
@@ -89,7 +90,9 @@ export function compareFiles(expected: Record<string, FileHash>, found: Record<s
     const f = found[name];
     if (!f) out.push(`${name}: missing`);
     else if (f.sha256 !== e.sha256)
-      out.push(`${name}: sha256 ${f.sha256.slice(0, 16)}… (${f.bytes} bytes), recorded ${e.sha256.slice(0, 16)}… (${e.bytes} bytes)`);
+      out.push(
+        `${name}: sha256 ${f.sha256.slice(0, 16)}… (${f.bytes} bytes), recorded ${e.sha256.slice(0, 16)}… (${e.bytes} bytes)`,
+      );
   }
   return out;
 }

@@ -119,7 +119,10 @@ export function corpusParts(sources: readonly CorpusSource[], dataDir?: string):
         break;
       case "glue":
         for (const task of s.tasks)
-          parts.push({ name: `glue-${task}`, text: domainText({ tasks: [task], charsPerTask: s.charsPerTask }, dataDir) });
+          parts.push({
+            name: `glue-${task}`,
+            text: domainText({ tasks: [task], charsPerTask: s.charsPerTask }, dataDir),
+          });
         break;
       case "gsm8k":
         parts.push({ name: "gsm8k-train", text: gsm8kTrainText(s.maxChars, dataDir) });

@@ -6,7 +6,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../cli/main.js";
 import { useBackend } from "../../lib/backend/index.js";
-import { buildBaseModel, compareWithRecord, currentEnvironment, hashModelFiles, recipeFor } from "../../lib/pretrain/index.js";
+import {
+  buildBaseModel,
+  compareWithRecord,
+  currentEnvironment,
+  hashModelFiles,
+  recipeFor,
+} from "../../lib/pretrain/index.js";
 
 const root = mkdtempSync(join(tmpdir(), "rebuild-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -82,11 +82,15 @@ describe("the shipped small base model", () => {
     expect(rebuildHazards(record, recipe, { ...record.environment, pythonStdlib: pythonStdlibVersion() })).toEqual(
       pythonStdlibVersion() === record.environment.pythonStdlib ? [] : expect.any(Array),
     );
-    const other = rebuildHazards(record, { ...recipe, train: { ...recipe.train, steps: 7 } }, {
-      ...record.environment,
-      threads: 1,
-      detail: "OpenBLAS 0.3.99 with Haswell kernels",
-    });
+    const other = rebuildHazards(
+      record,
+      { ...recipe, train: { ...recipe.train, steps: 7 } },
+      {
+        ...record.environment,
+        threads: 1,
+        detail: "OpenBLAS 0.3.99 with Haswell kernels",
+      },
+    );
     expect(other.join("\n")).toMatch(/^recipe: the record was built as small-s0-/m);
     expect(other.join("\n")).toMatch(/^environment threads: recorded 2, here 1$/m);
     expect(other.join("\n")).toMatch(/^environment detail: recorded .*, here "OpenBLAS 0.3.99 with Haswell kernels"$/m);
