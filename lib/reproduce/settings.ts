@@ -48,7 +48,7 @@ const LM_LR = learningRates("lm");
 const SMALL_HEAD_LR: Record<TrainedMethod, number> = {
   full: 1e-3,
   lora: 5e-3,
-  boft: 5e-2,
+  boft: 1e-2,
   loraga: 5e-3,
   urnn: 5e-2,
   hybrid: 5e-3,
