@@ -27,6 +27,7 @@ try {
     seed: Number(values.seed),
     cacheDir,
     progress: false,
+    shipped: false,
   });
   const r = await readPretrainReport(dir);
   const t = r.recipe.train;
@@ -35,13 +36,17 @@ try {
     `model: llama d${r.recipe.model.hiddenSize} L${r.recipe.model.numLayers} heads ${r.recipe.model.numHeads}/${r.recipe.model.numKvHeads} ffn ${r.recipe.model.intermediateSize}, vocab ${r.vocabSize}, ${r.parameters} parameters`,
   );
   console.log(
-    `data: ${r.recipe.corpusChars} chars -> ${r.corpusTokens} tokens, ${r.trainWindows} train windows of ${t.seqLen}; ${t.steps} steps x ${t.batchSize} rows = ${t.steps * t.batchSize * t.seqLen} tokens seen`,
+    `data: ${r.trainTokens} train tokens in ${r.trainWindows} windows of ${t.seqLen}; ${t.steps} steps x ${t.batchSize} rows = ${r.tokensSeen} tokens seen`,
   );
   console.log(
-    `time: tokenizer ${r.tokenizerSeconds.toFixed(1)} s, training ${r.trainSeconds.toFixed(1)} s, total ${r.totalSeconds.toFixed(1)} s wall, ${r.cpuSeconds.toFixed(1)} s CPU`,
+    `time: tokenizer ${r.tokenizerSeconds.toFixed(1)} s, training ${r.trainSeconds.toFixed(1)} s (${(r.tokensSeen / r.trainSeconds).toFixed(0)} tokens/s), total ${r.totalSeconds.toFixed(1)} s wall, ${r.cpuSeconds.toFixed(1)} s CPU`,
   );
+  for (const p of r.parts)
+    console.log(
+      `held-out ${p.name} (${p.heldOutWindows} windows): perplexity ${Math.exp(p.lossBefore).toFixed(1)} -> ${Math.exp(p.lossAfter).toFixed(1)}`,
+    );
   console.log(
-    `held-out (${r.heldOutWindows} windows): loss ${r.lossBefore.toFixed(3)} -> ${r.lossAfter.toFixed(3)}, perplexity ${r.perplexityBefore.toFixed(1)} -> ${r.perplexityAfter.toFixed(1)}`,
+    `held-out mean over parts: perplexity ${r.perplexityBefore.toFixed(1)} -> ${r.perplexityAfter.toFixed(1)}`,
   );
   if (values.keep) console.log(`kept: ${dir}`);
 } finally {

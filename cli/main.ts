@@ -25,6 +25,10 @@ export const COMMANDS: Record<string, Entry> = {
     summary: "run every reproduction notebook headless; one folder with notebooks, report.html and tables",
     load: lazy(() => import("./commands/reproduce.js")),
   },
+  pretrain: {
+    summary: "rebuild the shipped base model from its recipe and check its bytes against the record",
+    load: lazy(() => import("./commands/pretrain.js")),
+  },
   generate: {
     summary: "generate tokens from a model (quick check of a checkpoint)",
     load: lazy(() => import("./commands/generate.js")),

@@ -1,7 +1,6 @@
 // A GLUE task as runMethod trains it: seeded train batches, the label loss, the dev loss of the
 // eval curve on a fixed dev subsample, the task's GLUE metrics on the dev subset.
 import type { GlueTask } from "../data/glue.js";
-import { loadGlue } from "../data/glue.js";
 import { subsample } from "../data/sample.js";
 import { evaluateGlue } from "../eval/glue.js";
 import { GLUE_VERBALIZERS } from "../eval/prompts.js";
@@ -12,6 +11,7 @@ import { glueLoss, meanGlueLoss } from "./loss.js";
 import type { Pooling } from "./pooling.js";
 import { labelScorerFor, type ScoringMode } from "./scoring.js";
 import type { TaskRun } from "./task-run.js";
+import { runExamples, type EvalSplit } from "./validation-split.js";
 
 export interface GlueRunSettings {
   task: GlueTask;
@@ -24,6 +24,8 @@ export interface GlueRunSettings {
   evalLossLimit: number;
   scoring: ScoringMode;
   pooling: Pooling;
+  /** "validation": score a fixed held-out part of train and train on the rest (validation-split.ts). */
+  evalSplit: EvalSplit;
   dataDir: string | undefined;
 }
 
@@ -35,7 +37,9 @@ function divisorUpTo(n: number, max: number): number {
 
 export function glueTaskRun(model: TransformerModel, tokenizer: HfTokenizer, o: GlueRunSettings): TaskRun<GlueBatch> {
   const { task, seed, seqLen, scoring, pooling } = o;
-  const dev = subsample(loadGlue(task, "dev", { dir: o.dataDir }), o.evalLimit, seed);
+  const { evaluation, training } = runExamples(task, o.evalSplit, o.dataDir);
+  const trainSource = training ? { examples: training } : { split: "train" as const };
+  const dev = subsample(evaluation, o.evalLimit, seed);
   const devLossExamples = subsample(dev, o.evalLossLimit, seed + 1);
   const devLossBatches = (): GlueBatch[] => {
     const src = glueBatches(task, tokenizer, {
@@ -52,7 +56,7 @@ export function glueTaskRun(model: TransformerModel, tokenizer: HfTokenizer, o: 
   return {
     batches: (streamSeed) =>
       glueBatches(task, tokenizer, {
-        split: "train",
+        ...trainSource,
         limit: o.trainLimit ?? undefined,
         seqLen,
         batchSize: o.batchSize ?? 8,

@@ -2,8 +2,7 @@
 // paper's LLaMA bases read web text covering reviews, news and grammar examples; a base that
 // has read only Moby Dick has no tokens or features for them, so adapters have nothing to steer.
 import { loadGlue, GLUE_TASKS } from "../data/glue.js";
-import { mobyDickText } from "../io/moby-dick.js";
-import type { DomainCorpus, PretrainRecipe } from "./recipes.js";
+import type { DomainCorpus } from "./recipes.js";
 
 /** One sentence per line, the first `charsPerTask` characters' worth of each task, in task order. */
 export function domainText(spec: DomainCorpus, dataDir?: string): string {
@@ -29,17 +28,4 @@ export function domainText(spec: DomainCorpus, dataDir?: string): string {
     parts.push(lines.join("\n"));
   }
   return parts.join("\n\n");
-}
-
-export interface PretrainText {
-  text: string;
-  domainChars: number;
-  bookChars: number;
-}
-
-/** The whole pre-training text of a recipe: domain sentences first, so the held-out span (the corpus's end) stays the book's end. */
-export function pretrainText(recipe: PretrainRecipe, dataDir?: string): PretrainText {
-  const book = mobyDickText({ maxChars: recipe.corpusChars });
-  const domain = recipe.domain ? domainText(recipe.domain, dataDir) : "";
-  return { text: domain ? `${domain}\n\n${book}` : book, domainChars: domain.length, bookChars: book.length };
 }

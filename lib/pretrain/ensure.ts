@@ -1,5 +1,6 @@
-// The cached base model: built once per (recipe, seed, backend) under
-// <project>/.cache/base-models/<key>, then reused. Built in a temporary folder and renamed into
+// The base model of a scale. At small (seed 0) it is the folder shipped in the repository,
+// checked against its record. Otherwise it is built once per (recipe, seed, backend) under
+// <project>/.cache/base-models/<key>, then reused; built in a temporary folder and renamed into
 // place, so concurrent callers (parallel test workers, notebooks) never see half a model.
 import * as tf from "@tensorflow/tfjs";
 import { existsSync } from "node:fs";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { cacheRoot } from "../data/paths.js";
 import { pretrainBaseModel, PRETRAIN_REPORT_FILE, type PretrainReport } from "./pretrain.js";
 import { recipeFor, recipeKey, type PretrainScale } from "./recipes.js";
+import { shippedBaseDir, verifyShipped } from "./shipped.js";
 
 export interface EnsureBaseModelOptions {
   scale: PretrainScale;
@@ -21,6 +23,11 @@ export interface EnsureBaseModelOptions {
   dataDir?: string;
   /** Told when a model is built rather than found in the cache. */
   log?: (message: string) => void;
+  /**
+   * Use the shipped folder where the scale has one and the seed is 0 (default true); false builds
+   * from the recipe into the cache on the active backend (tens of minutes at small).
+   */
+  shipped?: boolean;
 }
 
 /** `base-models` under the cache root (PEFT_CACHE_DIR, else `<project>/.cache`). */
@@ -31,7 +38,10 @@ export function defaultCacheDir(): string {
 /** The folder `ensureBaseModel` uses for these options on the active backend (built or not). */
 export function baseModelDir(options: EnsureBaseModelOptions): string {
   const seed = checkSeed(options.seed ?? 0);
-  return join(options.cacheDir ?? defaultCacheDir(), recipeKey(recipeFor(options.scale), seed, tf.getBackend()));
+  const recipe = recipeFor(options.scale);
+  const shipped = shippedBaseDir(recipe.scale);
+  if (shipped && seed === 0 && (options.shipped ?? true)) return shipped;
+  return join(options.cacheDir ?? defaultCacheDir(), recipeKey(recipe, seed, tf.getBackend()));
 }
 
 function checkSeed(seed: number): number {
@@ -42,12 +52,18 @@ function checkSeed(seed: number): number {
 
 /**
  * Path of a Hugging Face folder (config.json, model.safetensors, tokenizer.json, pretrain.json)
- * holding the project's own pre-trained base model; pre-trains it on the active tfjs backend
- * when the cache lacks it. Same seed and backend give the same bytes.
+ * holding the project's own pre-trained base model: the shipped one at small (seed 0), else
+ * pre-trained on the active tfjs backend when the cache lacks it. Same seed and backend give
+ * the same bytes.
  */
 export async function ensureBaseModel(options: EnsureBaseModelOptions): Promise<string> {
   const seed = checkSeed(options.seed ?? 0);
   const recipe = recipeFor(options.scale);
+  const shipped = shippedBaseDir(recipe.scale);
+  if (shipped && seed === 0 && (options.shipped ?? true)) {
+    await verifyShipped(shipped);
+    return shipped;
+  }
   const key = recipeKey(recipe, seed, tf.getBackend());
   const root = options.cacheDir ?? defaultCacheDir();
   const dir = join(root, key);

@@ -1,6 +1,6 @@
 // Pre-trains the base model from scratch: a byte-level BPE tokenizer and a small LLaMA-family
-// model, both trained on the public-domain Moby Dick text plus unlabelled GLUE train sentences
-// (domain-adaptive pre-training), saved as a Hugging Face folder.
+// model, both trained on the recipe's corpus parts (sources.ts) with each part's end held out,
+// saved as a Hugging Face folder.
 import * as tf from "@tensorflow/tfjs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,28 +13,50 @@ import { causalLmLoss } from "../models/loss.js";
 import { shuffledBatches } from "../train/data.js";
 import { fullFineTuning } from "../train/full.js";
 import { train } from "../train/trainer.js";
-import { splitCorpus } from "./corpus.js";
-import { pretrainText } from "./domain.js";
+import { tokenWindows } from "./corpus.js";
 import { meanLmLoss } from "./perplexity.js";
 import type { PretrainRecipe } from "./recipes.js";
+import { corpusParts, fingerprintPart, holdOutEnd, type CorpusPartFingerprint } from "./sources.js";
 
 export const PRETRAIN_REPORT_FILE = "pretrain.json";
+
+/** What the bytes of a build depend on beyond the recipe (docs/models.md, determinism). */
+export interface BuildEnvironment {
+  backend: string;
+  /** Native-backend threads; null on other backends. */
+  threads: number | null;
+  /** The backend's own description, e.g. the OpenBLAS version and kernel type. */
+  detail: string | null;
+  node: string;
+  tfjs: string;
+  /** Debian version of the package the python-stdlib part reads, when the recipe uses it. */
+  pythonStdlib: string | null;
+}
+
+export interface PartReport extends CorpusPartFingerprint {
+  trainTokens: number;
+  heldOutTokens: number;
+  heldOutWindows: number;
+  lossBefore: number;
+  lossAfter: number;
+}
 
 export interface PretrainReport {
   key: string;
   scale: string;
   seed: number;
   backend: string;
+  environment: BuildEnvironment | null;
   recipe: PretrainRecipe;
   vocabSize: number;
   parameters: number;
-  corpusTokens: number;
-  /** Characters of domain (GLUE train) text and of Moby Dick in the corpus. */
-  domainChars: number;
-  bookChars: number;
+  /** Every part's fingerprint and held-out losses (nats): a rebuild on a different corpus shows here first. */
+  parts: PartReport[];
+  trainTokens: number;
   trainWindows: number;
-  heldOutWindows: number;
-  /** Held-out mean next-token loss (nats) of the random init and of the trained model. */
+  /** Tokens the optimiser saw: steps x batch x sequence length. */
+  tokensSeen: number;
+  /** Held-out mean next-token loss (nats) over the parts (each part weighs the same), and its exponential. */
   lossBefore: number;
   lossAfter: number;
   perplexityBefore: number;
@@ -52,11 +74,19 @@ export interface PretrainOptions {
   key: string;
   /** Progress bar on the display sink (default false). */
   progress?: boolean;
-  /** GLUE data directory for the domain text (default lib/data's dataDir()). */
+  /** GLUE and GSM8K data directory (default lib/data's dataDir()). */
   dataDir?: string;
+  /** Recorded in the report (the `peft-nb pretrain` build passes its backend choice). */
+  environment?: BuildEnvironment;
+  /** Durable checkpoints every `every` steps; a rerun with the same folder resumes from the newest. */
+  checkpoint?: { dir: string; every: number };
 }
 
-/** Writes tokenizer.json, config.json, model.safetensors and pretrain.json into `dir`. */
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Writes tokenizer.json, tokenizer_config.json, config.json, model.safetensors and pretrain.json into `dir`. */
 export async function pretrainBaseModel(
   dir: string,
   recipe: PretrainRecipe,
@@ -65,14 +95,31 @@ export async function pretrainBaseModel(
 ): Promise<PretrainReport> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const { text, domainChars, bookChars } = pretrainText(recipe, options.dataDir);
-  await writeTokenizer(dir, trainByteLevelBpe(text, { vocabSize: recipe.tokenizer.vocabSize }));
+  const parts = corpusParts(recipe.corpus, options.dataDir).map((p) => ({
+    ...p,
+    ...holdOutEnd(p.text, recipe.heldOutFraction),
+  }));
+  await writeTokenizer(
+    dir,
+    trainByteLevelBpe(
+      parts.map((p) => p.train),
+      { vocabSize: recipe.tokenizer.vocabSize },
+    ),
+  );
   const tokenizer = await loadTokenizer(dir);
-  const ids = tokenizer.encode(text, { addSpecialTokens: false });
-  const tokenizerSeconds = (performance.now() - t0) / 1000;
   const { seqLen, batchSize } = recipe.train;
-  const corpus = splitCorpus(ids, seqLen, recipe.heldOutFraction);
-  const heldOut = corpus.heldOut.slice(0, recipe.heldOutWindows);
+  const encoded = parts.map((p) => {
+    const trainIds = tokenizer.encode(p.train, { addSpecialTokens: false });
+    const heldOutIds = tokenizer.encode(p.heldOut, { addSpecialTokens: false });
+    const heldOut = tokenWindows(heldOutIds, seqLen).slice(0, recipe.heldOutWindows);
+    if (heldOut.length === 0)
+      throw new Error(
+        `corpus part ${p.name}: its held-out end (${heldOutIds.length} tokens) is shorter than one window of ${seqLen} tokens; raise the part's budget or heldOutFraction`,
+      );
+    return { trainIds, heldOutIds, heldOut, windows: tokenWindows(trainIds, seqLen) };
+  });
+  const windows = encoded.flatMap((e) => e.windows);
+  const tokenizerSeconds = (performance.now() - t0) / 1000;
 
   const config = makeConfig({
     family: "llama",
@@ -86,18 +133,18 @@ export async function pretrainBaseModel(
   });
   const model = createModel(config, { seed });
   try {
-    const lossBefore = meanLmLoss(model, heldOut);
+    const before = encoded.map((e) => meanLmLoss(model, e.heldOut));
     const t1 = performance.now();
     const result = await train<tf.Tensor2D>({
       trainable: fullFineTuning(model),
       loss: (batch) => causalLmLoss(model.forward(batch), batch),
       data: shuffledBatches({
-        size: corpus.train.length,
+        size: windows.length,
         batchSize,
         seed,
         collate: (idx) =>
           tf.tensor2d(
-            idx.flatMap((i) => corpus.train[i]!),
+            idx.flatMap((i) => windows[i]!),
             [idx.length, seqLen],
             "int32",
           ),
@@ -109,23 +156,33 @@ export async function pretrainBaseModel(
       seed,
       progress: options.progress ? { label: `pre-training ${recipe.scale} base model` } : false,
       name: "pretrain",
+      ...(options.checkpoint ? { checkpoint: { ...options.checkpoint, keepLast: 2 }, resume: true } : {}),
     });
     const trainSeconds = (performance.now() - t1) / 1000;
-    const lossAfter = meanLmLoss(model, heldOut);
+    const after = encoded.map((e) => meanLmLoss(model, e.heldOut));
     await saveModel(model, dir);
+    const lossBefore = mean(before);
+    const lossAfter = mean(after);
     const report: PretrainReport = {
       key: options.key,
       scale: recipe.scale,
       seed,
       backend: tf.getBackend(),
+      environment: options.environment ?? null,
       recipe,
       vocabSize: tokenizer.vocabSize,
       parameters: model.parameterCount(),
-      corpusTokens: ids.length,
-      domainChars,
-      bookChars,
-      trainWindows: corpus.train.length,
-      heldOutWindows: heldOut.length,
+      parts: parts.map((p, i) => ({
+        ...fingerprintPart(p),
+        trainTokens: encoded[i]!.trainIds.length,
+        heldOutTokens: encoded[i]!.heldOutIds.length,
+        heldOutWindows: encoded[i]!.heldOut.length,
+        lossBefore: before[i]!,
+        lossAfter: after[i]!,
+      })),
+      trainTokens: encoded.reduce((n, e) => n + e.trainIds.length, 0),
+      trainWindows: windows.length,
+      tokensSeen: recipe.train.steps * batchSize * seqLen,
       lossBefore,
       lossAfter,
       perplexityBefore: Math.exp(lossBefore),

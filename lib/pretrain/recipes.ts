@@ -3,6 +3,7 @@
 // its cache folder.
 import { createHash } from "node:crypto";
 import type { GlueTask } from "../data/glue.js";
+import { canonicalJson } from "../io/canonical-json.js";
 
 export type PretrainScale = "smoke" | "small";
 
@@ -13,14 +14,20 @@ export interface DomainCorpus {
   charsPerTask: number;
 }
 
+/** One source of the pre-training corpus (lib/pretrain/sources.ts); each keeps its own held-out end. */
+export type CorpusSource =
+  | { source: "moby-dick"; maxChars: number }
+  | { source: "sotu"; maxChars: number }
+  | ({ source: "glue" } & DomainCorpus)
+  | { source: "gsm8k"; maxChars: number }
+  | { source: "python-stdlib"; maxChars: number };
+
 export interface PretrainRecipe {
   scale: PretrainScale;
-  /** Characters of Moby Dick used (the first ones); the last `heldOutFraction` of its tokens are held out. */
-  corpusChars: number;
+  /** The corpus, part by part; the last `heldOutFraction` of each part's characters is held out. */
+  corpus: CorpusSource[];
   heldOutFraction: number;
-  /** Domain-adaptive text (GLUE train sentences) put before the book; null: Moby Dick only. */
-  domain: DomainCorpus | null;
-  /** Held-out windows scored for perplexity (the first ones of the held-out span). */
+  /** Held-out windows scored per part for perplexity (the first ones of each held-out span). */
   heldOutWindows: number;
   tokenizer: { vocabSize: number };
   model: { hiddenSize: number; numLayers: number; numHeads: number; numKvHeads: number; intermediateSize: number };
@@ -33,39 +40,54 @@ export interface PretrainRecipe {
     weightDecay: number;
     clip: number;
   };
+  /**
+   * Native-backend threads the shipped build ran with: its bytes repeat only on the same backend,
+   * thread count and OpenBLAS kernels (docs/models.md, determinism). Null: whatever is active.
+   */
+  threads: number | null;
 }
 
+const GLUE_ALL: GlueTask[] = ["sst2", "cola", "mrpc", "rte"];
+
 /**
- * Both corpora are Moby Dick plus the unlabelled train sentences of the four GLUE tasks
- * (domain-adaptive pre-training, docs/reproductions.md): the held-out span stays the book's end.
- * Sizes fit the budgets on two shared CPU cores with the wasm backend (docs/reproductions.md):
- * smoke pre-trains in seconds for CI, small in a few minutes and is what notebooks fine-tune.
+ * smoke pre-trains in seconds on the fly for CI. small is the shipped base model
+ * (models/base-small, docs/models.md "The shipped base model"): pre-trained once on the native
+ * backend at two threads, then loaded from the repository; rebuilt by `peft-nb pretrain`.
  */
 export const RECIPES: Record<PretrainScale, PretrainRecipe> = {
   smoke: {
     scale: "smoke",
-    corpusChars: 150_000,
+    corpus: [
+      { source: "glue", tasks: GLUE_ALL, charsPerTask: 25_000 },
+      { source: "moby-dick", maxChars: 150_000 },
+    ],
     heldOutFraction: 0.05,
-    domain: { tasks: ["sst2", "cola", "mrpc", "rte"], charsPerTask: 25_000 },
-    heldOutWindows: 16,
+    heldOutWindows: 4,
     tokenizer: { vocabSize: 384 },
     model: { hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 172 },
     train: { seqLen: 32, batchSize: 8, steps: 40, lr: 3e-3, warmupSteps: 4, weightDecay: 0.01, clip: 1 },
+    threads: null,
   },
   small: {
     scale: "small",
-    corpusChars: 300_000,
-    heldOutFraction: 0.05,
-    domain: { tasks: ["sst2", "cola", "mrpc", "rte"], charsPerTask: 150_000 },
-    heldOutWindows: 32,
-    tokenizer: { vocabSize: 768 },
-    model: { hiddenSize: 96, numLayers: 3, numHeads: 4, numKvHeads: 2, intermediateSize: 256 },
-    train: { seqLen: 64, batchSize: 8, steps: 600, lr: 3e-3, warmupSteps: 30, weightDecay: 0.01, clip: 1 },
+    corpus: [
+      { source: "glue", tasks: GLUE_ALL, charsPerTask: 1_000_000 },
+      { source: "moby-dick", maxChars: 1_300_000 },
+      { source: "sotu", maxChars: 1_500_000 },
+      { source: "gsm8k", maxChars: 1_200_000 },
+      { source: "python-stdlib", maxChars: 600_000 },
+    ],
+    heldOutFraction: 0.02,
+    heldOutWindows: 16,
+    tokenizer: { vocabSize: 4096 },
+    model: { hiddenSize: 256, numLayers: 4, numHeads: 4, numKvHeads: 4, intermediateSize: 688 },
+    train: { seqLen: 128, batchSize: 16, steps: 1200, lr: 2e-3, warmupSteps: 40, weightDecay: 0.01, clip: 1 },
+    threads: 2,
   },
 };
 
 /** Bumped when the pipeline changes in a way that changes its output for the same recipe. */
-export const PIPELINE_VERSION = 2;
+export const PIPELINE_VERSION = 3;
 
 export function recipeFor(scale: string): PretrainRecipe {
   const r = RECIPES[scale as PretrainScale];
@@ -78,22 +100,10 @@ export function recipeFor(scale: string): PretrainRecipe {
   return r;
 }
 
-/** JSON with sorted keys, so the hash does not depend on property order. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object") {
-    return `{${Object.keys(v as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /** The cache key: `<scale>-s<seed>-<backend>-<hash of recipe, seed, backend, pipeline version>`. */
 export function recipeKey(recipe: PretrainRecipe, seed: number, backend: string): string {
   const hash = createHash("sha256")
-    .update(canonical({ recipe, seed, backend, version: PIPELINE_VERSION }))
+    .update(canonicalJson({ recipe, seed, backend, version: PIPELINE_VERSION }))
     .digest("hex")
     .slice(0, 16);
   return `${recipe.scale}-s${seed}-${backend}-${hash}`;

@@ -113,6 +113,16 @@ export interface SignalOptions {
   floor?: readonly string[];
   /** Lower is better for these columns (e.g. a loss). */
   lowerIsBetter?: readonly string[];
+  /**
+   * Also judge whether the gain exceeds this many standard deviations of the difference,
+   * sqrt(std_method² + std_base²) over seeds (cells without a std count as 0): the main table's
+   * "beats the base by more than two standard deviations" is `sigmas: 2`. Default: not judged.
+   */
+  sigmas?: number;
+}
+
+export function scoreStd(s: Score | null | undefined): number {
+  return s !== null && s !== undefined && typeof s === "object" ? s.std : 0;
 }
 
 /**
@@ -133,7 +143,7 @@ export function learningSignalTable(
       const b = scoreMean(base[col]);
       const m = scoreMean(scores[col]);
       if (floor.has(col)) {
-        rows.push([method, col, b, m, null, "at floor (not judged)"]);
+        rows.push([method, col, b, m, null, ...(opts.sigmas === undefined ? [] : [null]), "at floor (not judged)"]);
         continue;
       }
       if (!Number.isFinite(b) || !Number.isFinite(m))
@@ -141,11 +151,25 @@ export function learningSignalTable(
           `learningSignalTable: ${method} / ${col}: expected finite scores, found base ${b} and method ${m}`,
         );
       const gain = lower.has(col) ? b - m : m - b;
-      rows.push([method, col, b, m, gain, gain > 0 ? "beats base" : "does not beat base"]);
+      const verdict = gain > 0 ? "beats base" : "does not beat base";
+      if (opts.sigmas === undefined) rows.push([method, col, b, m, gain, verdict]);
+      else {
+        const sd = Math.hypot(scoreStd(scores[col]), scoreStd(base[col]));
+        const clear = gain > opts.sigmas * sd;
+        rows.push([method, col, b, m, gain, sd, clear ? `beats base by > ${opts.sigmas} std` : verdict]);
+      }
     }
   }
   return {
-    columns: ["method", "column", "untuned base", "fine-tuned", "gain", "verdict"],
+    columns: [
+      "method",
+      "column",
+      "untuned base",
+      "fine-tuned",
+      "gain",
+      ...(opts.sigmas === undefined ? [] : ["std of gain"]),
+      "verdict",
+    ],
     rows,
     digits: 3,
     caption: "Learning signal: each method against the untuned base model",

@@ -1,10 +1,13 @@
 // The learning signal the reproductions must show, at smoke scale with a fixed seed:
 // - "lm" scoring: full fine-tuning and LoRA lower the dev loss of the gold label word well below
 //   the untuned base model's;
-// - "head" scoring (runMethod's default, mean pooling): full fine-tuning lifts SST-2 dev accuracy
-//   above the untuned base (a random head, so ≈ chance). Budgets are from docs/reproductions.md.
+// - "head" scoring (runMethod's default, mean pooling) on the shipped small base: full fine-tuning lifts
+//   SST-2 accuracy well above the untuned base (a random head, so ≈ chance). Budgets are from
+//   docs/reproductions.md.
 import { beforeAll, describe, expect, it } from "vitest";
+import { useBackend } from "../../lib/backend/index.js";
 import { runMethod, type RunMethodOptions } from "../../lib/experiments/index.js";
+import { ensureBaseModel } from "../../lib/pretrain/index.js";
 import { smokeBase } from "./helpers.js";
 
 let baseDir: string;
@@ -41,27 +44,30 @@ describe("fine-tuning beats the untuned base (SST-2 dev loss of the label word)"
   });
 });
 
-describe("fine-tuning beats the untuned base (SST-2 dev accuracy, classification head)", () => {
+describe("fine-tuning beats the untuned base (SST-2 accuracy, classification head, shipped small base)", () => {
   it("full", async () => {
-    // lr 1e-2: on the domain-adapted smoke base (40 pre-training steps) 2e-3 stayed at chance (0.48).
+    // The small scale's budget and rate (lib/reproduce/settings.ts), scored on the held-out part of train
+    // the rate sweep used, so the test reads no dev example. Measured: 0.544 -> 0.666 on its 500 examples.
+    await useBackend();
     const r = await runMethod({
-      baseDir,
+      baseDir: await ensureBaseModel({ scale: "small" }),
       task: "sst2",
       method: "full",
       seed: 0,
-      steps: 200,
+      steps: 100,
       batchSize: 16,
-      seqLen: 64,
-      lr: 1e-2,
-      evalLimit: 128,
+      seqLen: 48,
+      lr: 1e-3,
+      evalSplit: "validation",
+      evalLimit: 500,
       evalLossLimit: 32,
-      evalEvery: 200,
+      evalEvery: 100,
       evaluateBase: true,
     });
     const base = r.baseMetrics!.accuracy!;
     const after = r.metrics.accuracy!;
-    // 128 dev examples: 0.015 is two more right than the base (measured: three, 0.531 -> 0.555).
-    expect(after).toBeGreaterThan(base + 0.015);
+    // 500 examples: the standard error of a difference of two accuracies near 0.6 is about 0.03.
+    expect(after).toBeGreaterThan(base + 0.06);
     expect(r.metrics.devLoss!).toBeLessThan(r.baseMetrics!.devLoss!);
   }, 600_000);
 });

@@ -123,6 +123,26 @@ describe("claims and learning signal", () => {
     expect(() => learningSignalTable({ a: 1 }, { m: { a: Number.NaN } })).toThrow(/m \/ a: expected finite/);
   });
 
+  it("with sigmas, calls a gain clear only beyond that many standard deviations of the difference", () => {
+    const base = { sst2: { mean: 0.5, std: 0.03 }, loss: 3 };
+    const t = learningSignalTable(
+      base,
+      {
+        clear: { sst2: { mean: 0.7, std: 0.04 }, loss: 2.5 },
+        noisy: { sst2: { mean: 0.58, std: 0.04 }, loss: 2.9 },
+      },
+      { lowerIsBetter: ["loss"], sigmas: 2 },
+    );
+    expect(t.columns).toEqual(["method", "column", "untuned base", "fine-tuned", "gain", "std of gain", "verdict"]);
+    const row = (m: string, c: string) => t.rows.find((r) => r[0] === m && r[1] === c)!;
+    // std of the gain: hypot(0.04, 0.03) = 0.05; 2 std = 0.1.
+    expect(row("clear", "sst2")[5]).toBeCloseTo(0.05, 12);
+    expect(row("clear", "sst2")[6]).toBe("beats base by > 2 std");
+    expect(row("noisy", "sst2")[6]).toBe("beats base");
+    // Plain numbers have no spread: any gain is clear.
+    expect(row("noisy", "loss")[6]).toBe("beats base by > 2 std");
+  });
+
   it("mean ± std matches numpy's sample statistics", () => {
     const samples = [[0.71, 0.74, 0.69], [1, 2], [3.5]];
     const ref = runPythonJson<Array<{ mean: number; std: number }>>(REF, [], JSON.stringify(samples));

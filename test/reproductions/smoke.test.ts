@@ -80,7 +80,9 @@ function checkTables(out: string): void {
   for (const row of signal.rows.filter((r) => String(r[1]).endsWith("dev loss"))) {
     const m = main.rows.find((r) => r[0] === row[0])!;
     expect(row[4] as number).toBeCloseTo(baseLoss - mean(m[loss]), 9);
-    expect(row[5]).toBe("beats base");
+    // the verdict is the last column (the std of the gain sits before it): beating the base at all is what
+    // smoke's two seeds can show; "by > 2 std" depends on their spread
+    expect(String(row.at(-1))).toMatch(/^beats base/);
   }
   checkBenchmarks(join(out, "benchmarks"));
   // resources, in both regimes: ratios are each method's step time over full's; claims agree with those ratios
