@@ -11,7 +11,6 @@ import { loadAdapter } from "../../lib/adapters/index.js";
 import { loadGsm8k } from "../../lib/data/gsm8k.js";
 import { subsample } from "../../lib/data/sample.js";
 import {
-  textGeneratorFor,
   continuationLoss,
   encodeGsm8kExample,
   gsm8kBatches,
@@ -167,10 +166,20 @@ describe("MT-Bench on the tuned model", () => {
         const seenInRun = shown.splice(0).sort(); // judge requests run concurrently: compare as sets
         await runMtBench(r.tuned.generator(), { judge, limit: 2, seed: 0, maxTokens: 6 });
         expect(shown.splice(0).sort()).toEqual(seenInRun);
+        // And the kept model is the tuned one, not the base: its logits at a judged prompt differ. (Comparing the
+        // base's answers instead depends on the budget: the smoke base and the tuned model may both answer EOS.)
         const base = await loadModel(baseDir);
-        await runMtBench(textGeneratorFor(base, tokenizer), { judge, limit: 2, seed: 0, maxTokens: 6 });
+        const ids = tf.tensor2d(
+          [tokenizer.encode("### User:\nWhat is 2 + 2?\n\n### Assistant:\n")],
+          undefined,
+          "int32",
+        );
+        const diff = tf.tidy(
+          () => tf.max(tf.abs(tf.sub(r.tuned.model.forward(ids), base.forward(ids)))).dataSync()[0] as number,
+        );
+        ids.dispose();
         base.dispose();
-        expect(shown.splice(0).sort()).not.toEqual(seenInRun);
+        expect(diff).toBeGreaterThan(1e-4);
       } finally {
         r.tuned.dispose();
       }
