@@ -153,7 +153,7 @@ export const BENCHMARK_LOSS_COLUMN = "GSM8K solution loss";
 /**
  * Per column: the best mean of any method, the untuned base's, and the verdict: "at floor" when no
  * run of any method or seed scores above the metric's floor (it cannot rank methods here),
- * "not measured" when no run has the metric (the runs' notes say why), otherwise "above floor".
+ * "not measured" when no run has the metric (the runs' notes say why), otherwise "above floor in k of n runs".
  */
 export function benchmarkFloorTable(runs: readonly RunOutcome[]): Table {
   const good = runs.filter((r): r is RunSummary & RunOutcome => !isRunFailure(r) && r.task === "gsm8k");
@@ -168,7 +168,10 @@ export function benchmarkFloorTable(runs: readonly RunOutcome[]): Table {
     }
     const best = c.loss ? Math.min(...values) : Math.max(...values);
     if (!c.loss && best <= c.floor) return [c.name, best, n, `at floor (${c.floor}) in every run: ${c.why}`];
-    return [c.name, best, n, c.loss ? "moves with fine-tuning (compare each method with base)" : "above floor"];
+    if (c.loss) return [c.name, best, n, "moves with fine-tuning (compare each method with base)"];
+    // How many runs left the floor, so that one lucky answer in one seed does not read as a ranking signal.
+    const above = values.filter((v) => v > c.floor).length;
+    return [c.name, best, n, `above floor in ${above} of ${n} runs`];
   });
   return {
     columns: ["column", "best run", "runs", "verdict"],
