@@ -10,23 +10,15 @@ import { glueBatches, type GlueBatch } from "./glue-batches.js";
 import { glueLoss, meanGlueLoss } from "./loss.js";
 import type { Pooling } from "./pooling.js";
 import { labelScorerFor, type ScoringMode } from "./scoring.js";
-import type { TaskRun } from "./task-run.js";
+import type { TaskRun, TaskRunSettings } from "./task-run.js";
 import { runExamples, type EvalSplit } from "./validation-split.js";
 
-export interface GlueRunSettings {
+export interface GlueRunSettings extends TaskRunSettings {
   task: GlueTask;
-  seed: number;
-  seqLen: number;
-  /** Null for an untrained run. */
-  batchSize: number | null;
-  trainLimit: number | null;
-  evalLimit: number;
-  evalLossLimit: number;
   scoring: ScoringMode;
   pooling: Pooling;
   /** "validation": score a fixed held-out part of train and train on the rest (validation-split.ts). */
   evalSplit: EvalSplit;
-  dataDir: string | undefined;
 }
 
 /** The largest batch size ≤ max that divides n, so a fixed evaluation set is scored whole. */

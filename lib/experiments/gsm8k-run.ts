@@ -10,21 +10,12 @@ import type { TransformerModel } from "../models/model.js";
 import { evaluateGenerative, GENERATIVE_METRICS, type GenerativeBudget } from "./generative-eval.js";
 import { gsm8kBatches, type LmBatch } from "./gsm8k-batches.js";
 import { continuationLoss, meanLoss } from "./loss.js";
-import type { TaskRun } from "./task-run.js";
+import type { TaskRun, TaskRunSettings } from "./task-run.js";
 
-export interface Gsm8kRunSettings {
-  seed: number;
-  seqLen: number;
-  /** Null for an untrained run. */
-  batchSize: number | null;
-  trainLimit: number | null;
-  /** GSM8K test problems scored by exact match. */
-  evalLimit: number;
-  /** Test problems in the eval curve's solution loss. */
-  evalLossLimit: number;
+export interface Gsm8kRunSettings extends TaskRunSettings {
+  // evalLimit: GSM8K test problems scored by exact match; evalLossLimit: those in the eval curve's solution loss.
   generation: Omit<GenerativeBudget, "gsm8k">;
   judge: JudgeConfig | null;
-  dataDir: string | undefined;
 }
 
 export function gsm8kTaskRun(

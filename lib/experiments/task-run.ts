@@ -4,6 +4,20 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { BatchSource } from "../train/data.js";
 
+/** What every task's run reads of runMethod's resolved options. */
+export interface TaskRunSettings {
+  seed: number;
+  seqLen: number;
+  /** Null for an untrained run. */
+  batchSize: number | null;
+  trainLimit: number | null;
+  /** Examples the final metrics score. */
+  evalLimit: number;
+  /** Examples in the eval curve's loss. */
+  evalLossLimit: number;
+  dataDir: string | undefined;
+}
+
 export interface TaskEvaluation {
   /** The task's metrics plus `devLoss`. */
   metrics: Record<string, number>;
