@@ -25,6 +25,12 @@ export const nonNegativeInteger = (fallback: number): NumberRule => ({
   expected: "a non-negative integer",
 });
 
+export const positiveInteger = (fallback: number): NumberRule => ({
+  fallback,
+  check: (n) => Number.isInteger(n) && n >= 1,
+  expected: "a positive integer",
+});
+
 /** A per-cell timeout given in seconds, in milliseconds; undefined when not given. */
 export function timeoutOption(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;

@@ -1,6 +1,7 @@
 // `peft-nb reproduce`: every reproduction notebook, headless through the kernel, into one folder
 // with the executed notebooks, one offline HTML report and every table as CSV and Markdown.
 // Exit 0 when all ran, 1 when any failed (the others still run), 2 for bad usage.
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { Notebook } from "../../kernel/notebook/nbformat.js";
 import { readNotebook, writeNotebook } from "../../kernel/notebook/notebook-file.js";
@@ -8,11 +9,30 @@ import { parseParameterArgs } from "../../kernel/notebook/parameters.js";
 import { buildHtmlReport, notebookTitle } from "../../kernel/report/html-report.js";
 import { executeNotebook } from "../../kernel/runner/execute-notebook.js";
 import { projectRoot } from "../../lib/project-root.js";
-import { parseScale, REPRODUCTIONS } from "../../lib/reproduce/catalog.js";
+import { parseScale, REPRODUCTIONS, type Scale } from "../../lib/reproduce/catalog.js";
 import { runReproductions, summaryLines, type PipelineDeps } from "../../lib/reproduce/pipeline.js";
 import { checkQueueUrl } from "../../lib/sweep/queue-url.js";
 import { defineCommand, UsageError } from "../command.js";
-import { KERNEL_OPTIONS, kernelArgvOption, nonNegativeInteger, numberOption, timeoutOption } from "../options.js";
+import {
+  KERNEL_OPTIONS,
+  kernelArgvOption,
+  nonNegativeInteger,
+  numberOption,
+  positiveInteger,
+  timeoutOption,
+} from "../options.js";
+
+/**
+ * Runs trained at once. small's grid is many runs of a model small enough that one process leaves
+ * a core half idle, so it trains one run per core (docs/reproductions.md, "Runs in parallel");
+ * smoke's runs take seconds (a process each would cost more than it saves) and full's want a GPU.
+ */
+function parallelFor(scale: Scale, raw: string | undefined): number {
+  if (raw !== undefined) return numberOption(raw, "--parallel", positiveInteger(1));
+  const env = process.env.PEFT_PARALLEL_RUNS;
+  if (env !== undefined && env.trim() !== "") return numberOption(env, "PEFT_PARALLEL_RUNS", positiveInteger(1));
+  return scale === "small" ? availableParallelism() : 1;
+}
 
 export const command = defineCommand({
   name: "reproduce",
@@ -34,6 +54,9 @@ options:
   --queue URL          train every run as a job on this Redis queue (redis://[user:pass@]host:port,
                        rediss:// for TLS; default PEFT_QUEUE_URL); \`peft-nb worker\` trains them
   --store DIR          the sweep's result store, shared with the workers (default PEFT_RESULT_STORE)
+  --parallel N         without a queue: train N runs at once, each in its own process with an even
+                       share of the cores (default PEFT_PARALLEL_RUNS, else every core at scale
+                       small, 1 at smoke and full)
   -q, --quiet          no progress lines (cells started; runs done / total, elapsed, time left)
 `,
   options: {
@@ -46,6 +69,7 @@ options:
     dir: { type: "string" },
     queue: { type: "string" },
     store: { type: "string" },
+    parallel: { type: "string" },
     quiet: { type: "boolean", short: "q" },
   },
   async run({ values }, io) {
@@ -61,6 +85,7 @@ options:
       // saved in the executed notebooks and the report.
       if (values.queue) kernelEnv.PEFT_QUEUE_URL = checkQueueUrl(values.queue);
       if (values.store) kernelEnv.PEFT_RESULT_STORE = resolve(values.store);
+      kernelEnv.PEFT_PARALLEL_RUNS = String(parallelFor(scale, values.parallel));
     } catch (err) {
       throw new UsageError((err as Error).message, false);
     }

@@ -1,13 +1,15 @@
 // The reproduction notebooks' verb for many runs at once: locally each is trained (or read from the
-// run cache) in turn; with a queue (the `queue` option, else PEFT_QUEUE_URL) they all become jobs
+// run cache) in turn, or by a pool of processes side by side (`parallel`, run-pool.ts); with a queue (the `queue` option, else PEFT_QUEUE_URL) they all become jobs
 // at once, so every worker of the sweep trains one while the notebook waits. Either way a run that
 // fails comes back as a RunFailure in its place and the others still run.
+import * as tf from "@tensorflow/tfjs";
 import { progressBar } from "../display/progress.js";
 import { RUNS_PROGRESS_KIND } from "../display/progress-report.js";
 import type { RunMethodOptions } from "../experiments/run-method.js";
 import { queueUrlFrom } from "../sweep/queue-url.js";
 import { invalidRunKey, type RunOutcome } from "./run-outcome.js";
-import { cachedRun, runKey, type CachedRunOptions } from "./runs.js";
+import { trainInPool, parallelRuns, threadsPerRun } from "./run-pool.js";
+import { cachedRun, defaultRunCacheDir, readCachedRun, runKey, type CachedRunOptions } from "./runs.js";
 
 export interface CachedRunsOptions extends CachedRunOptions {
   /** Redis URL of a sweep's queue (redis://[user:password@]host:port, rediss:// for TLS); null or absent: PEFT_QUEUE_URL; false: run locally. */
@@ -22,6 +24,12 @@ export interface CachedRunsOptions extends CachedRunOptions {
   progress?: boolean;
   /** The bar's label (default "runs"). */
   label?: string;
+  /**
+   * Local runs only: how many runs train at once, each in its own process with an even share of the
+   * cores (run-pool.ts); default PEFT_PARALLEL_RUNS, else 1 (one after another in this process).
+   * Needs the run cache (the processes hand results back through it): with cacheDir null runs train here.
+   */
+  parallel?: number | null;
 }
 
 export async function cachedRuns(
@@ -44,9 +52,11 @@ export async function cachedRuns(
       ...(opts.progress !== undefined ? { progress: opts.progress } : {}),
     });
   }
-  const out: RunOutcome[] = [];
+  const workers = parallelRuns(opts.parallel);
+  const cacheDir = opts.cacheDir === undefined ? defaultRunCacheDir() : opts.cacheDir;
   // Runs read back from the cache take no time, so only trained runs predict what remains.
   const trainedSeconds: number[] = [];
+  const pooled = workers > 1 && cacheDir !== null;
   const bar =
     opts.progress === false || list.length === 0
       ? undefined
@@ -59,31 +69,84 @@ export async function cachedRuns(
               ? done >= total
                 ? 0
                 : undefined
-              : ((total - done) * trainedSeconds.reduce((a, b) => a + b, 0)) / trainedSeconds.length,
+              : ((total - done) * trainedSeconds.reduce((a, b) => a + b, 0)) /
+                trainedSeconds.length /
+                (pooled ? workers : 1),
         });
   const counts = { trained: 0, cached: 0, failed: 0 };
-  for (const o of list) {
-    const t0 = performance.now();
-    // Options runMethod refuses have no key; they fail in their place like any other run.
-    let key = invalidRunKey(o);
-    try {
-      key = runKey(o);
-      const r = await cachedRun(o, opts);
-      out.push({ ...r, ok: true, key });
-      if (r.cached) counts.cached++;
-      else {
-        counts.trained++;
-        trainedSeconds.push((performance.now() - t0) / 1000);
-      }
-    } catch (e) {
-      const error = (e as Error).stack ?? String(e);
-      opts.log?.(`${key}: FAILED: ${(e as Error).message}`);
-      out.push({ ok: false, key, method: o.method, task: o.task, seed: o.seed ?? 0, error });
+  const out: (RunOutcome | undefined)[] = new Array(list.length);
+  let ended = 0;
+  const end = (i: number, outcome: RunOutcome, seconds: number | null) => {
+    out[i] = outcome;
+    ended++;
+    if (!outcome.ok) {
+      opts.log?.(`${outcome.key}: FAILED: ${outcome.error.split("\n")[0]}`);
       counts.failed++;
-      trainedSeconds.push((performance.now() - t0) / 1000);
+    } else if (outcome.cached) counts.cached++;
+    else counts.trained++;
+    if (seconds !== null) trainedSeconds.push(seconds);
+    const o = list[i]!;
+    bar?.update(ended, { ...counts, last: `${o.method}/${o.task}/seed ${o.seed ?? 0}` });
+  };
+  const failure = (i: number, key: string, error: string): RunOutcome => {
+    const o = list[i]!;
+    return { ok: false, key, method: o.method, task: o.task, seed: o.seed ?? 0, error };
+  };
+
+  if (pooled) {
+    // Cached runs are read here; the rest train in the pool and are read back as each one ends.
+    const pending: { id: number; options: RunMethodOptions }[] = [];
+    const keys: string[] = [];
+    list.forEach((o, i) => {
+      keys[i] = invalidRunKey(o);
+      try {
+        keys[i] = runKey(o);
+        const hit = readCachedRun(o, { ...opts, cacheDir });
+        if (hit) {
+          opts.log?.(`${keys[i]}: read from cache`);
+          end(i, { ...hit, ok: true, key: keys[i]! }, null);
+        } else pending.push({ id: i, options: o });
+      } catch (e) {
+        end(i, failure(i, keys[i]!, (e as Error).stack ?? String(e)), null);
+      }
+    });
+    const settings = {
+      workers,
+      threads: threadsPerRun(workers),
+      backend: tf.getBackend(),
+      cacheDir,
+      adapters: opts.adapters ?? false,
+    };
+    if (pending.length > 0)
+      opts.log?.(
+        `training ${pending.length} runs in ${Math.min(workers, pending.length)} processes of ${settings.threads} thread(s) each`,
+      );
+    await trainInPool(pending, settings, (i, e) => {
+      if (!e.ok) return end(i, failure(i, keys[i]!, e.error), null);
+      const r = readCachedRun(list[i]!, { ...opts, cacheDir });
+      if (!r)
+        return end(
+          i,
+          failure(i, keys[i]!, "the run pool reported the run trained, but its result is not in the run cache"),
+          e.seconds,
+        );
+      opts.log?.(`${keys[i]}: trained in ${e.seconds.toFixed(1)} s (run pool)`);
+      end(i, { ...r, cached: false, ok: true, key: keys[i]! }, e.seconds);
+    });
+  } else {
+    for (const [i, o] of list.entries()) {
+      const t0 = performance.now();
+      // Options runMethod refuses have no key; they fail in their place like any other run.
+      let key = invalidRunKey(o);
+      try {
+        key = runKey(o);
+        const r = await cachedRun(o, opts);
+        end(i, { ...r, ok: true, key }, r.cached ? null : (performance.now() - t0) / 1000);
+      } catch (e) {
+        end(i, failure(i, key, (e as Error).stack ?? String(e)), (performance.now() - t0) / 1000);
+      }
     }
-    bar?.update(out.length, { ...counts, last: `${o.method}/${o.task}/seed ${o.seed ?? 0}` });
   }
   bar?.close();
-  return out;
+  return out as RunOutcome[];
 }

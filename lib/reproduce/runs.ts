@@ -32,21 +32,36 @@ export interface CachedRunOptions {
 /** A run's result, whether it came from the cache, and where its tuned adapter files are (with `adapters`). */
 export type CachedRunResult = RunResult & { cached: boolean; adapterDir?: string };
 
+/** Where a run's result and adapter files live in the cache (null: caching is off). */
+function cachePaths(o: RunMethodOptions, opts: CachedRunOptions): { file: string | null; adapterDir?: string } {
+  const dir = opts.cacheDir === undefined ? defaultRunCacheDir() : opts.cacheDir;
+  const key = runKey(o);
+  // "base" trains nothing, so it has no adapter to keep.
+  const adapterDir = dir && opts.adapters && o.method !== "base" ? join(dir, `${key}.adapter`) : undefined;
+  return { file: dir ? join(dir, `${key}.json`) : null, ...(adapterDir ? { adapterDir } : {}) };
+}
+
+/** The cached result of a run (with its adapter files, when asked for), or null when it must train. */
+export function readCachedRun(o: RunMethodOptions, opts: CachedRunOptions = {}): CachedRunResult | null {
+  const { file, adapterDir } = cachePaths(o, opts);
+  if (!file || !existsSync(file) || (adapterDir && !existsSync(adapterDir))) return null;
+  try {
+    const r = JSON.parse(readFileSync(file, "utf8")) as RunResult;
+    return { ...r, cached: true, ...(adapterDir ? { adapterDir } : {}) };
+  } catch {
+    return null; // a truncated file from a crash: train again and overwrite it
+  }
+}
+
 export async function cachedRun(o: RunMethodOptions, opts: CachedRunOptions = {}): Promise<CachedRunResult> {
   const dir = opts.cacheDir === undefined ? defaultRunCacheDir() : opts.cacheDir;
   const key = runKey(o);
-  const file = dir ? join(dir, `${key}.json`) : null;
-  // "base" trains nothing, so it has no adapter to keep.
-  const adapterDir = dir && opts.adapters && o.method !== "base" ? join(dir, `${key}.adapter`) : undefined;
+  const { file, adapterDir } = cachePaths(o, opts);
   const where = adapterDir ? { adapterDir } : {};
-  if (file && existsSync(file) && (!adapterDir || existsSync(adapterDir))) {
-    try {
-      const r = JSON.parse(readFileSync(file, "utf8")) as RunResult;
-      opts.log?.(`${key}: read from cache`);
-      return { ...r, cached: true, ...where };
-    } catch {
-      // a truncated file from a crash: train again and overwrite it
-    }
+  const hit = readCachedRun(o, opts);
+  if (hit) {
+    opts.log?.(`${key}: read from cache`);
+    return hit;
   }
   const t0 = performance.now();
   // Adapter files go to a temporary folder renamed into place, so a crash never leaves half a folder under the key.

@@ -86,8 +86,10 @@ describe("peft-nb reproduce through the kernel", () => {
     expect(await runCli(["reproduce", "--scale", "huge"], io)).toBe(2);
     expect(await runCli(["reproduce", "--seed", "x"], io)).toBe(2);
     expect(await runCli(["reproduce", "--only", "nope", "--out", mkdtempSync(join(tmpdir(), "r-"))], io)).toBe(2);
+    expect(await runCli(["reproduce", "--parallel", "0"], io)).toBe(2);
     expect(err.join("\n")).toMatch(/unknown scale 'huge'/);
     expect(err.join("\n")).toMatch(/--seed: expected a non-negative integer, found 'x'/);
     expect(err.join("\n")).toMatch(/unknown reproduction 'nope'/);
+    expect(err.join("\n")).toMatch(/--parallel: expected a positive integer, found '0'/);
   });
 });
