@@ -48,7 +48,13 @@ export function glueMetrics(task: GlueTask, predictions: readonly number[], labe
   }
 }
 
-const PRIMARY: Record<GlueTask, keyof GlueMetrics> = { sst2: "accuracy", rte: "accuracy", mrpc: "f1", cola: "mcc" };
+/** Each task's headline metric, as the GLUE leaderboard reports it. */
+export const GLUE_PRIMARY: Record<GlueTask, keyof GlueMetrics> = {
+  sst2: "accuracy",
+  rte: "accuracy",
+  mrpc: "f1",
+  cola: "mcc",
+};
 
 /** Scores both verbalized labels of every example and predicts the higher-scoring one. */
 export async function evaluateGlue(
@@ -91,7 +97,7 @@ export async function evaluateGlue(
     split,
     n: examples.length,
     metrics: glueMetrics(task, predictions, labels),
-    primary: PRIMARY[task],
+    primary: GLUE_PRIMARY[task],
     predictions,
     labels,
   };

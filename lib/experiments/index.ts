@@ -21,6 +21,8 @@ export { withClassificationHead } from "./classifier.js";
 export { classifyPooled, POOLINGS } from "./pooling.js";
 export type { Pooling } from "./pooling.js";
 export { runMethod, resolveRunOptions, DEFAULT_TARGETS } from "./run-method.js";
+export { constantPredictorScore } from "./constant-predictor.js";
+export type { ConstantPredictorOptions, ConstantPredictorScore } from "./constant-predictor.js";
 export { splitTrain, runExamples, EVAL_SPLITS, VALIDATION_MAX } from "./validation-split.js";
 export type { EvalSplit, TrainValidation } from "./validation-split.js";
 export { RUN_METHODS, TRAINED_METHODS, DEFAULT_LR, defaultLr, learningRates } from "./methods.js";

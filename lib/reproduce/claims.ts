@@ -119,6 +119,18 @@ export interface SignalOptions {
    * "beats the base by more than two standard deviations" is `sigmas: 2`. Default: not judged.
    */
   sigmas?: number;
+  /**
+   * Per column, the best constant predictor's score (constantPredictorScore): a method that does not
+   * clear it (by more than `sigmas` of its own std, when given) is at floor in that column, whatever
+   * its gain over a base below it: it learned the label prior, not the task.
+   */
+  constant?: Readonly<Record<string, number>>;
+}
+
+/** Whether a method's score clears a column's constant predictor (by more than `sigmas` of its std, when given). */
+export function clearsConstant(score: Score | null | undefined, constant: number, sigmas?: number): boolean {
+  const m = scoreMean(score);
+  return Number.isFinite(m) && m - constant > (sigmas ?? 0) * scoreStd(score);
 }
 
 export function scoreStd(s: Score | null | undefined): number {
@@ -144,6 +156,13 @@ export function learningSignalTable(
       const m = scoreMean(scores[col]);
       if (floor.has(col)) {
         rows.push([method, col, b, m, null, ...(opts.sigmas === undefined ? [] : [null]), "at floor (not judged)"]);
+        continue;
+      }
+      const c = opts.constant?.[col];
+      if (c !== undefined && !clearsConstant(scores[col], c, opts.sigmas)) {
+        const by = opts.sigmas === undefined ? "" : ` by > ${opts.sigmas} std`;
+        const verdict = `at floor (does not clear the constant predictor's ${c.toFixed(3)}${by})`;
+        rows.push([method, col, b, m, null, ...(opts.sigmas === undefined ? [] : [null]), verdict]);
         continue;
       }
       if (!Number.isFinite(b) || !Number.isFinite(m))
@@ -173,5 +192,40 @@ export function learningSignalTable(
     rows,
     digits: 3,
     caption: "Learning signal: each method against the untuned base model",
+  };
+}
+
+/**
+ * One row per column with a constant predictor: its score, the untuned base's, the best method's,
+ * and how many methods clear the constant predictor by more than `sigmas` std of their own: a column
+ * that none clears is at floor, and its other verdicts say nothing about the methods.
+ */
+export function floorTable(
+  base: Record<string, Score>,
+  methods: Record<string, Record<string, Score>>,
+  constant: Readonly<Record<string, number>>,
+  opts: { sigmas?: number } = {},
+): Table {
+  const sigmas = opts.sigmas ?? 2;
+  const rows: Cell[][] = Object.entries(constant).map(([col, c]) => {
+    const scored = Object.entries(methods).filter(([, s]) => Number.isFinite(scoreMean(s[col])));
+    const best = scored.reduce<[string, Score] | null>(
+      (acc, [m, s]) => (acc === null || scoreMean(s[col]) > scoreMean(acc[1]) ? [m, s[col]!] : acc),
+      null,
+    );
+    const clear = scored.filter(([, s]) => clearsConstant(s[col], c, sigmas)).map(([m]) => m);
+    const verdict =
+      scored.length === 0
+        ? "no runs"
+        : clear.length === 0
+          ? `at floor: no method clears the constant predictor by > ${sigmas} std`
+          : `off the floor: ${clear.length} of ${scored.length} methods clear it by > ${sigmas} std (${clear.join(", ")})`;
+    return [col, c, base[col] ?? null, best ? best[0] : null, best ? best[1] : null, verdict];
+  });
+  return {
+    columns: ["column", "constant predictor", "untuned base", "best method", "its score", "verdict"],
+    rows,
+    digits: 3,
+    caption: `Floor: each column against the best constant prediction (the label prior alone), over seeds`,
   };
 }

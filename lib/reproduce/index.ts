@@ -8,6 +8,8 @@ export {
   resourceClaimTable,
   resourceClaimVerdict,
   learningSignalTable,
+  floorTable,
+  clearsConstant,
   scoreMean,
 } from "./claims.js";
 export type { ResourceClaim, ResourceRatios, ClaimOptions, Score, SignalOptions } from "./claims.js";
@@ -28,8 +30,16 @@ export type {
   Execution,
   NotebookLike,
 } from "./pipeline.js";
-export { SCALE_SETTINGS, TRAINED_METHODS, settingsFor, seedList, runOptionsFor } from "./settings.js";
-export type { ScaleSettings, TrainedMethod, RunSpec } from "./settings.js";
+export {
+  SCALE_SETTINGS,
+  TRAINED_METHODS,
+  settingsFor,
+  seedList,
+  runOptionsFor,
+  budgetFor,
+  budgetSummary,
+} from "./settings.js";
+export type { ScaleSettings, TaskBudget, TrainedMethod, RunSpec } from "./settings.js";
 export { cachedRun, runKey, defaultRunCacheDir, RUN_CACHE_VERSION } from "./runs.js";
 export { runKeyMaterial, runCodeVersion } from "./run-key.js";
 export type { CachedRunOptions } from "./runs.js";
