@@ -116,10 +116,12 @@ export class UrnnLayer implements LayerAdapter {
 
   /**
    * The weight-space form runs when the input has at least this many rows per input feature
-   * (rows ≥ ratio·in); below, the chain runs on the rows themselves. Same map either way, to
-   * float32 rounding. Set from bench/urnn.ts (the crossover on the native backend).
+   * (rows ≥ ratio·in); below, the chains run on the rows themselves. Same map either way, to
+   * float32 rounding. By operation count: the token form runs two chains on the rows, the weight
+   * form one chain on in columns plus W·U (about one more), so they break even near rows = in/2.
+   * Training batches (768 rows at the small scale) are far above; token-by-token generation below.
    */
-  static weightSpaceRatio = 0.25;
+  static weightSpaceRatio = 0.5;
 
   constructor(
     readonly layer: string,
@@ -206,7 +208,7 @@ export class UrnnLayer implements LayerAdapter {
    */
   private readonly productOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [z0, theta, v, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.GradSaveFunc];
-    const p = this.parts(theta, v);
+    const p = this.parts(theta, v, false);
     const a1 = this.rotate(z0, p.rot[0]);
     const a2 = this.fourierNoGrad(a1);
     const a4 = this.permuteNoGrad(reflectNoGrad(a2, p.refl[0]), false);
@@ -226,10 +228,10 @@ export class UrnnLayer implements LayerAdapter {
           tf.Tensor2D,
           tf.Tensor2D,
         ];
-        const q = this.parts(th, vv);
+        const q = this.parts(th, vv, true);
         const phaseBack = (y: tf.Tensor2D, g: tf.Tensor2D, i: number) => ({
           dTheta: phaseThetaGrad(y, g, this.n),
-          dz: this.rotate(g, q.rotT[i] as tf.Tensor3D),
+          dz: this.rotate(g, q.rot[i] as tf.Tensor3D),
         });
         const p3 = phaseBack(s8, dy as tf.Tensor2D, 2);
         const r2 = reflectBack(s6, p3.dz, q.refl[1], this.n);
@@ -241,15 +243,17 @@ export class UrnnLayer implements LayerAdapter {
     };
   });
 
-  /** Rotations (and their transposes) and reflection factors from θ [3, n] and v [2, 2, n]. */
-  private parts(theta: tf.Tensor2D, v: tf.Tensor3D): { rot: tf.Tensor3D[]; rotT: tf.Tensor3D[]; refl: Reflection[] } {
-    const n = this.n;
+  /**
+   * Rotations (their transposes for the backward pass) and reflection factors from θ [3, n] and
+   * v [2, 2, n]. Each pass builds only the blocks it uses: the stacks cost more than their size.
+   */
+  private parts(theta: tf.Tensor2D, v: tf.Tensor3D, transposed: boolean): { rot: tf.Tensor3D[]; refl: Reflection[] } {
     const c = tf.cos(theta),
       s = tf.sin(theta);
-    const rot = tf.unstack(tf.reshape(tf.stack([c, tf.neg(s), s, c], 2), [3, n, 2, 2])) as tf.Tensor3D[];
-    const rotT = tf.unstack(tf.reshape(tf.stack([c, s, tf.neg(s), c], 2), [3, n, 2, 2])) as tf.Tensor3D[];
+    const blocks = transposed ? [c, s, tf.neg(s), c] : [c, tf.neg(s), s, c];
+    const rot = tf.unstack(tf.reshape(tf.stack(blocks, 2), [3, this.n, 2, 2])) as tf.Tensor3D[];
     const refl = (tf.unstack(v) as tf.Tensor2D[]).map((vi) => reflection(vi));
-    return { rot, rotT, refl };
+    return { rot, refl };
   }
 
   /** U = T(θ)·T(θ₀)⁻¹ [in, in] (acting on feature columns), with gradient to θ and v. */
