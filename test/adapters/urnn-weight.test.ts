@@ -33,20 +33,20 @@ function train(layer: UrnnLayer, seed: number): void {
   layer.v.assign(tf.add(layer.v0, tf.tensor3d(seededArray(4 * n, seed + 1, 0.5), [2, 2, n])));
 }
 
-/** Output and gradients of sum(y ⊙ r) for y = f(x), x [2, 5, in]: θ, v and x. */
+/** Output and gradients of sum(y ⊙ r) for y = f(x), x [2, 8, in]: θ, v and x. */
 function outputAndGrads(layer: UrnnLayer, f: (x: tf.Tensor) => tf.Tensor) {
-  const x = tf.variable(tf.tensor3d(seededArray(2 * 5 * IN, 21), [2, 5, IN]));
-  const r = tf.tensor3d(seededArray(2 * 5 * OUT, 22), [2, 5, OUT]);
+  const x = tf.variable(tf.tensor3d(seededArray(2 * 8 * IN, 21), [2, 8, IN]));
+  const r = tf.tensor3d(seededArray(2 * 8 * OUT, 22), [2, 8, OUT]);
   const y = f(x);
   const { grads } = tf.variableGrads(() => tf.sum(tf.mul(f(x), r)) as tf.Scalar, [layer.theta, layer.v, x]);
   return { y, theta: grads[layer.theta.name], v: grads[layer.v.name], x: grads[x.name] } as Record<string, tf.Tensor>;
 }
 
 function expectSame(layer: UrnnLayer, lin: Linear): void {
-  expect(layer.weightSpace(10)).toBe(true);
+  expect(layer.weightSpace(16)).toBe(true);
   const weight = outputAndGrads(layer, (x) => lin.apply(x));
   const token = outputAndGrads(layer, (x) =>
-    tf.reshape(lin.baseForward(layer.transformTokens(tf.reshape(x, [-1, IN]) as tf.Tensor2D)), [2, 5, OUT]),
+    tf.reshape(lin.baseForward(layer.transformTokens(tf.reshape(x, [-1, IN]) as tf.Tensor2D)), [2, 8, OUT]),
   );
   for (const key of ["y", "theta", "v", "x"]) {
     const ref = token[key] as tf.Tensor;
