@@ -2,6 +2,8 @@
 // random LLaMA model (attention projections targeted), one Adam step = forward + backward +
 // gate update + apply. BOFT's target is ≤ 1.5× LoRA's step.
 // Run: npm run build && node dist/bench/adapters.js [--iters 5] [--backend auto|native|wasm|cpu] [--size d128] [--only lora,boft]
+//   [--targets attention|all]
+// `--size small --targets all` is the `small` reproduction's training step (d256, batch 16×48, every projection).
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import {
@@ -11,6 +13,7 @@ import {
   type AttachOptions,
   type Attachment,
 } from "../lib/adapters/index.js";
+import { UrnnLayer } from "../lib/adapters/urnn/layer.js";
 import { useBackend } from "../lib/backend/index.js";
 import { causalLmLoss, createModel, makeConfig, type ModelConfig } from "../lib/models/index.js";
 
@@ -21,6 +24,8 @@ const { values } = parseArgs({
     size: { type: "string", default: "d128" },
     /** Comma-separated label prefixes to run, e.g. "lora,urnn" (full fine-tuning always runs). */
     only: { type: "string", default: "" },
+    /** attention: q/k/v/o; all: every projection (the reproductions' default targets). */
+    targets: { type: "string", default: "attention" },
   },
 });
 
@@ -62,10 +67,33 @@ const SIZES: Record<string, { config: ModelConfig; batch: number; seq: number }>
     seq: 128,
   },
 };
+// The `small` reproduction scale's step: the d256 model at its training batch.
+SIZES.small = { config: (SIZES.d256 as { config: ModelConfig }).config, batch: 16, seq: 48 };
 
-const TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"];
+const TARGET_SETS: Record<string, string[]> = {
+  attention: ["q_proj", "k_proj", "v_proj", "o_proj"],
+  all: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+};
+const TARGETS = TARGET_SETS[values.targets ?? "attention"] as string[];
+if (!TARGETS) throw new Error(`--targets: expected one of ${Object.keys(TARGET_SETS).join(", ")}`);
 
-type Variant = { label: string; options: ({ method: AttachOptions["method"] } & Record<string, unknown>) | null };
+type Variant = {
+  label: string;
+  options: ({ method: AttachOptions["method"] } & Record<string, unknown>) | null;
+  /** Runs one step under a setting it restores afterwards (the uRNN's token-space form). */
+  around?: (step: () => void) => void;
+};
+
+/** The uRNN's former form: both chains on every token's activation (weight space off). */
+function tokenSpace(step: () => void): void {
+  const ratio = UrnnLayer.weightSpaceRatio;
+  UrnnLayer.weightSpaceRatio = Number.POSITIVE_INFINITY;
+  try {
+    step();
+  } finally {
+    UrnnLayer.weightSpaceRatio = ratio;
+  }
+}
 const VARIANTS: Variant[] = [
   { label: "full fine-tuning", options: null },
   { label: "lora r=8", options: { method: "lora", r: 8 } },
@@ -74,6 +102,7 @@ const VARIANTS: Variant[] = [
   { label: "boft b=4 m=4", options: { method: "boft", blockSize: 4, factors: 4 } },
   { label: "loraga r=8", options: { method: "loraga", r: 8 } },
   { label: "urnn", options: { method: "urnn" } },
+  { label: "urnn token space", options: { method: "urnn" }, around: tokenSpace },
   // The default gate ("weight") reads each branch's gradient in weight space; "share" only the parameter norms.
   { label: "hybrid b=8 m=1 r=8", options: { method: "hybrid", blockSize: 8, factors: 1, r: 8 } },
   {
@@ -154,7 +183,7 @@ async function main(): Promise<void> {
     const vars = att ? att.variables() : [...model.namedParameters().values()];
     const opt = tf.train.adam(1e-3);
     let n = 0;
-    const step = () => {
+    const plainStep = () => {
       const { value, grads } = tf.variableGrads(loss, vars);
       att?.onGradients(grads, n++);
       opt.applyGradients(grads as tf.NamedTensorMap as Record<string, tf.Variable>);
@@ -163,6 +192,8 @@ async function main(): Promise<void> {
         g.dispose();
       });
     };
+    const around = v.around;
+    const step = around ? () => around(plainStep) : plainStep;
     step(); // warm-up: optimiser slots, kernel setup
     const prof = await tf.profile(step);
     runs.push({

@@ -47,11 +47,19 @@ export class Linear {
 
   /** The frozen layer: x·Wᵀ + b for x of any rank >= 1 with last dim = in. */
   baseForward(x: tf.Tensor): tf.Tensor {
+    return this.forwardWith(x, this.weight);
+  }
+
+  /**
+   * x·weightᵀ + b: the frozen layer's own path (bias included) with a weight an adapter derived
+   * from W, [out, in] like W (the uRNN adapter's W·U).
+   */
+  forwardWith(x: tf.Tensor, weight: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const lead = x.shape.slice(0, -1);
       const flat = x.reshape([-1, this.inFeatures]) as tf.Tensor2D;
       // Not tf.matMul(.., transposeB): on wasm that path and its gradient are ~6x slower.
-      let y: tf.Tensor = matMul(flat, this.weight, false, true);
+      let y: tf.Tensor = matMul(flat, weight, false, true);
       if (this.bias) y = tf.add(y, this.bias);
       return y.reshape([...lead, this.outFeatures]);
     });

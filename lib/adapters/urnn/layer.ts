@@ -7,28 +7,35 @@
 // Identity at init: phases start at 0 and the adapter uses U = T(θ)·T(θ₀)⁻¹, with T(θ₀)⁻¹ the
 // fixed inverse of the initial product (same reflections, zero phases), so U = I exactly in
 // exact arithmetic at step 0 while every parameter still receives gradient. Parameters:
-// θ [3, n] and v [2 reflections, re/im, n] = 7n = 7·in/2; cost O(in·log in) per token (for
-// n ≤ Hadamard.denseLimit, F runs as one dense product: faster there, O(in²)).
+// θ [3, n] and v [2 reflections, re/im, n] = 7n = 7·in/2.
+// Weight space: U is applied to the frozen weight, not to the tokens: y = x·(W·U)ᵀ + b with
+// U = T(θ)·C, C = T(θ₀)⁻¹ a dense constant built once. The chain then runs on the in columns
+// of C whatever the batch (O(in²·log in) per step, plus the O(out·in²) product W·U), instead of
+// on every token's activation together with T(θ₀)⁻¹ (O(in·log in) per token, both directions).
+// Small batches (token-by-token generation) keep the token form, cheaper there.
 import * as tf from "@tensorflow/tfjs";
 import type { Linear } from "../../nn/linear.js";
 import type { ParameterGroup } from "../../nn/module.js";
 import { normal } from "../../random/distributions.js";
 import { mulberry32, permutation } from "../../random/mulberry32.js";
+import { matMul } from "../../backend/matmul.js";
 import { layerSeed } from "../seeded.js";
 import type { LayerAdapter } from "../types.js";
 import { variable } from "../variables.js";
 import { Hadamard } from "./hadamard.js";
 import { RowPermutation } from "./permute.js";
 
-// The complex state is feature-major and interleaved, Zf [2n, N] = xᵀ: rows (re_j, im_j) of
-// feature j over the N tokens, so entering and leaving is one transpose. Every step is a plain
+// The complex state is feature-major and interleaved, Zf [2n, N]: rows (re_j, im_j) of feature
+// j over N columns (C's in columns in weight space; xᵀ in token space, where entering and
+// leaving is one transpose). Every step is a plain
 // product on whole rows (no tf.gather, no reverse/slice: all slow on wasm):
 // - phase e^{iθ}: per-feature 2×2 rotations, one batched product over the [n, 2, N] view;
 // - reflection: with Q [2n, 2] (rows (vr_j, −vi_j), (vi_j, vr_j)), c = vᴴz is Qᵀ·Zf and the
 //   update is Zf − (2/‖v‖²)·Q·c;
 // - F and Π (its 0/1 matrix) mix whole complex rows: [n, 2N] views of Zf.
 // Both the fixed inverse T(θ₀)⁻¹ and T(θ) are custom ops with hand-written backward passes;
-// the constants (F, Π, Πᵀ, fixed reflections) are built once per layer and freed on dispose.
+// the constants (F, Π, Πᵀ, fixed reflections, C) are built once per layer, again after
+// setState (v0 and perm change), and freed on dispose.
 
 /** Q [2n, 2] from v = vr + i·vi (both [n]). */
 function reflector(vr: tf.Tensor1D, vi: tf.Tensor1D): tf.Tensor2D {
@@ -103,8 +110,18 @@ export class UrnnLayer implements LayerAdapter {
   readonly n: number;
   private readonly F: Hadamard;
   private permFwd!: RowPermutation;
-  private permBack!: RowPermutation;
   private fixed!: [FixedReflection, FixedReflection];
+  /** C = T(θ₀)⁻¹ as a dense [in, in] matrix (columns: the fixed chain applied to the identity). */
+  private fixedMatrix!: tf.Tensor2D;
+
+  /**
+   * The weight-space form runs when the input has at least this many rows per input feature
+   * (rows ≥ ratio·in); below, the chains run on the rows themselves. Same map either way, to
+   * float32 rounding. By operation count: the token form runs two chains on the rows, the weight
+   * form one chain on in columns plus W·U (about one more), so they break even near rows = in/2.
+   * Training batches (768 rows at the small scale) are far above; token-by-token generation below.
+   */
+  static weightSpaceRatio = 0.5;
 
   constructor(
     readonly layer: string,
@@ -126,12 +143,7 @@ export class UrnnLayer implements LayerAdapter {
 
   /** Constants of the fixed parts, from v0 and perm (again after setState). */
   private buildFixed(): void {
-    const inv = new Array<number>(this.perm.length);
-    this.perm.forEach((p, i) => {
-      inv[p] = i;
-    });
     this.permFwd = new RowPermutation(this.perm);
-    this.permBack = new RowPermutation(inv);
     const reflection = (i: number): FixedReflection =>
       tf.tidy(() => {
         const [vr, vi] = tf.unstack(tf.unstack(this.v0)[i] as tf.Tensor2D) as [tf.Tensor1D, tf.Tensor1D];
@@ -142,12 +154,13 @@ export class UrnnLayer implements LayerAdapter {
         };
       });
     this.fixed = [reflection(0), reflection(1)];
+    this.fixedMatrix = tf.keep(tf.tidy(() => this.fixedInverse(tf.eye(2 * this.n) as tf.Tensor2D, false)));
   }
 
   private disposeFixed(): void {
     this.permFwd.dispose();
-    this.permBack.dispose();
     for (const f of this.fixed) tf.dispose([f.qt, f.kq]);
+    this.fixedMatrix.dispose();
   }
 
   private reflectFixed(z: tf.Tensor2D, f: FixedReflection): tf.Tensor2D {
@@ -158,8 +171,8 @@ export class UrnnLayer implements LayerAdapter {
   private fixedInverse(z: tf.Tensor2D, adjoint: boolean): tf.Tensor2D {
     const [r1, r2] = this.fixed;
     const F = (x: tf.Tensor2D) => this.fourierNoGrad(x);
-    if (adjoint) return this.reflectFixed(F(this.permuteNoGrad(this.reflectFixed(F(z), r1), this.permFwd.matrix)), r2);
-    return F(this.reflectFixed(this.permuteNoGrad(F(this.reflectFixed(z, r2)), this.permBack.matrix), r1));
+    if (adjoint) return this.reflectFixed(F(this.permuteNoGrad(this.reflectFixed(F(z), r1), false)), r2);
+    return F(this.reflectFixed(this.permuteNoGrad(F(this.reflectFixed(z, r2)), true), r1));
   }
 
   private readonly fixedOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
@@ -173,9 +186,13 @@ export class UrnnLayer implements LayerAdapter {
     return tf.reshape(this.F.rowsNoGrad(tf.reshape(z, [this.n, 2 * N]) as tf.Tensor2D), [rows, N]) as tf.Tensor2D;
   }
 
-  private permuteNoGrad(z: tf.Tensor2D, matrix: tf.Tensor2D): tf.Tensor2D {
+  /** Π (or Πᵀ = Π⁻¹ with `inverse`) on the complex rows of Zf [2n, N]. */
+  private permuteNoGrad(z: tf.Tensor2D, inverse: boolean): tf.Tensor2D {
     const [rows, N] = z.shape;
-    return tf.reshape(tf.matMul(matrix, tf.reshape(z, [this.n, 2 * N]) as tf.Tensor2D), [rows, N]) as tf.Tensor2D;
+    return tf.reshape(this.permFwd.rowsNoGrad(tf.reshape(z, [this.n, 2 * N]) as tf.Tensor2D, inverse), [
+      rows,
+      N,
+    ]) as tf.Tensor2D;
   }
 
   /** Per-feature rotation e^{iθ} on Zf: a batched 2×2 product over the [n, 2, N] view. */
@@ -191,10 +208,10 @@ export class UrnnLayer implements LayerAdapter {
    */
   private readonly productOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [z0, theta, v, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.GradSaveFunc];
-    const p = this.parts(theta, v);
+    const p = this.parts(theta, v, false);
     const a1 = this.rotate(z0, p.rot[0]);
     const a2 = this.fourierNoGrad(a1);
-    const a4 = this.permuteNoGrad(reflectNoGrad(a2, p.refl[0]), this.permFwd.matrix);
+    const a4 = this.permuteNoGrad(reflectNoGrad(a2, p.refl[0]), false);
     const a5 = this.rotate(a4, p.rot[1]);
     const a6 = this.fourierNoGrad(a5);
     const a8 = this.rotate(reflectNoGrad(a6, p.refl[1]), p.rot[2]);
@@ -211,34 +228,46 @@ export class UrnnLayer implements LayerAdapter {
           tf.Tensor2D,
           tf.Tensor2D,
         ];
-        const q = this.parts(th, vv);
+        const q = this.parts(th, vv, true);
         const phaseBack = (y: tf.Tensor2D, g: tf.Tensor2D, i: number) => ({
           dTheta: phaseThetaGrad(y, g, this.n),
-          dz: this.rotate(g, q.rotT[i] as tf.Tensor3D),
+          dz: this.rotate(g, q.rot[i] as tf.Tensor3D),
         });
         const p3 = phaseBack(s8, dy as tf.Tensor2D, 2);
         const r2 = reflectBack(s6, p3.dz, q.refl[1], this.n);
         const p2 = phaseBack(s5, this.fourierNoGrad(r2.dz), 1);
-        const r1 = reflectBack(s2, this.permuteNoGrad(p2.dz, this.permFwd.transposed), q.refl[0], this.n);
+        const r1 = reflectBack(s2, this.permuteNoGrad(p2.dz, true), q.refl[0], this.n);
         const p1 = phaseBack(s1, this.fourierNoGrad(r1.dz), 0);
         return [p1.dz, tf.stack([p1.dTheta, p2.dTheta, p3.dTheta]), tf.stack([r1.dv, r2.dv])];
       },
     };
   });
 
-  /** Rotations (and their transposes) and reflection factors from θ [3, n] and v [2, 2, n]. */
-  private parts(theta: tf.Tensor2D, v: tf.Tensor3D): { rot: tf.Tensor3D[]; rotT: tf.Tensor3D[]; refl: Reflection[] } {
-    const n = this.n;
+  /**
+   * Rotations (their transposes for the backward pass) and reflection factors from θ [3, n] and
+   * v [2, 2, n]. Each pass builds only the blocks it uses: the stacks cost more than their size.
+   */
+  private parts(theta: tf.Tensor2D, v: tf.Tensor3D, transposed: boolean): { rot: tf.Tensor3D[]; refl: Reflection[] } {
     const c = tf.cos(theta),
       s = tf.sin(theta);
-    const rot = tf.unstack(tf.reshape(tf.stack([c, tf.neg(s), s, c], 2), [3, n, 2, 2])) as tf.Tensor3D[];
-    const rotT = tf.unstack(tf.reshape(tf.stack([c, s, tf.neg(s), c], 2), [3, n, 2, 2])) as tf.Tensor3D[];
+    const blocks = transposed ? [c, s, tf.neg(s), c] : [c, tf.neg(s), s, c];
+    const rot = tf.unstack(tf.reshape(tf.stack(blocks, 2), [3, this.n, 2, 2])) as tf.Tensor3D[];
     const refl = (tf.unstack(v) as tf.Tensor2D[]).map((vi) => reflection(vi));
-    return { rot, rotT, refl };
+    return { rot, refl };
   }
 
-  /** x [N, in] ↦ rows (U·x)ᵀ; U orthogonal on R^in. */
+  /** U = T(θ)·T(θ₀)⁻¹ [in, in] (acting on feature columns), with gradient to θ and v. */
+  unitary(): tf.Tensor2D {
+    return tf.tidy(() => this.productOp(this.fixedMatrix, this.theta, this.v) as tf.Tensor2D);
+  }
+
+  /** x [N, in] ↦ rows (U·x)ᵀ = x·Uᵀ; U orthogonal on R^in. */
   transform(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => matMul(x, this.unitary(), false, true) as tf.Tensor2D);
+  }
+
+  /** The same map in token space: both chains, T(θ₀)⁻¹ then T(θ), on the rows of x [N, in]. */
+  transformTokens(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const z = this.fixedOp(tf.transpose(x) as tf.Tensor2D) as tf.Tensor2D;
       return tf.transpose(this.productOp(z, this.theta, this.v) as tf.Tensor2D) as tf.Tensor2D;
@@ -247,13 +276,22 @@ export class UrnnLayer implements LayerAdapter {
 
   /** The dense map as rows: matrix(I)[i] = (U·e_i)ᵀ, i.e. Uᵀ (tests and merging only). */
   matrixT(): tf.Tensor2D {
-    return tf.tidy(() => this.transform(tf.eye(this.linear.inFeatures) as tf.Tensor2D));
+    return tf.tidy(() => tf.transpose(this.unitary()) as tf.Tensor2D);
+  }
+
+  /** Whether an input of `rows` rows runs in weight space (see weightSpaceRatio). */
+  weightSpace(rows: number): boolean {
+    return rows >= UrnnLayer.weightSpaceRatio * this.linear.inFeatures;
   }
 
   forward(x: tf.Tensor, base: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const flat = tf.reshape(x, [-1, this.linear.inFeatures]) as tf.Tensor2D;
-      const y = base(this.transform(flat));
+      const inF = this.linear.inFeatures;
+      const rows = x.size / inF;
+      // W_eff = W·U: autodiff gives dU = Wᵀ·(dYᵀ·X), and the chain's backward runs on in columns.
+      if (this.weightSpace(rows))
+        return this.linear.forwardWith(x, this.mergedWeight(this.linear.weight as tf.Tensor2D));
+      const y = base(this.transformTokens(tf.reshape(x, [rows, inF]) as tf.Tensor2D));
       return tf.reshape(y, [...x.shape.slice(0, -1), this.linear.outFeatures]);
     });
   }
@@ -262,9 +300,9 @@ export class UrnnLayer implements LayerAdapter {
     return [{ layer: this.layer, branch: "urnn", variables: [this.theta, this.v] }];
   }
 
-  /** W·U = W·(Uᵀ)ᵀ. */
+  /** W·U: the weight the forward pass uses in weight space, and merge() folds in. */
   mergedWeight(w: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.matMul(w, this.matrixT(), false, true));
+    return tf.tidy(() => matMul(w, this.unitary()) as tf.Tensor2D);
   }
 
   state(): Map<string, tf.Tensor> {
