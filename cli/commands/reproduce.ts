@@ -24,7 +24,7 @@ import {
 
 /**
  * Runs trained at once. small's grid is many runs of a model small enough that one process leaves
- * a core half idle, so it trains one run per core (docs/reproductions.md, "Runs in parallel");
+ * a core half idle, so it trains one run per core (docs/pipeline.md, "Runs in parallel");
  * smoke's runs take seconds (a process each would cost more than it saves) and full's want a GPU.
  */
 function parallelFor(scale: Scale, raw: string | undefined): number {

@@ -2,7 +2,7 @@
 // that are not cached yet, side by side, into the run cache. On a CPU the small models of a
 // reproduction leave much of a step to single-threaded dispatch and elementwise loops, so two
 // one-thread processes train about 1.6x as many runs per minute on 2 cores as one two-thread
-// process (docs/reproductions.md, "Runs in parallel"). Each run's result is the one a process with
+// process (docs/pipeline.md, "Runs in parallel"). Each run's result is the one a process with
 // that thread count computes; the run cache key does not name the thread count (bitwise equality
 // holds at a fixed thread count only, docs/models.md).
 import { fork, type ChildProcess } from "node:child_process";

@@ -35,6 +35,8 @@ export interface ScaleSettings {
   generative: { gsm8k: number; humaneval: number; maxTokens: number };
   /** The hybrid's gate policy in every run of the scale (a run's own `adapter.gate` wins). */
   gate: GatePolicy;
+  /** The gate policies the gate-ablation notebook compares (GATE_PRESETS names), besides the notebook's own. */
+  gateAblation: readonly string[];
   /** A task's own budget where its texts need another length (sentence pairs) or it needs fewer steps to fit. */
   perTask?: Partial<Record<GlueTask, TaskBudget>>;
 }
@@ -81,8 +83,10 @@ const SMALL_HEAD_LR: Record<TrainedMethod, number> = {
   hybrid: 5e-3,
 };
 
-/** What every scale shares: the hybrid's default gate (a notebook's `gate` parameter overrides it). */
-const EVERY_SCALE = { gate: DEFAULT_GATE } as const;
+const ALL_GATES = ["weight", "share", "share-compensated", "fixed-0.5"] as const;
+
+/** What every scale shares: the hybrid's default gate (a notebook's `gate` parameter overrides it) and the ablation's gates. */
+const EVERY_SCALE = { gate: DEFAULT_GATE, gateAblation: ALL_GATES } as const;
 
 /**
  * smoke: CI minutes on 2 cores, proves the pipeline end to end, not the science.
@@ -128,6 +132,8 @@ export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
       rte: { steps: 40, batchSize: 8, seqLen: 96, evalLimit: 277 },
     },
     ...EVERY_SCALE,
+    // share-compensated is left to smoke and full here: three seeds of it are 4 more minutes.
+    gateAblation: ["weight", "share", "fixed-0.5"],
   },
   full: {
     scale: "full",
