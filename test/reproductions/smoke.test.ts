@@ -30,7 +30,7 @@ const ARGS = [
   "--disable-sync",
 ];
 const EXPECTED_TABLES: Record<string, string[]> = {
-  "main-table": ["learning-signal", "main-table"],
+  "main-table": ["floor", "learning-signal", "main-table"],
   benchmarks: ["benchmark-floor", "benchmark-signal", "benchmarks"],
   resources: ["paper-regime", "paper-regime-claims", "paper-regime-resources", "resource-claims", "resources"],
   "grad-norm-dynamics": ["final-gates", "grad-norm-summary"],
@@ -83,6 +83,18 @@ function checkTables(out: string): void {
     // the verdict is the last column (the std of the gain sits before it): beating the base at all is what
     // smoke's two seeds can show; "by > 2 std" depends on their spread
     expect(String(row.at(-1))).toMatch(/^beats base/);
+  }
+  // the floor table: one row per metric column, its verdict what the main table's means and stds say
+  const floor = table(join(out, "main-table"), "floor");
+  const metricColumns = main.columns.filter((c) => c !== "method" && !c.endsWith("dev loss"));
+  expect(floor.rows.map((r) => r[0])).toEqual(metricColumns);
+  for (const row of floor.rows) {
+    const col = main.columns.indexOf(String(row[0]));
+    const constant = row[1] as number;
+    expect(constant).toBeGreaterThanOrEqual(0.5); // SST-2's majority rate on each seed's subsample
+    const cells = main.rows.slice(1).map((r) => r[col] as { mean: number; std: number });
+    const clear = cells.filter((c) => c.mean - constant > 2 * c.std).length;
+    expect(String(row.at(-1))).toMatch(clear === 0 ? /^at floor/ : new RegExp(`^off the floor: ${clear} of`));
   }
   checkBenchmarks(join(out, "benchmarks"));
   // resources, in both regimes: ratios are each method's step time over full's; claims agree with those ratios
