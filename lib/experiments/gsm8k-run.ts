@@ -7,7 +7,12 @@ import { subsample } from "../data/sample.js";
 import type { JudgeConfig } from "../eval/judge.js";
 import type { HfTokenizer } from "../io/tokenizer.js";
 import type { TransformerModel } from "../models/model.js";
-import { evaluateGenerative, GENERATIVE_METRICS, type GenerativeBudget } from "./generative-eval.js";
+import {
+  evaluateGenerative,
+  GENERATIVE_METRICS,
+  type GenerativeBudget,
+  type GenerativeSamples,
+} from "./generative-eval.js";
 import { gsm8kBatches, type LmBatch } from "./gsm8k-batches.js";
 import { continuationLoss, meanLoss } from "./loss.js";
 import type { TaskRun, TaskRunSettings } from "./task-run.js";
@@ -22,7 +27,7 @@ export function gsm8kTaskRun(
   model: TransformerModel,
   tokenizer: HfTokenizer,
   o: Gsm8kRunSettings,
-): TaskRun<LmBatch> & { notes: Record<string, string> } {
+): TaskRun<LmBatch> & { notes: Record<string, string>; samples: GenerativeSamples } {
   const lossExamples = subsample(loadGsm8k("test", { dir: o.dataDir }), o.evalLossLimit, o.seed + 1);
   const devLoss = () => {
     const src = gsm8kBatches(tokenizer, { examples: lossExamples, seqLen: o.seqLen, batchSize: 1, shuffle: false });
@@ -32,8 +37,10 @@ export function gsm8kTaskRun(
     );
   };
   const notes: Record<string, string> = {};
+  const samples: GenerativeSamples = {};
   return {
     notes,
+    samples,
     batches: (streamSeed) =>
       gsm8kBatches(tokenizer, {
         limit: o.trainLimit ?? undefined,
@@ -52,6 +59,7 @@ export function gsm8kTaskRun(
         { seed: o.seed, judge: o.judge, ...(o.dataDir ? { dataDir: o.dataDir } : {}) },
       );
       Object.assign(notes, r.notes);
+      Object.assign(samples, r.samples);
       return { metrics: { ...r.metrics, devLoss: devLoss() }, primary: GENERATIVE_METRICS.gsm8k };
     },
   };

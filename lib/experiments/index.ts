@@ -12,7 +12,7 @@ export { glueLoss, meanGlueLoss, continuationLoss, meanLoss } from "./loss.js";
 export { gsm8kBatches, encodeGsm8kExample } from "./gsm8k-batches.js";
 export type { LmBatch, Gsm8kBatchOptions, Gsm8kBatchSource } from "./gsm8k-batches.js";
 export { evaluateGenerative, GENERATIVE_METRICS } from "./generative-eval.js";
-export type { GenerativeBudget, GenerativeScores } from "./generative-eval.js";
+export type { GenerativeBudget, GenerativeScores, GenerativeSamples } from "./generative-eval.js";
 export { tunedModel, HEAD_TENSOR } from "./tuned-model.js";
 export type { TunedModel } from "./tuned-model.js";
 export { RUN_TASKS, GENERATIVE_TASKS, isGenerativeTask } from "./tasks.js";

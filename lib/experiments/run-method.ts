@@ -17,6 +17,7 @@ import { listCheckpoints } from "../train/training-checkpoint.js";
 import { train, type StepInfo, type Trainable } from "../train/trainer.js";
 import { withClassificationHead } from "./classifier.js";
 import { glueTaskRun } from "./glue-run.js";
+import type { GenerativeSamples } from "./generative-eval.js";
 import { gsm8kTaskRun } from "./gsm8k-run.js";
 import { checkPooling, type Pooling } from "./pooling.js";
 import { DEFAULT_LR, defaultLr, RUN_METHODS, type MethodName } from "./methods.js";
@@ -131,6 +132,8 @@ export interface RunResult {
   gates: GateRecord[];
   /** Why a metric is missing (e.g. MT-Bench without a judge, HumanEval's sandbox); GSM8K runs. */
   notes?: Record<string, string>;
+  /** What the evaluated model wrote (MT-Bench's answers); GSM8K runs with an MT-Bench budget. */
+  samples?: GenerativeSamples;
   /** The tuned model, with hooks.keepModel only (dispose it). */
   tuned?: TunedModel;
 }
@@ -294,7 +297,7 @@ function taskRunFor(
   model: TransformerModel,
   tokenizer: HfTokenizer,
   o: ResolvedRunOptions,
-): TaskRun<Batch> & { notes?: Record<string, string> } {
+): TaskRun<Batch> & { notes?: Record<string, string>; samples?: GenerativeSamples } {
   const { task } = o;
   if (isGenerativeTask(task)) {
     const judge = (o.generation?.mtbench ?? 0) > 0 ? (judgeFromEnv() ?? null) : null;
@@ -356,7 +359,10 @@ export async function runMethod(options: RunMethodOptions, hooks: RunHooks = {})
   let kept = false;
   try {
     const task = taskRunFor(model, tokenizer, o);
-    const notes = () => (task.notes && Object.keys(task.notes).length > 0 ? { notes: { ...task.notes } } : {});
+    const notes = () => ({
+      ...(task.notes && Object.keys(task.notes).length > 0 ? { notes: { ...task.notes } } : {}),
+      ...(task.samples && Object.keys(task.samples).length > 0 ? { samples: { ...task.samples } } : {}),
+    });
     const base = o.evaluateBase ? await task.evaluate() : null;
     if (o.method === "base") {
       const empty = (metric: string): RunCurve => ({ run: "base", metric, seed, steps: [], values: [] });

@@ -6,7 +6,8 @@ import type { GatePolicy } from "../adapters/hybrid/gate.js";
 import { GENERATIVE_METRICS } from "../experiments/generative-eval.js";
 import { learningRates } from "../experiments/methods.js";
 import type { MethodName, RunMethodOptions } from "../experiments/run-method.js";
-import type { Table } from "../plots/table.js";
+import type { MtBenchAnswer } from "../eval/mtbench.js";
+import type { Cell, Table } from "../plots/table.js";
 import type { Scale } from "./catalog.js";
 import { isRunFailure, type RunOutcome } from "./run-outcome.js";
 import { hasGate } from "./settings.js";
@@ -189,4 +190,38 @@ function noteKey(column: string): string {
 /** Columns of the floor table whose verdict is "at floor" or "not measured" (listed, not judged, in the learning-signal table). */
 export function unjudgedColumns(floor: Table): string[] {
   return floor.rows.filter((r) => /^(at floor|not measured)/.test(String(r[3]))).map((r) => String(r[0]));
+}
+
+/**
+ * MT-Bench answers of each method's tuned model (one seed), question by question: what the models
+ * wrote, judged or not, so a reader sees them instead of an empty score column. First turn only,
+ * cut to `maxChars`; the runs' cached results hold both turns in full.
+ */
+export function mtBenchAnswerTable(
+  runs: readonly RunOutcome[],
+  opts: { seed: number; questions?: number; maxChars?: number },
+): Table {
+  const maxChars = opts.maxChars ?? 160;
+  const withAnswers = runs.filter(
+    (r): r is RunSummary & RunOutcome & { samples: { mtbench: MtBenchAnswer[] } } =>
+      !isRunFailure(r) && r.task === "gsm8k" && r.seed === opts.seed && (r.samples?.mtbench?.length ?? 0) > 0,
+  );
+  const first = withAnswers[0]?.samples.mtbench ?? [];
+  const questions = first.slice(0, opts.questions ?? first.length);
+  const cut = (t: string) => {
+    const one = t.replace(/\s+/g, " ").trim();
+    return one.length > maxChars ? `${one.slice(0, maxChars - 1)}…` : one || "(empty)";
+  };
+  const rows: Cell[][] = [];
+  for (const q of questions)
+    for (const r of withAnswers) {
+      const a = r.samples.mtbench.find((x) => x.questionId === q.questionId);
+      const rating = a?.ratings?.[0];
+      rows.push([q.questionId, q.category, r.method, a ? cut(a.answers[0]) : "(not answered)", rating ?? null]);
+    }
+  return {
+    columns: ["question", "category", "method", "first-turn answer", "rating"],
+    rows,
+    caption: `MT-Bench: what each method's tuned model answered (seed ${opts.seed}, first turn, ${maxChars} characters at most; rated only with a judge)`,
+  };
 }

@@ -60,6 +60,7 @@ export {
   benchmarkRunOptions,
   benchmarkFloorTable,
   unjudgedColumns,
+  mtBenchAnswerTable,
 } from "./benchmarks.js";
 export type { BenchmarkSettings } from "./benchmarks.js";
 export { gateSummaryTable, gateClampTable } from "./gate-tables.js";

@@ -124,12 +124,12 @@ export const SCALE_SETTINGS: Record<Scale, ScaleSettings> = {
     evalPoints: 4,
     generative: { gsm8k: 4, humaneval: 4, maxTokens: 24 },
     // At 100 steps full fine-tuning leaves CoLA, MRPC and RTE at their constant predictor on the
-    // validation split (docs/reproductions.md), so they get 40 steps to fit the 30 minutes; sentence
+    // validation split (docs/reproductions.md), so they get 30 steps to fit the 30 minutes; sentence
     // pairs get 96 tokens (MRPC's pairs run to ~70, RTE's premises are cut) in rows of 8.
     perTask: {
-      cola: { steps: 40, seqLen: 32, evalLimit: 1043 },
-      mrpc: { steps: 40, batchSize: 8, seqLen: 96, evalLimit: 408 },
-      rte: { steps: 40, batchSize: 8, seqLen: 96, evalLimit: 277 },
+      cola: { steps: 30, seqLen: 32, evalLimit: 1043 },
+      mrpc: { steps: 30, batchSize: 8, seqLen: 96, evalLimit: 408 },
+      rte: { steps: 30, batchSize: 8, seqLen: 96, evalLimit: 277 },
     },
     ...EVERY_SCALE,
     // share-compensated is left to smoke and full here: three seeds of it are 4 more minutes.

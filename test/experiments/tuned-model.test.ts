@@ -161,6 +161,11 @@ describe("MT-Bench on the tuned model", () => {
       try {
         expect(r.metrics.mtbenchScore).toBe(6);
         expect(shown.length).toBe(4); // 2 questions × 2 turns
+        // The run keeps what was rated: both answers of each question, with the judge's ratings.
+        expect(r.samples?.mtbench?.map((a) => a.ratings)).toEqual([
+          [6, 6],
+          [6, 6],
+        ]);
         // The judge saw exactly what the kept tuned model answers (asked again, same seed), not what the base answers.
         const judge = { baseUrl: process.env.PEFT_JUDGE_BASE_URL!, model: "fake-judge" };
         const seenInRun = shown.splice(0).sort(); // judge requests run concurrently: compare as sets
@@ -189,6 +194,34 @@ describe("MT-Bench on the tuned model", () => {
       else process.env.PEFT_JUDGE_BASE_URL = saved.url;
       if (saved.model === undefined) delete process.env.PEFT_JUDGE_MODEL;
       else process.env.PEFT_JUDGE_MODEL = saved.model;
+    }
+  });
+});
+
+describe("MT-Bench answers without a judge", () => {
+  it("are the tuned model's, kept in the run's samples, and the note says they were not judged", async () => {
+    const saved = process.env.PEFT_JUDGE_BASE_URL;
+    delete process.env.PEFT_JUDGE_BASE_URL;
+    try {
+      const { lr: _lr, ...rest } = gsm8k("lora");
+      const r = await runMethod(
+        { ...rest, generation: { humaneval: 0, mtbench: 2, maxTokens: 6 } },
+        { keepModel: true },
+      );
+      try {
+        expect(r.metrics.mtbenchScore).toBeUndefined();
+        expect(r.notes?.mtbench).toMatch(/^not judged: no judge configured .*; 2 questions answered$/);
+        const kept = r.samples?.mtbench ?? [];
+        expect(kept.map((a) => a.answers.length)).toEqual([2, 2]);
+        expect(kept.every((a) => a.ratings === undefined)).toBe(true);
+        // The same questions asked of the kept tuned model again (same seed) give the same answers.
+        const again = await runMtBench(r.tuned.generator(), { limit: 2, seed: 0, maxTokens: 6 });
+        expect(again.answers.map((a) => [a.questionId, a.answers])).toEqual(kept.map((a) => [a.questionId, a.answers]));
+      } finally {
+        r.tuned.dispose();
+      }
+    } finally {
+      if (saved !== undefined) process.env.PEFT_JUDGE_BASE_URL = saved;
     }
   });
 });

@@ -10,6 +10,7 @@ import {
   benchmarkFloorTable,
   benchmarkRunOptions,
   benchmarkSettingsFor,
+  mtBenchAnswerTable,
   unjudgedColumns,
 } from "../../lib/reproduce/benchmarks.js";
 import type { RunOutcome } from "../../lib/reproduce/run-outcome.js";
@@ -35,6 +36,43 @@ const run = (
     resources: null,
     ...(notes ? { notes } : {}),
   }) as unknown as RunOutcome;
+
+describe("mtBenchAnswerTable", () => {
+  const answer = (questionId: number, first: string, ratings?: [number, number]) => ({
+    questionId,
+    category: questionId === 81 ? "writing" : "math",
+    turns: ["q1", "q2"],
+    answers: [first, "second turn"],
+    ...(ratings ? { ratings } : {}),
+  });
+  const withAnswers = (method: string, seed: number, answers: unknown[]) =>
+    ({ ...run(method, seed, { gsm8kExactMatch: 0 }), samples: { mtbench: answers } }) as unknown as RunOutcome;
+
+  it("lists each question's first-turn answer per model of one seed, cut short, with the rating when judged", () => {
+    const long = `${"word ".repeat(60)}end`;
+    const runs = [
+      withAnswers("base", 0, [answer(81, "  Hello\n  there "), answer(111, "")]),
+      withAnswers("lora", 0, [answer(81, long, [7, 5]), answer(111, "4")]),
+      withAnswers("lora", 1, [answer(81, "other seed"), answer(111, "5")]),
+      run("boft", 0, { gsm8kExactMatch: 0 }), // no answers (budget 0): left out
+    ];
+    const t = mtBenchAnswerTable(runs, { seed: 0, maxChars: 40 });
+    expect(t.rows.map((r) => [r[0], r[1], r[2]])).toEqual([
+      [81, "writing", "base"],
+      [81, "writing", "lora"],
+      [111, "math", "base"],
+      [111, "math", "lora"],
+    ]);
+    expect(t.rows[0]![3]).toBe("Hello there");
+    expect(String(t.rows[1]![3])).toHaveLength(40);
+    expect(String(t.rows[1]![3]).endsWith("…")).toBe(true);
+    expect(t.rows[1]![4]).toBe(7);
+    expect(t.rows[2]![3]).toBe("(empty)");
+    expect(t.rows[0]![4]).toBeNull();
+    expect(mtBenchAnswerTable(runs, { seed: 0, questions: 1 }).rows).toHaveLength(2);
+    expect(mtBenchAnswerTable(runs, { seed: 5 }).rows).toEqual([]);
+  });
+});
 
 describe("benchmarkFloorTable", () => {
   const noJudge = { mtbench: "not judged: no judge configured" };

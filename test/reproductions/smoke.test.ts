@@ -31,7 +31,7 @@ const ARGS = [
 ];
 const EXPECTED_TABLES: Record<string, string[]> = {
   "main-table": ["floor", "learning-signal", "main-table"],
-  benchmarks: ["benchmark-floor", "benchmark-signal", "benchmarks"],
+  benchmarks: ["benchmark-floor", "benchmark-signal", "benchmarks", "mtbench-answers"],
   resources: ["paper-regime", "paper-regime-claims", "paper-regime-resources", "resource-claims", "resources"],
   "grad-norm-dynamics": ["final-gates", "grad-norm-summary"],
   convergence: ["convergence"],
@@ -138,6 +138,10 @@ function checkBenchmarks(dir: string): void {
     for (const j of [1, 2]) expect(mean(r[j])).toBeLessThanOrEqual(1);
     expect(mean(r[4])).toBeGreaterThan(0);
   }
+  // MT-Bench answers come from every model of the first seed, base and the six tuned ones, per question
+  const answers = table(dir, "mtbench-answers");
+  expect(new Set(answers.rows.map((r) => r[2]))).toEqual(new Set(["base", ...METHODS]));
+  expect(answers.rows.length % (METHODS.length + 1)).toBe(0);
   const floor = table(dir, "benchmark-floor");
   for (const [name, col] of [
     ["GSM8K exact match", 1],
