@@ -154,15 +154,15 @@ export function learningSignalTable(
     for (const col of columns) {
       const b = scoreMean(base[col]);
       const m = scoreMean(scores[col]);
-      if (floor.has(col)) {
-        rows.push([method, col, b, m, null, ...(opts.sigmas === undefined ? [] : [null]), "at floor (not judged)"]);
-        continue;
-      }
+      // A floor column is listed, not judged; so is a method that does not clear the column's constant predictor.
       const c = opts.constant?.[col];
-      if (c !== undefined && !clearsConstant(scores[col], c, opts.sigmas)) {
-        const by = opts.sigmas === undefined ? "" : ` by > ${opts.sigmas} std`;
-        const verdict = `at floor (does not clear the constant predictor's ${c.toFixed(3)}${by})`;
-        rows.push([method, col, b, m, null, ...(opts.sigmas === undefined ? [] : [null]), verdict]);
+      const unjudged = floor.has(col)
+        ? "at floor (not judged)"
+        : c !== undefined && !clearsConstant(scores[col], c, opts.sigmas)
+          ? `at floor (does not clear the constant predictor's ${c.toFixed(3)}${opts.sigmas === undefined ? "" : ` by > ${opts.sigmas} std`})`
+          : null;
+      if (unjudged !== null) {
+        rows.push([method, col, b, m, null, ...(opts.sigmas === undefined ? [] : [null]), unjudged]);
         continue;
       }
       if (!Number.isFinite(b) || !Number.isFinite(m))

@@ -101,7 +101,7 @@ export async function cachedRuns(
       keys[i] = invalidRunKey(o);
       try {
         keys[i] = runKey(o);
-        const hit = readCachedRun(o, { ...opts, cacheDir });
+        const hit = readCachedRun(o, { ...opts, cacheDir }, keys[i]);
         if (hit) {
           opts.log?.(`${keys[i]}: read from cache`);
           end(i, { ...hit, ok: true, key: keys[i]! }, null);
@@ -123,7 +123,7 @@ export async function cachedRuns(
       );
     await trainInPool(pending, settings, (i, e) => {
       if (!e.ok) return end(i, failure(i, keys[i]!, e.error), null);
-      const r = readCachedRun(list[i]!, { ...opts, cacheDir });
+      const r = readCachedRun(list[i]!, { ...opts, cacheDir }, keys[i]);
       if (!r)
         return end(
           i,

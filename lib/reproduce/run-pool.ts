@@ -8,6 +8,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { resolveThreads } from "../backend/select.js";
 import type { RunMethodOptions } from "../experiments/run-method.js";
 import { threadEnv } from "../sweep/job-process.js";
 import { encodeOptions } from "../sweep/run-job.js";
@@ -28,10 +29,10 @@ export function parallelRuns(option?: number | null): number {
   return n;
 }
 
-/** Threads per pool process: PEFT_THREADS when set (checked by the backend), else the machine's cores shared evenly, at least one each. */
+/** Threads per pool process: PEFT_THREADS when set (read as the backend reads it), else the machine's cores shared evenly, at least one each. */
 export function threadsPerRun(workers: number, cores = availableParallelism()): number {
   const env = process.env.PEFT_THREADS;
-  if (env !== undefined && env.trim() !== "" && Number.isInteger(Number(env)) && Number(env) >= 1) return Number(env);
+  if (env !== undefined && env.trim() !== "") return resolveThreads();
   return Math.max(1, Math.floor(cores / workers));
 }
 
@@ -63,7 +64,6 @@ export async function trainInPool(
   onEnd: (id: number, end: PoolEnd) => void,
 ): Promise<void> {
   const queue = [...runs];
-  let exiting = false;
   const encoded = new Map<number, Record<string, unknown>>();
   for (const r of runs) encoded.set(r.id, encodeOptions(r.options));
   let settle: (() => void) | undefined;
@@ -116,7 +116,7 @@ export async function trainInPool(
         while (queue.length > 0) finish(queue.shift()!.id, { ok: false, error: initError });
         return;
       }
-      if (queue.length > 0 && exiting === false) next(start());
+      if (queue.length > 0) next(start());
     });
     child.send({
       type: "init",
@@ -143,9 +143,6 @@ export async function trainInPool(
   if (runs.length === 0) return;
   const slots = Array.from({ length: Math.min(settings.workers, runs.length) }, start);
   for (const s of slots) next(s);
-  try {
-    await allDone;
-  } finally {
-    exiting = true;
-  }
+  // Every run ends exactly once (done, failed, or lost with its process), so the queue is empty here.
+  await allDone;
 }

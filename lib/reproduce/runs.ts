@@ -32,18 +32,28 @@ export interface CachedRunOptions {
 /** A run's result, whether it came from the cache, and where its tuned adapter files are (with `adapters`). */
 export type CachedRunResult = RunResult & { cached: boolean; adapterDir?: string };
 
-/** Where a run's result and adapter files live in the cache (null: caching is off). */
-function cachePaths(o: RunMethodOptions, opts: CachedRunOptions): { file: string | null; adapterDir?: string } {
+/** Where a run's result and adapter files live in the cache (file null: caching is off). */
+function cachePaths(
+  o: RunMethodOptions,
+  opts: CachedRunOptions,
+  key: string,
+): { dir: string | null; file: string | null; adapterDir?: string } {
   const dir = opts.cacheDir === undefined ? defaultRunCacheDir() : opts.cacheDir;
-  const key = runKey(o);
   // "base" trains nothing, so it has no adapter to keep.
   const adapterDir = dir && opts.adapters && o.method !== "base" ? join(dir, `${key}.adapter`) : undefined;
-  return { file: dir ? join(dir, `${key}.json`) : null, ...(adapterDir ? { adapterDir } : {}) };
+  return { dir, file: dir ? join(dir, `${key}.json`) : null, ...(adapterDir ? { adapterDir } : {}) };
 }
 
-/** The cached result of a run (with its adapter files, when asked for), or null when it must train. */
-export function readCachedRun(o: RunMethodOptions, opts: CachedRunOptions = {}): CachedRunResult | null {
-  const { file, adapterDir } = cachePaths(o, opts);
+/**
+ * The cached result of a run (with its adapter files, when asked for), or null when it must train.
+ * `key` is runKey(o), for a caller that has it already (the key hashes the base model and data files).
+ */
+export function readCachedRun(
+  o: RunMethodOptions,
+  opts: CachedRunOptions = {},
+  key = runKey(o),
+): CachedRunResult | null {
+  const { file, adapterDir } = cachePaths(o, opts, key);
   if (!file || !existsSync(file) || (adapterDir && !existsSync(adapterDir))) return null;
   try {
     const r = JSON.parse(readFileSync(file, "utf8")) as RunResult;
@@ -54,11 +64,10 @@ export function readCachedRun(o: RunMethodOptions, opts: CachedRunOptions = {}):
 }
 
 export async function cachedRun(o: RunMethodOptions, opts: CachedRunOptions = {}): Promise<CachedRunResult> {
-  const dir = opts.cacheDir === undefined ? defaultRunCacheDir() : opts.cacheDir;
   const key = runKey(o);
-  const { file, adapterDir } = cachePaths(o, opts);
+  const { dir, file, adapterDir } = cachePaths(o, opts, key);
   const where = adapterDir ? { adapterDir } : {};
-  const hit = readCachedRun(o, opts);
+  const hit = readCachedRun(o, opts, key);
   if (hit) {
     opts.log?.(`${key}: read from cache`);
     return hit;
